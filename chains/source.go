@@ -1,0 +1,83 @@
+package chains
+
+import (
+	"context"
+	"errors"
+	"math"
+	"time"
+)
+
+// Errors shared by every Source and Labeler. Check them with errors.Is.
+var (
+	// ErrNotFound: the source does not know the transaction, asset or block.
+	ErrNotFound = errors.New("not found")
+	// ErrUnsupported: the source cannot answer this kind of question
+	// (no archive state, no call traces).
+	ErrUnsupported = errors.New("not supported by this source")
+	// ErrOffline: the answer is not in the cache and fetching is forbidden.
+	ErrOffline = errors.New("not in the cache and fetching is off")
+)
+
+// Latest as Query.To means "up to the newest block the source has".
+const Latest uint64 = math.MaxUint64
+
+// Query asks for the transfers of one asset in which Address is sender or
+// receiver, in the inclusive block range [From, To].
+type Query struct {
+	Chain   Chain
+	Address Address
+	Asset   AssetID
+	From    uint64
+	To      uint64 // Latest for no upper bound
+}
+
+// Source is where transfers come from: a node, an explorer API, imported
+// files, or the store in front of any of them. Implementations must be safe
+// for concurrent use.
+type Source interface {
+	// Transfers returns every transfer of q.Asset in which q.Address is the
+	// sender or the receiver with a block in [q.From, q.To], in canonical
+	// order (Compare), zero-value transfers included. It returns the whole
+	// range or an error, never part of it.
+	Transfers(ctx context.Context, q Query) ([]Transfer, error)
+
+	// TxTransfers returns every transfer, of every asset, that transaction tx
+	// moved, in canonical order. ErrNotFound when the source does not know tx.
+	TxTransfers(ctx context.Context, chain Chain, tx TxHash) ([]Transfer, error)
+
+	// Asset returns the metadata of an asset. ErrNotFound when unknown.
+	Asset(ctx context.Context, id AssetID) (Asset, error)
+
+	// IsContract reports whether addr holds code. ErrUnsupported when the
+	// source cannot tell.
+	IsContract(ctx context.Context, chain Chain, addr Address) (bool, error)
+
+	// Balance returns addr's balance of asset at the end of block.
+	// ErrUnsupported when the source has no such state (no archive node).
+	Balance(ctx context.Context, chain Chain, addr Address, asset AssetID, block uint64) (Amount, error)
+
+	// BlockTime returns the time of a block. ErrNotFound when unknown.
+	BlockTime(ctx context.Context, chain Chain, block uint64) (time.Time, error)
+}
+
+// BlockFinder is implemented by sources that can find the first block at or
+// after a time (used to turn a time window into a block range).
+type BlockFinder interface {
+	BlockAt(ctx context.Context, chain Chain, t time.Time) (uint64, error)
+}
+
+// InputError marks an error caused by what the user gave (a malformed file,
+// a bad flag value, an unknown transaction) rather than by a failure of the
+// program or its upstreams. The CLI exits with code 2 for it.
+type InputError struct{ Err error }
+
+func (e *InputError) Error() string { return e.Err.Error() }
+func (e *InputError) Unwrap() error { return e.Err }
+
+// Invalid wraps err as an InputError; nil stays nil.
+func Invalid(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &InputError{Err: err}
+}

@@ -1,0 +1,162 @@
+// Command freezetrace follows stolen crypto from the addresses a scam victim
+// paid into, hop by hop, to where it can still be frozen, and writes the
+// freeze requests that an exchange, a stablecoin issuer or a bank can act on.
+//
+// This package only parses flags, wires the other packages together, prints
+// and sets the exit code.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"github.com/urfave/cli/v2"
+
+	"freezetrace/chains"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+// Exit codes.
+const (
+	exitOK       = 0
+	exitInternal = 1
+	exitUsage    = 2
+)
+
+const exitCodesHelp = `EXIT CODES:
+   0  success
+   1  internal failure (a bug, a failing node or API, a full disk)
+   2  bad usage or bad input (unknown flag, malformed file, bad address or hash)`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args, os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// run executes the command line args and returns the exit code.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	app := newApp(stdin, stdout, stderr)
+	err := app.RunContext(ctx, args)
+	if err == nil {
+		return exitOK
+	}
+	code := exitInternal
+	var ie *chains.InputError
+	var ue usageError
+	switch {
+	case errors.As(err, &ue), errors.As(err, &ie):
+		code = exitUsage
+	case errors.Is(err, context.Canceled):
+		fmt.Fprintln(stderr, "freezetrace: interrupted; everything fetched so far is kept")
+		return exitInternal
+	case isFlagError(err):
+		code = exitUsage
+	}
+	fmt.Fprintf(stderr, "freezetrace: %s\n", oneLine(err.Error()))
+	if ue.hint != "" {
+		fmt.Fprintf(stderr, "Try: %s\n", ue.hint)
+	}
+	return code
+}
+
+func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
+	cli.VersionPrinter = func(c *cli.Context) { fmt.Fprintf(c.App.Writer, "freezetrace %s\n", c.App.Version) }
+	return &cli.App{
+		Name:    "freezetrace",
+		Usage:   "trace stolen crypto to where it can be frozen, and write the freeze requests",
+		Version: version,
+		Description: "freezetrace follows funds from a scam victim's payments, hop by hop, to exchange\n" +
+			"deposit addresses and wallets holding freezable stablecoins, and writes the letters,\n" +
+			"evidence tables and audit ledger that an exchange, an issuer or a court can act on.\n\n" +
+			exitCodesHelp,
+		Reader:               stdin,
+		Writer:               stdout,
+		ErrWriter:            stderr,
+		EnableBashCompletion: true,
+		HideHelpCommand:      true,
+		ExitErrHandler:       func(*cli.Context, error) {}, // run() maps errors to exit codes
+		OnUsageError: func(c *cli.Context, err error, _ bool) error {
+			return usageError{err: err, hint: "freezetrace " + c.Command.FullName() + " --help"}
+		},
+		Commands: commands(),
+	}
+}
+
+// commands lists the subcommands; each lives in its own file.
+func commands() []*cli.Command {
+	cmds := []*cli.Command{
+		// One line per command, each defined in its own file.
+	}
+	for _, c := range cmds {
+		if c.OnUsageError == nil {
+			c.OnUsageError = func(cc *cli.Context, err error, _ bool) error {
+				return usageError{err: err, hint: "freezetrace " + cc.Command.FullName() + " --help"}
+			}
+		}
+		c.CustomHelpTemplate = cli.CommandHelpTemplate + "\n" + exitCodesHelp + "\n"
+	}
+	return cmds
+}
+
+// usageError is a mistake in how the command was called; exit code 2.
+type usageError struct {
+	err  error
+	hint string
+}
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+// usagef returns a usageError with a hint.
+func usagef(hint, format string, args ...any) error {
+	return usageError{err: fmt.Errorf(format, args...), hint: hint}
+}
+
+func isFlagError(err error) bool {
+	s := err.Error()
+	return strings.HasPrefix(s, "flag provided but not defined") ||
+		strings.HasPrefix(s, "Required flag") || strings.HasPrefix(s, "invalid value")
+}
+
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", " ")), " ")
+}
+
+// dbFlag is the --db flag every command that opens the database takes.
+func dbFlag() *cli.StringFlag {
+	return &cli.StringFlag{
+		Name:    "db",
+		Usage:   "SQLite database `FILE` (default: " + defaultDBHelp + ")",
+		EnvVars: []string{"FREEZETRACE_DB"},
+	}
+}
+
+const defaultDBHelp = "$XDG_CACHE_HOME/freezetrace/freezetrace.db, ~/.cache/freezetrace/freezetrace.db on Linux"
+
+// dbPath resolves the database path: --db, then FREEZETRACE_DB (both read by
+// the flag), then the user's cache directory.
+func dbPath(c *cli.Context) (string, error) {
+	if p := c.String("db"); p != "" {
+		return p, nil
+	}
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		return "", usagef("freezetrace --db FILE …", "no cache directory to keep the database in (%v); give --db", err)
+	}
+	dir = filepath.Join(dir, "freezetrace")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("create %s: %w", dir, err)
+	}
+	return filepath.Join(dir, "freezetrace.db"), nil
+}

@@ -1,0 +1,38 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+)
+
+// runCLI runs freezetrace in-process with args (without the program name)
+// and returns the exit code and what it printed.
+func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = run(context.Background(), append([]string{"freezetrace"}, args...), strings.NewReader(""), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestVersion(t *testing.T) {
+	code, out, _ := runCLI(t, "--version")
+	if code != 0 || !strings.HasPrefix(out, "freezetrace ") {
+		t.Fatalf("--version: code %d, out %q", code, out)
+	}
+}
+
+func TestHelpListsExitCodes(t *testing.T) {
+	code, out, _ := runCLI(t, "--help")
+	if code != 0 || !strings.Contains(out, "EXIT CODES") {
+		t.Fatalf("--help: code %d, out %q", code, out)
+	}
+}
+
+func TestUnknownFlagIsUsageError(t *testing.T) {
+	code, _, errOut := runCLI(t, "--no-such-flag")
+	if code != exitUsage {
+		t.Fatalf("got exit %d, want %d (stderr %q)", code, exitUsage, errOut)
+	}
+}

@@ -1,0 +1,31 @@
+package trace
+
+import (
+	"context"
+
+	"freezetrace/chains"
+)
+
+// Attribution is what is known about an address: who it belongs to and why
+// we think so. The engine turns it into a stop rule.
+type Attribution struct {
+	// Labels are every label known for the address, most confident first.
+	Labels []chains.Label
+	// Entity and Category are the attribution the stop rule uses; Category
+	// is "" for an unlabeled address.
+	Entity   string
+	Category chains.Category
+	// Reason says in one sentence how the address was attributed.
+	Reason string
+	// SweepTxs prove a deposit address: its sweeps into its exchange's wallet.
+	SweepTxs []chains.TxHash
+	// Sanctioned is set when any label puts the address on a sanctions list,
+	// whatever its main category.
+	Sanctioned bool
+}
+
+// Attributor says who an address belongs to. Implementations must be safe
+// for concurrent use and deterministic for the same data.
+type Attributor interface {
+	Attribute(ctx context.Context, chain chains.Chain, addr chains.Address) (Attribution, error)
+}

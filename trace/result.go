@@ -1,0 +1,175 @@
+package trace
+
+import (
+	"time"
+
+	"freezetrace/chains"
+)
+
+// Schema is the version of the trace.json layout. It changes whenever a
+// field changes meaning or disappears.
+const Schema = "freezetrace.trace/v1"
+
+// Rule is an allocation rule: how an outflow from a balance that mixes
+// tainted and clean funds is split between them.
+type Rule string
+
+// The allocation rules (see the design's "Tracing" table).
+const (
+	FIFO    Rule = "fifo"
+	LIFO    Rule = "lifo"
+	Haircut Rule = "haircut"
+	Poison  Rule = "poison"
+	LIBR    Rule = "libr"
+)
+
+// Rules lists every rule in a fixed order.
+var Rules = []Rule{FIFO, LIFO, Haircut, Poison, LIBR}
+
+// Kind is why the walk stopped at an endpoint.
+type Kind string
+
+// The endpoint kinds.
+const (
+	KindExchange     Kind = "exchange"      // a labeled exchange or custodial service (or its deposit address)
+	KindHeld         Kind = "held"          // taint left unspent at an address
+	KindMixer        Kind = "mixer"         // a labeled mixer
+	KindBridge       Kind = "bridge"        // a labeled bridge
+	KindSanctioned   Kind = "sanctioned"    // an address on a sanctions list
+	KindContract     Kind = "contract"      // an unlabeled contract
+	KindHopLimit     Kind = "hop_limit"     // --max-hops reached
+	KindDust         Kind = "dust"          // below --min-amount
+	KindHorizon      Kind = "horizon"       // moved after --until
+	KindHighActivity Kind = "high_activity" // too many counterparties to be a personal wallet
+	KindUnknown      Kind = "unknown_funds" // shortfall: an outflow larger than the known balance
+)
+
+// Result is a whole trace: what went in, every traced transfer, where the
+// taint ended, and the audit ledger. It is written as trace.json; every
+// amount is a base-unit integer string and the order of every list is
+// canonical, so the same data and parameters give byte-identical files.
+type Result struct {
+	Schema     string         `json:"schema"`
+	Rule       Rule           `json:"rule"`
+	Params     Params         `json:"params"`
+	Provenance []Provenance   `json:"provenance"`
+	Assets     []chains.Asset `json:"assets"`
+	Sources    []Source       `json:"sources"`
+	Endpoints  []Endpoint     `json:"endpoints"`
+	Flows      []Flow         `json:"flows"`
+	Clusters   []Cluster      `json:"clusters"`
+	Ledger     []Step         `json:"ledger"`
+}
+
+// Params are the stop rules and limits the trace ran with.
+type Params struct {
+	MaxHops   int           `json:"max_hops"`
+	MinAmount chains.Amount `json:"min_amount"` // base units; 0 disables the dust floor
+	Until     *time.Time    `json:"until,omitempty"`
+	MaxDegree int           `json:"max_degree"`
+}
+
+// Provenance says where the data of one chain came from.
+type Provenance struct {
+	Chain     chains.Chain `json:"chain"`
+	Source    string       `json:"source"`           // "etl import", "rpc", "trongrid"; never a URL with secrets
+	Block     uint64       `json:"block"`            // the newest block the trace saw
+	Retrieved time.Time    `json:"retrieved"`        // when that data was fetched or imported
+	Detail    string       `json:"detail,omitempty"` // e.g. the imported file names
+}
+
+// Source is one victim payment: the taint's origin. ID ("S1", "S2", …)
+// names it in every by-source list.
+type Source struct {
+	ID       string         `json:"id"`
+	Victim   string         `json:"victim,omitempty"` // how the case named the victim, if it did
+	Chain    chains.Chain   `json:"chain"`
+	Tx       chains.TxHash  `json:"tx"`
+	Position uint32         `json:"position"`
+	Block    uint64         `json:"block"`
+	Time     time.Time      `json:"time"`
+	From     chains.Address `json:"from"`
+	To       chains.Address `json:"to"`
+	Asset    chains.AssetID `json:"asset"`
+	Amount   chains.Amount  `json:"amount"`
+}
+
+// Share is an amount attributed to one source.
+type Share struct {
+	Source string        `json:"source"`
+	Amount chains.Amount `json:"amount"`
+}
+
+// Endpoint is a place where taint stopped, with the reason.
+type Endpoint struct {
+	Chain    chains.Chain    `json:"chain"`
+	Address  chains.Address  `json:"address"`
+	Kind     Kind            `json:"kind"`
+	Entity   string          `json:"entity,omitempty"`
+	Category chains.Category `json:"category,omitempty"`
+	Reason   string          `json:"reason"` // one plain sentence
+	Labels   []chains.Label  `json:"labels,omitempty"`
+	Asset    chains.AssetID  `json:"asset"`
+	Amount   chains.Amount   `json:"amount"`
+	Hops     int             `json:"hops"`
+	BySource []Share         `json:"by_source"`
+	// Txs are the transfers that carried taint into the endpoint, in
+	// canonical order.
+	Txs []chains.TxHash `json:"txs"`
+	// SweepTxs prove a deposit address: its sweeps into the exchange's wallet.
+	SweepTxs []chains.TxHash `json:"sweep_txs,omitempty"`
+}
+
+// Flow is one traced transfer and the taint it carried.
+type Flow struct {
+	Chain    chains.Chain   `json:"chain"`
+	Tx       chains.TxHash  `json:"tx"`
+	Position uint32         `json:"position"`
+	Block    uint64         `json:"block"`
+	Time     time.Time      `json:"time"`
+	From     chains.Address `json:"from"`
+	To       chains.Address `json:"to"`
+	Asset    chains.AssetID `json:"asset"`
+	Amount   chains.Amount  `json:"amount"`
+	Tainted  chains.Amount  `json:"tainted"`
+	Hop      int            `json:"hop"`
+	BySource []Share        `json:"by_source"`
+}
+
+// Cluster is a set of addresses held to belong to one actor, with the
+// evidence that joined them.
+type Cluster struct {
+	ID        string           `json:"id"`
+	Chain     chains.Chain     `json:"chain"`
+	Entity    string           `json:"entity,omitempty"`
+	Heuristic string           `json:"heuristic"`
+	Members   []chains.Address `json:"members"`
+	Evidence  []chains.TxHash  `json:"evidence"`
+}
+
+// Step is one line of the audit ledger: one event at one tainted address
+// and what the rule did with it. Every number can be re-checked by hand from
+// the previous step at the same address.
+type Step struct {
+	Seq      int            `json:"seq"`
+	Chain    chains.Chain   `json:"chain"`
+	Address  chains.Address `json:"address"`
+	Asset    chains.AssetID `json:"asset"`
+	Tx       chains.TxHash  `json:"tx"`
+	Position uint32         `json:"position"`
+	Block    uint64         `json:"block"`
+	Time     time.Time      `json:"time"`
+	// Event is "open" (opening balance), "in", "out", or "shortfall"
+	// (unknown clean funds assumed to cover an outflow).
+	Event        string         `json:"event"`
+	Counterparty chains.Address `json:"counterparty"`
+	Amount       chains.Amount  `json:"amount"`
+	// Tainted is the taint this event moved (in or out), by source.
+	Tainted  chains.Amount `json:"tainted"`
+	BySource []Share       `json:"by_source"`
+	// Balance and Taint are the address's totals after the event.
+	Balance chains.Amount `json:"balance"`
+	Taint   chains.Amount `json:"taint"`
+	// Detail says how the rule chose: lots consumed, the proportion applied.
+	Detail string `json:"detail"`
+}
