@@ -22,10 +22,13 @@ type Attribution struct {
 	// Sanctioned is set when any label puts the address on a sanctions list,
 	// whatever its main category.
 	Sanctioned bool
+	// Cluster is the cluster the address belongs to, when one is known.
+	Cluster *Cluster
 }
 
 // Attributor says who an address belongs to. Implementations must be safe
-// for concurrent use and deterministic for the same data.
+// for concurrent use and deterministic for the same data. asset is the asset
+// being traced: behaviour such as deposit sweeps is judged per asset.
 type Attributor interface {
-	Attribute(ctx context.Context, chain chains.Chain, addr chains.Address) (Attribution, error)
+	Attribute(ctx context.Context, addr chains.Address, asset chains.AssetID) (Attribution, error)
 }
