@@ -56,7 +56,11 @@ func ParseAmount(s string) (Amount, error) {
 // and returns it in base units for an asset with the given decimals. It fails
 // if the value has more fractional digits than the asset.
 func ParseDisplayAmount(s string, decimals uint8) (Amount, error) {
-	d, err := decimal.NewFromString(strings.ReplaceAll(strings.TrimSpace(s), ",", ""))
+	t := strings.ReplaceAll(strings.TrimSpace(s), ",", "")
+	if len(t) > 100 || strings.ContainsAny(t, "eE") {
+		return Amount{}, fmt.Errorf("not an amount: %q: want digits with an optional decimal point", s)
+	}
+	d, err := decimal.NewFromString(t)
 	if err != nil {
 		return Amount{}, fmt.Errorf("not an amount: %q", s)
 	}

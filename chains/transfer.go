@@ -12,8 +12,11 @@ import (
 // its own), the call-trace position for native transfers (0 is the
 // transaction's own value, internal calls follow in depth-first order), the
 // index of the transfer within the transaction on TRON. TxIndex is the
-// transaction's index in its block for native transfers and 0 for
-// log-derived ones. (Chain, Tx, Asset, Position) identifies a transfer.
+// transaction's index in its block where positions are per transaction
+// (EVM native transfers, every TRON transfer) and 0 for EVM log-derived
+// ones, whose block-wide log index already orders the block (and
+// ethereum-etl exports carry no transaction index for them).
+// (Chain, Tx, Asset, Position) identifies a transfer.
 type Transfer struct {
 	Chain    Chain     `json:"chain"`
 	Tx       TxHash    `json:"tx"`
