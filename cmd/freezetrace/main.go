@@ -96,6 +96,8 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 // commands lists the subcommands; each lives in its own file.
 func commands() []*cli.Command {
 	cmds := []*cli.Command{
+		importCommand(),
+		dbCommand(),
 		// One line per command, each defined in its own file.
 	}
 	for _, c := range cmds {

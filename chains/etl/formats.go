@@ -1,0 +1,354 @@
+package etl
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"freezetrace/chains"
+	"freezetrace/chains/store"
+)
+
+// batchRows is how many rows go to the store at once.
+const batchRows = 10000
+
+func importTokenTransfers(ctx context.Context, t *table, im sink, res *Result) error {
+	if err := t.need("token_address", "from_address", "to_address", "value", "transaction_hash", "log_index", "block_number"); err != nil {
+		return err
+	}
+	nft, err := im.NonFungible(ctx, t.chain)
+	if err != nil {
+		return err
+	}
+	// Parsing and storing run side by side: one goroutine reads rows into
+	// batches while this one stores the previous batch.
+	return pipeline(ctx, func(emit func([]chains.Transfer) error) error {
+		batch := make([]chains.Transfer, 0, batchRows)
+		for {
+			ok, err := t.next()
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return emit(batch)
+			}
+			res.Read++
+			token, err := t.address("token_address")
+			if err != nil {
+				return err
+			}
+			asset := chains.AssetID{Chain: t.chain, Contract: token}
+			if nft[asset] {
+				res.Skipped++
+				res.NonFungible++
+				continue
+			}
+			tr := chains.Transfer{Chain: t.chain, Asset: asset}
+			if tr.From, err = t.address("from_address"); err != nil {
+				return err
+			}
+			if tr.To, err = t.address("to_address"); err != nil {
+				return err
+			}
+			if tr.Amount, err = t.amount("value"); err != nil {
+				return err
+			}
+			if tr.Tx, err = t.hash("transaction_hash"); err != nil {
+				return err
+			}
+			pos, err := t.uint("log_index", 32)
+			if err != nil {
+				return err
+			}
+			tr.Position = uint32(pos)
+			if tr.Block, err = t.uint("block_number", 63); err != nil {
+				return err
+			}
+			if tr.Amount.IsZero() {
+				res.Zero++
+			}
+			batch = append(batch, tr)
+			if len(batch) == batchRows {
+				if err := emit(batch); err != nil {
+					return err
+				}
+				batch = make([]chains.Transfer, 0, batchRows)
+			}
+		}
+	}, func(batch []chains.Transfer) error {
+		n, err := im.PutTransfers(ctx, batch)
+		res.Added += n
+		return err
+	})
+}
+
+// pipeline runs produce in its own goroutine and consume on the caller's,
+// handing batches over one at a time; it returns the first error of either
+// (consume's stops produce).
+func pipeline(ctx context.Context, produce func(emit func([]chains.Transfer) error) error, consume func([]chains.Transfer) error) error {
+	ch := make(chan []chains.Transfer, 1)
+	stop := make(chan struct{})
+	perr := make(chan error, 1)
+	go func() {
+		defer close(ch)
+		perr <- produce(func(b []chains.Transfer) error {
+			select {
+			case ch <- b:
+				return nil
+			case <-stop:
+				return errStopped
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		})
+	}()
+	var cerr error
+	for b := range ch {
+		if cerr != nil {
+			continue
+		}
+		if cerr = consume(b); cerr != nil {
+			close(stop)
+		}
+	}
+	if err := <-perr; cerr == nil && err != nil {
+		return err
+	}
+	return cerr
+}
+
+var errStopped = errors.New("stopped")
+
+// importTransactions stores each transaction's own value transfer
+// (position 0; internal transfers are not in this file).
+func importTransactions(ctx context.Context, t *table, im sink, res *Result) error {
+	if err := t.need("hash", "transaction_index", "from_address", "to_address", "value", "block_number"); err != nil {
+		return err
+	}
+	native := chains.NativeAsset(t.chain)
+	batch := make([]chains.Transfer, 0, batchRows)
+	var blocks []store.Block
+	seen := map[uint64]bool{}
+	flush := func() error {
+		if _, _, err := im.PutBlocks(ctx, blocks); err != nil {
+			return err
+		}
+		blocks = blocks[:0]
+		n, err := im.PutTransfers(ctx, batch)
+		res.Added += n
+		batch = batch[:0]
+		return err
+	}
+	for {
+		ok, err := t.next()
+		if err != nil {
+			return err
+		}
+		if !ok {
+			break
+		}
+		res.Read++
+		tr := chains.Transfer{Chain: t.chain, Asset: native}
+		if tr.Tx, err = t.hash("hash"); err != nil {
+			return err
+		}
+		if tr.Block, err = t.uint("block_number", 63); err != nil {
+			return err
+		}
+		txi, err := t.uint("transaction_index", 32)
+		if err != nil {
+			return err
+		}
+		tr.TxIndex = uint32(txi)
+		if tr.From, err = t.address("from_address"); err != nil {
+			return err
+		}
+		if tr.Amount, err = t.amount("value"); err != nil {
+			return err
+		}
+		if t.has("block_timestamp") {
+			if tr.Time, err = t.time("block_timestamp"); err != nil {
+				return err
+			}
+			if !seen[tr.Block] {
+				seen[tr.Block] = true
+				b := store.Block{Chain: t.chain, Number: tr.Block, Time: tr.Time}
+				if t.get("block_hash") != "" {
+					h, err := t.hash("block_hash")
+					if err != nil {
+						return err
+					}
+					b.Hash = h
+				}
+				blocks = append(blocks, b)
+			}
+		}
+		if t.has("receipt_status") {
+			switch t.get("receipt_status") {
+			case "0":
+				res.Skipped++
+				res.Failed++
+				continue
+			case "1", "":
+			default:
+				return t.errf("receipt_status: want 0 or 1, got %q", t.get("receipt_status"))
+			}
+		}
+		toCol := "to_address"
+		if t.get(toCol) == "" {
+			// A contract creation: the value goes to the created contract.
+			toCol = "receipt_contract_address"
+			if t.get(toCol) == "" {
+				res.Skipped++
+				res.NoRecipient++
+				continue
+			}
+		}
+		if tr.To, err = t.address(toCol); err != nil {
+			return err
+		}
+		if tr.Amount.IsZero() {
+			res.Zero++
+		}
+		batch = append(batch, tr)
+		if len(batch) == batchRows {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+	}
+	return flush()
+}
+
+func importBlocks(ctx context.Context, t *table, im sink, res *Result) error {
+	if err := t.need("number", "hash", "timestamp"); err != nil {
+		return err
+	}
+	batch := make([]store.Block, 0, 1000)
+	flush := func() error {
+		n, _, err := im.PutBlocks(ctx, batch)
+		res.Added += n
+		batch = batch[:0]
+		return err
+	}
+	for {
+		ok, err := t.next()
+		if err != nil {
+			return err
+		}
+		if !ok {
+			break
+		}
+		res.Read++
+		b := store.Block{Chain: t.chain}
+		if b.Number, err = t.uint("number", 63); err != nil {
+			return err
+		}
+		if b.Hash, err = t.hash("hash"); err != nil {
+			return err
+		}
+		if b.Time, err = t.time("timestamp"); err != nil {
+			return err
+		}
+		im.NoteBlock(b.Number)
+		if batch = append(batch, b); len(batch) == cap(batch) {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+	}
+	return flush()
+}
+
+// importTokens stores token metadata. A token without decimals is taken
+// as non-fungible (ERC-721): ethereum-etl leaves decimals empty when the
+// contract has no decimals() function.
+func importTokens(ctx context.Context, t *table, im sink, res *Result) error {
+	if err := t.need("address", "symbol", "decimals"); err != nil {
+		return err
+	}
+	for {
+		ok, err := t.next()
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return nil
+		}
+		res.Read++
+		a, err := t.address("address")
+		if err != nil {
+			return err
+		}
+		id := chains.AssetID{Chain: t.chain, Contract: a}
+		sym := t.get("symbol")
+		if t.get("decimals") == "" {
+			n, err := im.PutNonFungible(ctx, []chains.AssetID{id}, sym)
+			if err != nil {
+				return err
+			}
+			res.Added += n
+			res.NonFungible++
+			continue
+		}
+		d, err := t.uint("decimals", 8)
+		if err != nil {
+			return err
+		}
+		n, err := im.PutAssets(ctx, []chains.Asset{{ID: id, Symbol: sym, Decimals: uint8(d)}})
+		if err != nil {
+			return err
+		}
+		res.Added += n
+	}
+}
+
+// importContracts records known contracts; is_erc721=true also marks the
+// contract non-fungible.
+func importContracts(ctx context.Context, t *table, im sink, res *Result) error {
+	if err := t.need("address"); err != nil {
+		return err
+	}
+	var batch []chains.Address
+	var nfts []chains.AssetID
+	flush := func() error {
+		n, err := im.PutContracts(ctx, t.chain, batch, true, string(Contracts))
+		res.Added += n
+		batch = batch[:0]
+		if err != nil {
+			return err
+		}
+		_, err = im.PutNonFungible(ctx, nfts, "")
+		nfts = nfts[:0]
+		return err
+	}
+	for {
+		ok, err := t.next()
+		if err != nil {
+			return err
+		}
+		if !ok {
+			break
+		}
+		res.Read++
+		a, err := t.address("address")
+		if err != nil {
+			return err
+		}
+		batch = append(batch, a)
+		switch strings.ToLower(t.get("is_erc721")) {
+		case "true", "1":
+			nfts = append(nfts, chains.AssetID{Chain: t.chain, Contract: a})
+			res.NonFungible++
+		case "false", "0", "":
+		default:
+			return t.errf("is_erc721: want true or false, got %q", t.get("is_erc721"))
+		}
+		if len(batch) == 1000 {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+	}
+	return flush()
+}

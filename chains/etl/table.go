@@ -1,0 +1,144 @@
+package etl
+
+import (
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"freezetrace/chains"
+)
+
+// table reads a CSV file by column name.
+type table struct {
+	r     *csv.Reader
+	name  string
+	chain chains.Chain
+	cols  map[string]int
+	rec   []string
+	line  int
+}
+
+func newTable(r io.Reader, name string, c chains.Chain) (*table, error) {
+	cr := csv.NewReader(r)
+	cr.ReuseRecord = true
+	cr.FieldsPerRecord = -1
+	hdr, err := cr.Read()
+	if errors.Is(err, io.EOF) {
+		return nil, chains.Invalid(fmt.Errorf("%s:1: empty file, want a CSV header", name))
+	}
+	if err != nil {
+		return nil, chains.Invalid(fmt.Errorf("%s: %v", name, err))
+	}
+	t := &table{r: cr, name: name, chain: c, cols: map[string]int{}}
+	for i, h := range hdr {
+		h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
+		if _, dup := t.cols[h]; !dup {
+			t.cols[h] = i
+		}
+	}
+	return t, nil
+}
+
+// need fails unless the header has every named column.
+func (t *table) need(names ...string) error {
+	var missing []string
+	for _, n := range names {
+		if _, ok := t.cols[n]; !ok {
+			missing = append(missing, n)
+		}
+	}
+	if missing != nil {
+		return chains.Invalid(fmt.Errorf("%s:1: missing column %s (is this the right --format?)", t.name, strings.Join(missing, ", ")))
+	}
+	return nil
+}
+
+func (t *table) has(name string) bool { _, ok := t.cols[name]; return ok }
+
+// next reads the next row; false at the end of the file.
+func (t *table) next() (bool, error) {
+	rec, err := t.r.Read()
+	if errors.Is(err, io.EOF) {
+		return false, nil
+	}
+	if err != nil {
+		var pe *csv.ParseError
+		if errors.As(err, &pe) {
+			return false, chains.Invalid(fmt.Errorf("%s:%d: %v", t.name, pe.Line, pe.Err))
+		}
+		return false, fmt.Errorf("read %s: %w", t.name, err)
+	}
+	t.rec = rec
+	t.line, _ = t.r.FieldPos(0)
+	return true, nil
+}
+
+// get returns a column of the current row ("" when the row is short or
+// the header lacks it).
+func (t *table) get(name string) string {
+	i, ok := t.cols[name]
+	if !ok || i >= len(t.rec) {
+		return ""
+	}
+	return strings.TrimSpace(t.rec[i])
+}
+
+// errf builds the error for a bad value in the current row.
+func (t *table) errf(format string, args ...any) error {
+	return chains.Invalid(fmt.Errorf("%s:%d: %s", t.name, t.line, fmt.Sprintf(format, args...)))
+}
+
+func (t *table) address(col string) (chains.Address, error) {
+	v := t.get(col)
+	a, err := t.chain.ParseAddress(v)
+	if err != nil {
+		return a, t.errf("%s: %v", col, err)
+	}
+	return a, nil
+}
+
+func (t *table) hash(col string) (chains.TxHash, error) {
+	h, err := chains.ParseTxHash(t.get(col))
+	if err != nil {
+		return h, t.errf("%s: %v", col, err)
+	}
+	return h, nil
+}
+
+func (t *table) uint(col string, bits int) (uint64, error) {
+	v := t.get(col)
+	n, err := strconv.ParseUint(v, 10, bits)
+	if err != nil {
+		return 0, t.errf("%s: not a whole number below 2^%d: %q", col, bits, v)
+	}
+	return n, nil
+}
+
+func (t *table) amount(col string) (chains.Amount, error) {
+	a, err := chains.ParseAmount(t.get(col))
+	if err != nil {
+		return a, t.errf("%s: %v", col, err)
+	}
+	return a, nil
+}
+
+// timestampLayouts are the ways ethereum-etl and BigQuery exports write
+// block times besides unix seconds.
+var timestampLayouts = []string{time.RFC3339, "2006-01-02 15:04:05 MST", "2006-01-02 15:04:05", "2006-01-02T15:04:05"}
+
+func (t *table) time(col string) (time.Time, error) {
+	v := t.get(col)
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil && n >= 0 {
+		return time.Unix(n, 0).UTC(), nil
+	}
+	for _, l := range timestampLayouts {
+		if tm, err := time.Parse(l, v); err == nil {
+			return tm.UTC(), nil
+		}
+	}
+	return time.Time{}, t.errf("%s: not a block time (unix seconds or RFC 3339): %q", col, v)
+}

@@ -1,0 +1,14 @@
+// Package store keeps freezetrace's data in one SQLite file (through
+// modernc.org/sqlite, no cgo): transfers, blocks, assets, known contracts,
+// labels, the block ranges known to be complete (coverage) and the
+// provenance of imported files. It also provides Source, a chains.Source
+// that answers from that file and fetches from an upstream source only what
+// the file does not cover yet.
+//
+// Several freezetrace processes may share one file: it runs in WAL mode and
+// every write transaction takes the write lock when it begins, waiting for
+// another writer rather than failing.
+//
+// store depends on chains and the SQLite driver only; it must not depend on
+// trace, report, the CLI or any network client.
+package store

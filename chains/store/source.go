@@ -1,0 +1,413 @@
+package store
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"freezetrace/chains"
+)
+
+// HeadReader is implemented by upstream sources that know the newest block
+// of a chain. The caching Source needs it to apply a confirmation depth and
+// to cache queries whose upper bound is chains.Latest.
+type HeadReader interface {
+	Head(ctx context.Context, chain chains.Chain) (uint64, error)
+}
+
+// BlockHasher is implemented by upstream sources that can give a block's
+// hash. The caching Source stores the hash of every block it caches
+// transfers from, so that a block later seen with another hash (a reorg)
+// invalidates what was cached from it.
+type BlockHasher interface {
+	BlockHash(ctx context.Context, chain chains.Chain, number uint64) ([32]byte, error)
+}
+
+// Options configure a caching Source.
+type Options struct {
+	// Name names the upstream in coverage rows and provenance ("rpc",
+	// "trongrid"). It must not contain secrets such as API keys.
+	Name string
+	// Offline forbids every upstream request: answers come from what the
+	// file holds. A nil upstream is always offline.
+	Offline bool
+	// ConfirmDepth: only blocks at or below head − ConfirmDepth are final.
+	// Transfers answers for final blocks only (so a trace is reproducible
+	// from the cache); TxTransfers and BlockTime answer for newer blocks
+	// too but cache only final ones. It needs an upstream implementing
+	// HeadReader; without one every block of a bounded query counts as
+	// final, and a query up to chains.Latest is passed through uncached.
+	ConfirmDepth uint64
+	// MaxRange splits a missing block range into pieces of at most this
+	// many blocks, each fetched and stored in its own transaction, so an
+	// interrupted fetch keeps the pieces already done. 0 fetches each
+	// missing range whole.
+	MaxRange uint64
+	// HeadTTL: a head fetched less than HeadTTL ago (stored in the file)
+	// is reused instead of asking again, so a warm re-run within it makes
+	// no request at all. 0 asks once per Source (a warm re-run then makes
+	// one request per chain, unless every query has a bounded To that is
+	// already covered).
+	HeadTTL time.Duration
+	// Clock stamps retrieval times; time.Now when nil. It is only read at
+	// the moment data is stored.
+	Clock func() time.Time
+}
+
+// Source is a chains.Source that answers from the database and fetches from
+// its upstream only what the database does not cover: for Transfers, the
+// block ranges of (address, asset) not yet covered; fetched data and its
+// coverage are stored in one transaction, so an interrupted fetch loses
+// nothing and duplicates nothing, and a range is never marked complete
+// unless all of it is stored.
+//
+// Offline, Transfers returns everything the file holds for the query
+// (imported files have no per-address coverage), and the other methods
+// answer what is stored or fail with an error matching chains.ErrOffline.
+type Source struct {
+	db  *DB
+	up  chains.Source
+	opt Options
+
+	mu    sync.Mutex
+	heads map[chains.Chain]uint64
+}
+
+var (
+	_ chains.Source      = (*Source)(nil)
+	_ chains.BlockFinder = (*Source)(nil)
+)
+
+// NewSource returns a caching Source in front of upstream (nil: offline).
+func NewSource(db *DB, upstream chains.Source, opt Options) *Source {
+	if opt.Name == "" {
+		opt.Name = "upstream"
+	}
+	if opt.Clock == nil {
+		opt.Clock = time.Now
+	}
+	if upstream == nil {
+		opt.Offline = true
+	}
+	return &Source{db: db, up: upstream, opt: opt, heads: map[chains.Chain]uint64{}}
+}
+
+// Source returns an offline chains.Source view of the database.
+func (db *DB) Source() *Source { return NewSource(db, nil, Options{}) }
+
+// offline builds the error for an answer the cache lacks while offline; it
+// matches chains.ErrOffline and also (chains.ErrNotFound or
+// chains.ErrUnsupported).
+func offline(what string, also error) error {
+	return fmt.Errorf("%s: %w (%w)", what, chains.ErrOffline, also)
+}
+
+// head returns the newest block of c and whether the upstream can tell.
+func (s *Source) head(ctx context.Context, c chains.Chain) (uint64, bool, error) {
+	hr, ok := s.up.(HeadReader)
+	if !ok {
+		return 0, false, nil
+	}
+	s.mu.Lock()
+	h, seen := s.heads[c]
+	s.mu.Unlock()
+	if seen {
+		return h, true, nil
+	}
+	if s.opt.HeadTTL > 0 {
+		var n, at int64
+		err := s.db.sql.QueryRowContext(ctx, `SELECT number, retrieved_at FROM heads WHERE chain = ?`, string(c)).Scan(&n, &at)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return 0, false, fmt.Errorf("read head of %s: %w", c, err)
+		}
+		if err == nil && s.opt.Clock().Sub(time.Unix(at, 0)) < s.opt.HeadTTL {
+			s.remember(c, uint64(n))
+			return uint64(n), true, nil
+		}
+	}
+	h, err := hr.Head(ctx, c)
+	if err != nil {
+		return 0, false, fmt.Errorf("head of %s: %w", c, err)
+	}
+	if _, err := s.db.sql.ExecContext(ctx, `INSERT OR REPLACE INTO heads (chain, number, retrieved_at) VALUES (?, ?, ?)`,
+		string(c), int64(h), s.opt.Clock().Unix()); err != nil {
+		return 0, false, fmt.Errorf("store head of %s: %w", c, err)
+	}
+	s.remember(c, h)
+	return h, true, nil
+}
+
+func (s *Source) remember(c chains.Chain, h uint64) {
+	s.mu.Lock()
+	s.heads[c] = h
+	s.mu.Unlock()
+}
+
+// Transfers implements chains.Source.
+func (s *Source) Transfers(ctx context.Context, q chains.Query) ([]chains.Transfer, error) {
+	if q.Asset.Chain != q.Chain || !q.Chain.Valid() {
+		return nil, chains.Invalid(fmt.Errorf("transfers: asset %s is not on chain %q", q.Asset, string(q.Chain)))
+	}
+	if q.From > q.To {
+		return []chains.Transfer{}, nil
+	}
+	if s.opt.Offline {
+		return s.db.CachedTransfers(ctx, q)
+	}
+	cov, err := s.db.Coverage(ctx, q.Address, q.Asset)
+	if err != nil {
+		return nil, err
+	}
+	if q.To != chains.Latest && len(gaps(cov, q.From, q.To)) == 0 {
+		// Covered ranges hold final blocks only: no need for the head.
+		return s.db.CachedTransfers(ctx, q)
+	}
+	// Blocks up to safe are answered from the cache, fetching what it
+	// lacks; newer blocks are not final and this Source does not show them.
+	safe := q.To
+	h, known, err := s.head(ctx, q.Chain)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case known && h < s.opt.ConfirmDepth:
+		return []chains.Transfer{}, nil
+	case known:
+		safe = min(q.To, h-s.opt.ConfirmDepth)
+	case q.To == chains.Latest:
+		// No head to bound the range: pass through, cache nothing.
+		return s.upstreamTransfers(ctx, q, q.From, q.To)
+	}
+	if q.From > safe {
+		return []chains.Transfer{}, nil
+	}
+	for _, g := range gaps(cov, q.From, safe) {
+		if err := s.fill(ctx, q, g); err != nil {
+			return nil, err
+		}
+	}
+	cq := q
+	cq.To = safe
+	return s.db.CachedTransfers(ctx, cq)
+}
+
+func (s *Source) upstreamTransfers(ctx context.Context, q chains.Query, from, to uint64) ([]chains.Transfer, error) {
+	uq := q
+	uq.From, uq.To = from, to
+	ts, err := s.up.Transfers(ctx, uq)
+	if err != nil {
+		return nil, fmt.Errorf("fetch transfers of %s %d-%d: %w", q.Address, from, to, err)
+	}
+	return ts, nil
+}
+
+// fill fetches the missing range g in pieces of at most MaxRange blocks,
+// storing each piece with its coverage in one transaction.
+func (s *Source) fill(ctx context.Context, q chains.Query, g Range) error {
+	for from := g.From; ; {
+		to := g.To
+		if s.opt.MaxRange > 0 && to-from >= s.opt.MaxRange {
+			to = from + s.opt.MaxRange - 1
+		}
+		ts, err := s.upstreamTransfers(ctx, q, from, to)
+		if err != nil {
+			return err
+		}
+		for _, t := range ts {
+			if t.Block < from || t.Block > to || t.Asset != q.Asset {
+				return fmt.Errorf("fetch transfers of %s %d-%d: upstream returned a transfer of %s in block %d", q.Address, from, to, t.Asset, t.Block)
+			}
+		}
+		blocks, err := s.blockHashes(ctx, q.Chain, ts)
+		if err != nil {
+			return err
+		}
+		err = s.db.update(ctx, func(b *Batch) error {
+			if _, _, err := b.PutBlocks(ctx, blocks); err != nil {
+				return err
+			}
+			if _, err := b.PutTransfers(ctx, ts); err != nil {
+				return err
+			}
+			return b.AddCoverage(ctx, q.Address, q.Asset, from, to, s.opt.Name, s.opt.Clock())
+		})
+		if err != nil {
+			return fmt.Errorf("store transfers of %s %d-%d: %w", q.Address, from, to, err)
+		}
+		if to == g.To {
+			return nil
+		}
+		from = to + 1
+	}
+}
+
+// blockHashes returns the blocks of ts with their hashes when the upstream
+// can give them, in block order; none otherwise.
+func (s *Source) blockHashes(ctx context.Context, c chains.Chain, ts []chains.Transfer) ([]Block, error) {
+	bh, ok := s.up.(BlockHasher)
+	if !ok {
+		return nil, nil
+	}
+	var out []Block
+	seen := map[uint64]bool{}
+	for _, t := range ts {
+		if seen[t.Block] || t.Time.IsZero() {
+			continue
+		}
+		seen[t.Block] = true
+		h, err := bh.BlockHash(ctx, c, t.Block)
+		if err != nil {
+			return nil, fmt.Errorf("hash of block %d: %w", t.Block, err)
+		}
+		out = append(out, Block{Chain: c, Number: t.Block, Hash: h, Time: t.Time})
+	}
+	slices.SortFunc(out, func(a, b Block) int { return cmp.Compare(a.Number, b.Number) })
+	return out, nil
+}
+
+// confirmed reports whether block n is deep enough to cache.
+func (s *Source) confirmed(ctx context.Context, c chains.Chain, n uint64) (bool, error) {
+	h, known, err := s.head(ctx, c)
+	if err != nil || !known {
+		return err == nil, err
+	}
+	return h >= s.opt.ConfirmDepth && n <= h-s.opt.ConfirmDepth, nil
+}
+
+// TxTransfers implements chains.Source. A transaction fetched whole is
+// cached when all its blocks are confirmed.
+func (s *Source) TxTransfers(ctx context.Context, c chains.Chain, tx chains.TxHash) ([]chains.Transfer, error) {
+	cached, whole, err := s.db.CachedTxTransfers(ctx, c, tx)
+	if err != nil {
+		return nil, err
+	}
+	if whole || (s.opt.Offline && len(cached) > 0) {
+		return cached, nil
+	}
+	if s.opt.Offline {
+		return nil, offline("transaction "+c.FormatTx(tx), chains.ErrNotFound)
+	}
+	ts, err := s.up.TxTransfers(ctx, c, tx)
+	if err != nil {
+		return nil, fmt.Errorf("fetch transaction %s: %w", c.FormatTx(tx), err)
+	}
+	for _, t := range ts {
+		ok, err := s.confirmed(ctx, c, t.Block)
+		if err != nil || !ok {
+			return ts, err
+		}
+	}
+	err = s.db.update(ctx, func(b *Batch) error {
+		if _, err := b.PutTransfers(ctx, ts); err != nil {
+			return err
+		}
+		return b.AddTxCoverage(ctx, c, tx, s.opt.Name, s.opt.Clock())
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store transaction %s: %w", c.FormatTx(tx), err)
+	}
+	return ts, nil
+}
+
+// Asset implements chains.Source. A chain's native coin is always known.
+func (s *Source) Asset(ctx context.Context, id chains.AssetID) (chains.Asset, error) {
+	if id.IsNative() && id.Chain.Valid() {
+		return id.Chain.Native(), nil
+	}
+	a, _, ok, err := s.db.AssetMeta(ctx, id)
+	if err != nil || ok {
+		return a, err
+	}
+	if s.opt.Offline {
+		return chains.Asset{}, offline("asset "+id.String(), chains.ErrNotFound)
+	}
+	a, err = s.up.Asset(ctx, id)
+	if err != nil {
+		return chains.Asset{}, fmt.Errorf("fetch asset %s: %w", id, err)
+	}
+	if _, err := s.db.PutAssets(ctx, []chains.Asset{a}); err != nil {
+		return chains.Asset{}, err
+	}
+	return a, nil
+}
+
+// IsContract implements chains.Source; answers are cached.
+func (s *Source) IsContract(ctx context.Context, c chains.Chain, addr chains.Address) (bool, error) {
+	v, known, err := s.db.KnownContract(ctx, c, addr)
+	if err != nil || known {
+		return v, err
+	}
+	if s.opt.Offline {
+		return false, offline("code of "+addr.String(), chains.ErrUnsupported)
+	}
+	v, err = s.up.IsContract(ctx, c, addr)
+	if err != nil {
+		return false, fmt.Errorf("fetch code of %s: %w", addr, err)
+	}
+	if _, err := s.db.PutContracts(ctx, c, []chains.Address{addr}, v, s.opt.Name); err != nil {
+		return false, err
+	}
+	return v, nil
+}
+
+// Balance implements chains.Source by asking the upstream; balances are
+// not cached.
+func (s *Source) Balance(ctx context.Context, c chains.Chain, addr chains.Address, asset chains.AssetID, block uint64) (chains.Amount, error) {
+	if s.opt.Offline {
+		return chains.Amount{}, offline("balance of "+addr.String(), chains.ErrUnsupported)
+	}
+	return s.up.Balance(ctx, c, addr, asset, block)
+}
+
+// BlockTime implements chains.Source; confirmed blocks are cached.
+func (s *Source) BlockTime(ctx context.Context, c chains.Chain, n uint64) (time.Time, error) {
+	b, ok, err := s.db.BlockOf(ctx, c, n)
+	if err != nil || ok {
+		return b.Time, err
+	}
+	if s.opt.Offline {
+		return time.Time{}, offline(fmt.Sprintf("block %d", n), chains.ErrNotFound)
+	}
+	t, err := s.up.BlockTime(ctx, c, n)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("fetch block %d: %w", n, err)
+	}
+	ok, err = s.confirmed(ctx, c, n)
+	if err != nil || !ok {
+		return t, err
+	}
+	blk := Block{Chain: c, Number: n, Time: t}
+	if bh, isBH := s.up.(BlockHasher); isBH {
+		if blk.Hash, err = bh.BlockHash(ctx, c, n); err != nil {
+			return time.Time{}, fmt.Errorf("hash of block %d: %w", n, err)
+		}
+	}
+	if _, _, err := s.db.PutBlocks(ctx, []Block{blk}); err != nil {
+		return time.Time{}, err
+	}
+	return t, nil
+}
+
+// BlockAt implements chains.BlockFinder: the upstream's answer when it has
+// one, else (offline) the first stored block at or after t, which is exact
+// only when the stored blocks around t are contiguous.
+func (s *Source) BlockAt(ctx context.Context, c chains.Chain, t time.Time) (uint64, error) {
+	if !s.opt.Offline {
+		if bf, ok := s.up.(chains.BlockFinder); ok {
+			return bf.BlockAt(ctx, c, t)
+		}
+	}
+	var n sql.NullInt64
+	if err := s.db.sql.QueryRowContext(ctx, `SELECT min(number) FROM blocks WHERE chain = ? AND time >= ?`, string(c), t.Unix()).Scan(&n); err != nil {
+		return 0, fmt.Errorf("block at %s: %w", t.UTC().Format(time.RFC3339), err)
+	}
+	if !n.Valid {
+		return 0, fmt.Errorf("block at %s: %w", t.UTC().Format(time.RFC3339), chains.ErrNotFound)
+	}
+	return uint64(n.Int64), nil
+}

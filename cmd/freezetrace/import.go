@@ -1,0 +1,163 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/urfave/cli/v2"
+	"golang.org/x/term"
+
+	"freezetrace/chains"
+	"freezetrace/chains/etl"
+	"freezetrace/chains/store"
+)
+
+func importCommand() *cli.Command {
+	var formats []string
+	for _, f := range etl.Formats() {
+		formats = append(formats, string(f))
+	}
+	return &cli.Command{
+		Name:      "import",
+		Usage:     "import data files (ethereum-etl CSV exports) into the database",
+		ArgsUsage: "FILE…",
+		Description: "Each file is applied whole or not at all: a malformed row stops the import of that\n" +
+			"file with file:line and what is wrong, and nothing of it is stored. Importing a file\n" +
+			"again adds nothing. Files ending in .gz are read compressed.\n\n" +
+			"Import tokens.csv and contracts.csv before token_transfers.csv: ERC-721 transfers are\n" +
+			"recognised (and skipped) by tokens without decimals and contracts marked is_erc721.",
+		Flags: []cli.Flag{
+			dbFlag(),
+			&cli.StringFlag{Name: "chain", Value: "ethereum", Usage: "the `CHAIN` the files describe"},
+			&cli.StringFlag{Name: "format", Required: true, Usage: "file `FORMAT`: " + strings.Join(formats, ", ")},
+		},
+		Action: func(c *cli.Context) error {
+			if c.NArg() == 0 {
+				return usagef("freezetrace import --format FORMAT FILE…", "import: no files given")
+			}
+			ch, err := chains.ParseChain(c.String("chain"))
+			if err != nil {
+				return usagef("--chain "+strings.Join(chainNames(), "|"), "import: %v", err)
+			}
+			f, err := etl.ParseFormat(c.String("format"))
+			if err != nil {
+				return usagef("--format "+strings.Join(formats, "|"), "import: %v", err)
+			}
+			db, err := dbPath(c)
+			if err != nil {
+				return err
+			}
+			return runImport(c.Context, importOptions{DB: db, Chain: ch, Format: f, Files: c.Args().Slice(), Stderr: c.App.ErrWriter, Now: time.Now}, c.App.Writer)
+		},
+	}
+}
+
+func chainNames() []string {
+	var out []string
+	for _, c := range chains.Chains() {
+		out = append(out, string(c))
+	}
+	return out
+}
+
+type importOptions struct {
+	DB     string
+	Chain  chains.Chain
+	Format etl.Format
+	Files  []string
+	// Stderr receives the progress bar when it is a terminal.
+	Stderr io.Writer
+	Now    func() time.Time
+}
+
+// runImport imports each file in turn and prints its figures; it stops at
+// the first file that fails (files before it stay imported).
+func runImport(ctx context.Context, o importOptions, w io.Writer) error {
+	db, err := store.Open(ctx, o.DB)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	for _, f := range o.Files {
+		prog := newProgress(o.Stderr, f, o.Now)
+		res, err := etl.ImportFile(ctx, db, f, etl.Options{Chain: o.Chain, Format: o.Format, Time: o.Now().UTC(), Progress: prog.update})
+		prog.finish()
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "%s: read %d, added %d, skipped %d%s\n", f, res.Read, res.Added, res.Skipped, details(res))
+	}
+	return nil
+}
+
+func details(r etl.Result) string {
+	var parts []string
+	for _, p := range []struct {
+		n    int
+		what string
+	}{
+		{r.NonFungible, "non-fungible (ERC-721)"},
+		{r.Failed, "failed transactions"},
+		{r.NoRecipient, "contract creations without the created address"},
+		{r.Zero, "zero-value, stored and flagged"},
+	} {
+		if p.n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", p.n, p.what))
+		}
+	}
+	if parts == nil {
+		return ""
+	}
+	return " (" + strings.Join(parts, "; ") + ")"
+}
+
+// progress shows a byte progress bar on a terminal once an import has run
+// for more than a moment; elsewhere it does nothing.
+type progress struct {
+	w     io.Writer
+	name  string
+	size  int64
+	start time.Time
+	now   func() time.Time
+	bar   *progressbar.ProgressBar
+}
+
+const progressDelay = 700 * time.Millisecond
+
+func newProgress(w io.Writer, file string, now func() time.Time) *progress {
+	f, ok := w.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return nil
+	}
+	p := &progress{w: w, name: filepath.Base(file), start: now(), now: now, size: -1}
+	if st, err := os.Stat(file); err == nil && !strings.HasSuffix(file, ".gz") {
+		p.size = st.Size()
+	}
+	return p
+}
+
+func (p *progress) update(read int64) {
+	if p == nil {
+		return
+	}
+	if p.bar == nil {
+		if p.now().Sub(p.start) < progressDelay {
+			return
+		}
+		p.bar = progressbar.NewOptions64(p.size, progressbar.OptionSetWriter(p.w), progressbar.OptionShowBytes(true),
+			progressbar.OptionSetDescription(p.name), progressbar.OptionClearOnFinish(), progressbar.OptionThrottle(100*time.Millisecond))
+	}
+	p.bar.Set64(read)
+}
+
+func (p *progress) finish() {
+	if p != nil && p.bar != nil {
+		p.bar.Finish()
+	}
+}
