@@ -98,6 +98,7 @@ func commands() []*cli.Command {
 	cmds := []*cli.Command{
 		importCommand(),
 		dbCommand(),
+		labelsCommand(),
 		// One line per command, each defined in its own file.
 	}
 	for _, c := range cmds {
