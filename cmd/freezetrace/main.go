@@ -99,6 +99,8 @@ func commands() []*cli.Command {
 		importCommand(),
 		dbCommand(),
 		labelsCommand(),
+		clusterCommand(),
+		traceCommand(),
 		// One line per command, each defined in its own file.
 	}
 	for _, c := range cmds {

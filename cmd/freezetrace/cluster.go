@@ -1,0 +1,273 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"freezetrace/chains"
+	"freezetrace/trace"
+	"freezetrace/trace/attribute"
+)
+
+func clusterCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "cluster",
+		Usage:     "show whether addresses are exchange deposit addresses, and the cluster they belong to, with the evidence",
+		ArgsUsage: "ADDRESS…",
+		Description: "Reads the transfers and labels already in the database (no network).\n" +
+			"An address that forwards at least --min-forwarded percent of what it received to wallets\n" +
+			"labeled as one exchange, each sweep within --window (or --window-blocks) of the funds\n" +
+			"arriving, is that exchange's deposit address. The addresses paying one deposit address\n" +
+			"are one cluster (one account holder at that exchange); labeled exchange wallets never join.\n" +
+			"T… addresses are TRON; 0x… addresses are read for --chain (default ethereum).",
+		Flags: []cli.Flag{
+			dbFlag(),
+			&cli.StringFlag{Name: "chain", Usage: "`CHAIN` of 0x… addresses (ethereum, bsc, polygon, …)"},
+			&cli.StringFlag{Name: "asset", Value: "usdt", Usage: "`ASSET` whose transfers are judged: usdt, usdc, native or a token contract"},
+			&cli.IntFlag{Name: "min-forwarded", Value: 90, Usage: "`PERCENT` of what it received a deposit address must forward to one exchange"},
+			&cli.DurationFlag{Name: "window", Value: 24 * time.Hour, Usage: "a sweep counts when it follows the funds' arrival within `DURATION`"},
+			&cli.Uint64Flag{Name: "window-blocks", Usage: "measure the window in `N` blocks instead of time"},
+			&cli.IntFlag{Name: "min-sweeps", Value: 1, Usage: "least `N` sweeps into the exchange"},
+			&cli.IntFlag{Name: "max-senders", Value: 100, Usage: "a deposit address paid by more than `N` addresses does not merge them"},
+			&cli.BoolFlag{Name: "json", Usage: "print JSON instead of text"},
+			&cli.BoolFlag{Name: "save", Usage: "store the derived labels (deposit addresses, propagated labels) so labels show lists them"},
+		},
+		Action: func(c *cli.Context) error {
+			db, err := dbPath(c)
+			if err != nil {
+				return err
+			}
+			if c.NArg() == 0 {
+				return usagef("freezetrace cluster ADDRESS…", "cluster: no address given")
+			}
+			o := clusterOptions{
+				DB: db, Chain: c.String("chain"), Asset: c.String("asset"), Addrs: c.Args().Slice(), JSON: c.Bool("json"), Save: c.Bool("save"),
+				Heuristics: attribute.Options{
+					MinForwardedPct: c.Int("min-forwarded"),
+					Window:          c.Duration("window"),
+					WindowBlocks:    c.Uint64("window-blocks"),
+					MinSweeps:       c.Int("min-sweeps"),
+					MaxSenders:      c.Int("max-senders"),
+				},
+			}
+			h := o.Heuristics
+			switch {
+			case h.MinForwardedPct < 1 || h.MinForwardedPct > 100:
+				return usagef("freezetrace cluster --min-forwarded 90 …", "--min-forwarded: want 1 to 100, got %d", h.MinForwardedPct)
+			case h.Window <= 0:
+				return usagef("freezetrace cluster --window 24h …", "--window: want a positive duration, got %s", h.Window)
+			case h.MinSweeps < 1:
+				return usagef("freezetrace cluster --min-sweeps 1 …", "--min-sweeps: want at least 1, got %d", h.MinSweeps)
+			case h.MaxSenders < 1:
+				return usagef("freezetrace cluster --max-senders 100 …", "--max-senders: want at least 1, got %d", h.MaxSenders)
+			}
+			return runCluster(c.Context, o, c.App.Writer)
+		},
+	}
+}
+
+type clusterOptions struct {
+	DB         string
+	Chain      string // for 0x… addresses; "" is ethereum
+	Asset      string // usdt, usdc, native or a contract
+	Addrs      []string
+	JSON       bool
+	Save       bool // store the derived labels
+	Heuristics attribute.Options
+}
+
+// clusterReport is what the cluster command says about one address.
+type clusterReport struct {
+	Chain       chains.Chain       `json:"chain"`
+	Address     chains.Address     `json:"address"`
+	Asset       chains.AssetID     `json:"asset"`
+	Attribution clusterAttribution `json:"attribution"`
+	Deposit     *depositReport     `json:"deposit,omitempty"`
+	Cluster     *clusterDetail     `json:"cluster,omitempty"`
+}
+
+type clusterAttribution struct {
+	Entity     string          `json:"entity,omitempty"`
+	Category   chains.Category `json:"category,omitempty"`
+	Sanctioned bool            `json:"sanctioned"`
+	Reason     string          `json:"reason,omitempty"`
+	Labels     []chains.Label  `json:"labels"`
+}
+
+type depositReport struct {
+	Exchange   string            `json:"exchange"`
+	HotWallets []chains.Address  `json:"hot_wallets"`
+	Received   chains.Amount     `json:"received"`
+	Forwarded  chains.Amount     `json:"forwarded"`
+	Rule       string            `json:"rule"`
+	Sweeps     []chains.Transfer `json:"sweeps"`
+}
+
+type clusterDetail struct {
+	trace.Cluster
+	Deposits  []chains.Address  `json:"deposit_addresses"`
+	Links     []chains.Transfer `json:"payments_into_deposits"`
+	Busy      []chains.Address  `json:"busy_deposits,omitempty"`
+	Truncated bool              `json:"truncated,omitempty"`
+}
+
+func runCluster(ctx context.Context, o clusterOptions, w io.Writer) error {
+	type target struct {
+		chain chains.Chain
+		addr  chains.Address
+		asset chains.AssetID
+	}
+	var ts []target
+	for _, s := range o.Addrs {
+		c, a, err := parseAddrArg(o.Chain, s)
+		if err != nil {
+			return err
+		}
+		id, err := traceAsset(c, o.Asset)
+		if err != nil {
+			return err
+		}
+		ts = append(ts, target{c, a, id})
+	}
+	db, err := openExisting(ctx, o.DB, "freezetrace import --db "+o.DB+" FILE…")
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	at := attribute.New(db, db.Source(), o.Heuristics)
+	reports := make([]clusterReport, 0, len(ts))
+	for _, t := range ts {
+		r, err := clusterOf(ctx, at, t.addr, t.asset)
+		if err != nil {
+			return err
+		}
+		reports = append(reports, r)
+	}
+	if o.Save {
+		var derived []chains.Label
+		for _, r := range reports {
+			for _, l := range r.Attribution.Labels {
+				if l.Heuristic != "" {
+					derived = append(derived, l)
+				}
+			}
+		}
+		added, err := db.PutLabels(ctx, derived)
+		if err != nil {
+			return fmt.Errorf("save derived labels: %w", err)
+		}
+		defer fmt.Fprintf(w, "saved %d derived labels (%d new)\n", len(derived), added)
+	}
+	if o.JSON {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(reports)
+	}
+	for i, r := range reports {
+		if i > 0 {
+			fmt.Fprintln(w)
+		}
+		writeClusterReport(w, r)
+	}
+	return nil
+}
+
+func clusterOf(ctx context.Context, at *attribute.Attributor, addr chains.Address, asset chains.AssetID) (clusterReport, error) {
+	a, err := at.Attribute(ctx, addr, asset)
+	if err != nil {
+		return clusterReport{}, err
+	}
+	r := clusterReport{
+		Chain: asset.Chain, Address: addr, Asset: asset,
+		Attribution: clusterAttribution{Entity: a.Entity, Category: a.Category, Sanctioned: a.Sanctioned, Reason: a.Reason, Labels: a.Labels},
+	}
+	if r.Attribution.Labels == nil {
+		r.Attribution.Labels = []chains.Label{}
+	}
+	d, err := at.Deposit(ctx, addr, asset)
+	if err != nil {
+		return clusterReport{}, err
+	}
+	if d != nil {
+		r.Deposit = &depositReport{Exchange: d.Exchange, HotWallets: d.HotWallets, Received: d.Received, Forwarded: d.Forwarded, Rule: d.Rule, Sweeps: d.Sweeps}
+	}
+	c, err := at.Cluster(ctx, addr, asset)
+	if err != nil {
+		return clusterReport{}, err
+	}
+	if c != nil {
+		cd := &clusterDetail{Cluster: c.Cluster, Links: c.Links, Busy: c.Busy, Truncated: c.Truncated}
+		for _, d := range c.Deposits {
+			cd.Deposits = append(cd.Deposits, d.Address)
+		}
+		r.Cluster = cd
+	}
+	return r, nil
+}
+
+func writeClusterReport(w io.Writer, r clusterReport) {
+	fmt.Fprintf(w, "%s on %s, judged on %s transfers\n", r.Address, r.Chain, r.Asset)
+	a := r.Attribution
+	switch {
+	case a.Category != "":
+		fmt.Fprintf(w, "  %s %s\n", a.Category, esc(a.Entity))
+	case a.Entity != "":
+		fmt.Fprintf(w, "  no label of its own; linked to %s\n", esc(a.Entity))
+	default:
+		fmt.Fprintln(w, "  no label, not a deposit address")
+	}
+	if a.Sanctioned {
+		fmt.Fprintln(w, "  ON A SANCTIONS LIST")
+	}
+	if a.Reason != "" {
+		fmt.Fprintf(w, "  why: %s\n", escLine(a.Reason))
+	}
+	if d := r.Deposit; d != nil {
+		fmt.Fprintf(w, "  deposit address of %s: received %s, forwarded %s in time (%s)\n",
+			esc(d.Exchange), d.Received, d.Forwarded, d.Rule)
+		for _, s := range d.Sweeps {
+			fmt.Fprintf(w, "    sweep %s  block %d  %s  %s → %s  %s\n", r.Chain.FormatTx(s.Tx), s.Block,
+				s.Time.UTC().Format(time.RFC3339), s.From, s.To, s.Amount)
+		}
+	}
+	if len(a.Labels) > 0 {
+		fmt.Fprintf(w, "  labels (%d):\n", len(a.Labels))
+		for _, l := range a.Labels {
+			writeLabel(w, "    ", l)
+		}
+	}
+	c := r.Cluster
+	if c == nil {
+		fmt.Fprintln(w, "  in no cluster")
+		return
+	}
+	fmt.Fprintf(w, "  cluster %s (%s): %s, %d members\n", c.ID, escLine(c.Heuristic), esc(c.Entity), len(c.Members))
+	deps := map[chains.Address]bool{}
+	for _, d := range c.Deposits {
+		deps[d] = true
+	}
+	for _, m := range c.Members {
+		role := "paid a deposit address"
+		if deps[m] {
+			role = "deposit address"
+		}
+		fmt.Fprintf(w, "    %s  %s\n", m, role)
+	}
+	fmt.Fprintf(w, "  payments into the deposit addresses (%d):\n", len(c.Links))
+	for _, l := range c.Links {
+		fmt.Fprintf(w, "    %s  block %d  %s  %s → %s  %s\n", r.Chain.FormatTx(l.Tx), l.Block,
+			l.Time.UTC().Format(time.RFC3339), l.From, l.To, l.Amount)
+	}
+	for _, b := range c.Busy {
+		fmt.Fprintf(w, "  %s has too many senders to be one customer's: its senders were not merged\n", b)
+	}
+	if c.Truncated {
+		fmt.Fprintln(w, "  the cluster was cut at its size limit")
+	}
+	fmt.Fprintf(w, "  evidence: %d transactions\n", len(c.Evidence))
+}

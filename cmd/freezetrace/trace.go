@@ -1,0 +1,271 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"freezetrace/chains"
+	"freezetrace/chains/store"
+	"freezetrace/trace"
+	"freezetrace/trace/attribute"
+)
+
+// traceOptions are the flags of `freezetrace trace`, parsed.
+type traceOptions struct {
+	DB        string
+	Chain     chains.Chain
+	Case      trace.Case
+	Trace     trace.Options
+	Offline   bool
+	Out       string
+	Heuristic bool // find deposit addresses and clusters, not only listed labels
+	// Upstream, when set, is where the store fetches what it lacks
+	// (a JSON-RPC node, TronGrid); nil answers from the database only.
+	Upstream     chains.Source
+	UpstreamName string
+}
+
+func traceCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "trace",
+		Usage:     "follow a victim's payments to where the funds can be frozen",
+		ArgsUsage: " ",
+		Description: "Traces the victim payments of a case through the data in the database, hop by hop, under an\n" +
+			"allocation rule, and stops at exchanges, mixers, bridges, sanctioned addresses, contracts and the\n" +
+			"limits below. Give the case as victim transactions (--victim-tx), as victim and scam deposit\n" +
+			"addresses (--victim with --deposit), or as deposit addresses and a time window (--deposit with\n" +
+			"--from/--to); the forms combine. Prints a summary; --out DIR also writes DIR/trace.json and\n" +
+			"DIR/ledger.csv (the audit ledger).\n\n" +
+			"Example:\n" +
+			"   freezetrace trace --db case.db --asset usdt --victim 0xVICTIM --deposit 0xSCAM --rule fifo --out case1",
+		Flags: []cli.Flag{
+			dbFlag(),
+			&cli.StringFlag{Name: "chain", Value: "ethereum", Usage: "chain `NAME`"},
+			&cli.StringFlag{Name: "asset", Value: "usdt", Usage: "traced asset: a token `CONTRACT` address, usdt, usdc or native"},
+			&cli.StringSliceFlag{Name: "victim-tx", Usage: "a victim payment as `HASH` or HASH:POSITION (repeatable)"},
+			&cli.StringSliceFlag{Name: "victim", Usage: "a victim `ADDRESS`; its payments to the --deposit addresses are traced (repeatable)"},
+			&cli.StringSliceFlag{Name: "deposit", Usage: "a scam deposit `ADDRESS` the victims paid (repeatable)"},
+			&cli.StringFlag{Name: "from", Usage: "start of the payment window, RFC 3339 or YYYY-MM-DD (UTC)"},
+			&cli.StringFlag{Name: "to", Usage: "end of the payment window, RFC 3339 or YYYY-MM-DD (inclusive, UTC)"},
+			&cli.StringFlag{Name: "rule", Value: string(trace.FIFO), Usage: "allocation `RULE`: fifo, lifo, haircut, poison or libr"},
+			&cli.IntFlag{Name: "max-hops", Value: trace.DefaultMaxHops, Usage: "stop this many `HOPS` from a victim payment"},
+			&cli.StringFlag{Name: "min-amount", Value: "0", Usage: "dust floor in base `UNITS`: smaller taint is not followed (0: none)"},
+			&cli.StringFlag{Name: "until", Usage: "time horizon, RFC 3339 or YYYY-MM-DD: transfers after it are not followed"},
+			&cli.IntFlag{Name: "max-degree", Value: trace.DefaultMaxDegree, Usage: "stop at an unlabeled address with more than `N` counterparties (-1: never)"},
+			&cli.BoolFlag{Name: "offline", Usage: "answer from the database only, never fetch"},
+			&cli.BoolFlag{Name: "labels-only", Usage: "attribute addresses from listed labels only (no deposit-address or cluster detection)"},
+			&cli.StringFlag{Name: "out", Usage: "write trace.json and ledger.csv into `DIR`"},
+		},
+		Action: func(c *cli.Context) error {
+			if c.Args().Present() {
+				return usagef("freezetrace trace --help", "trace takes no arguments, got %q", c.Args().First())
+			}
+			opts, err := parseTraceFlags(c)
+			if err != nil {
+				return err
+			}
+			return runTrace(c.Context, opts, c.App.Writer)
+		},
+	}
+}
+
+func parseTraceFlags(c *cli.Context) (traceOptions, error) {
+	var o traceOptions
+	db, err := dbPath(c)
+	if err != nil {
+		return o, err
+	}
+	o.DB, o.Offline, o.Out, o.Heuristic = db, c.Bool("offline"), c.String("out"), !c.Bool("labels-only")
+	if o.Chain, err = chains.ParseChain(c.String("chain")); err != nil {
+		return o, chains.Invalid(fmt.Errorf("--chain: %w", err))
+	}
+	asset, err := traceAsset(o.Chain, c.String("asset"))
+	if err != nil {
+		return o, err
+	}
+	o.Case = trace.Case{Chain: o.Chain, Asset: asset}
+	for _, s := range c.StringSlice("victim-tx") {
+		p, err := trace.ParsePayment(s)
+		if err != nil {
+			return o, chains.Invalid(fmt.Errorf("--victim-tx: %w", err))
+		}
+		o.Case.Payments = append(o.Case.Payments, p)
+	}
+	if o.Case.Victims, err = traceAddrs(o.Chain, "--victim", c.StringSlice("victim")); err != nil {
+		return o, err
+	}
+	if o.Case.Deposits, err = traceAddrs(o.Chain, "--deposit", c.StringSlice("deposit")); err != nil {
+		return o, err
+	}
+	if o.Case.Window.From, err = traceTime("--from", c.String("from"), false); err != nil {
+		return o, err
+	}
+	if o.Case.Window.To, err = traceTime("--to", c.String("to"), true); err != nil {
+		return o, err
+	}
+	if o.Trace.Rule, err = trace.ParseRule(c.String("rule")); err != nil {
+		return o, chains.Invalid(fmt.Errorf("--rule: %w", err))
+	}
+	if o.Trace.MaxHops = c.Int("max-hops"); o.Trace.MaxHops < 1 {
+		return o, chains.Invalid(fmt.Errorf("--max-hops: want 1 or more, got %d", o.Trace.MaxHops))
+	}
+	if o.Trace.MinAmount, err = chains.ParseAmount(c.String("min-amount")); err != nil {
+		return o, chains.Invalid(fmt.Errorf("--min-amount: %w", err))
+	}
+	if u, err := traceTime("--until", c.String("until"), true); err != nil {
+		return o, err
+	} else if !u.IsZero() {
+		o.Trace.Until = &u
+	}
+	switch d := c.Int("max-degree"); {
+	case d == 0 || d < -1:
+		return o, chains.Invalid(fmt.Errorf("--max-degree: want a positive number or -1, got %d", d))
+	default:
+		o.Trace.MaxDegree = d
+	}
+	return o, nil
+}
+
+// traceAsset reads --asset: usdt, usdc, native or a contract address.
+func traceAsset(c chains.Chain, s string) (chains.AssetID, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "native", c.Native().Symbol:
+		return chains.NativeAsset(c), nil
+	case "usdt":
+		switch c {
+		case chains.Ethereum:
+			return chains.USDTEthereum, nil
+		case chains.Tron:
+			return chains.USDTTron, nil
+		}
+	case "usdc":
+		switch c {
+		case chains.Ethereum:
+			return chains.USDCEthereum, nil
+		case chains.Tron:
+			return chains.USDCTron, nil
+		}
+	default:
+		a, err := c.ParseAddress(s)
+		if err != nil {
+			return chains.AssetID{}, chains.Invalid(fmt.Errorf("--asset: %w", err))
+		}
+		return chains.AssetID{Chain: c, Contract: a}, nil
+	}
+	return chains.AssetID{}, chains.Invalid(fmt.Errorf("--asset %s: no well-known contract on %s; give the contract address", s, c))
+}
+
+func traceAddrs(c chains.Chain, flag string, ss []string) ([]chains.Address, error) {
+	var out []chains.Address
+	for _, s := range ss {
+		a, err := c.ParseAddress(s)
+		if err != nil {
+			return nil, chains.Invalid(fmt.Errorf("%s: %w", flag, err))
+		}
+		out = append(out, a)
+	}
+	return out, nil
+}
+
+// traceTime reads RFC 3339 or a UTC date; a date as an end bound means
+// the end of that day.
+func traceTime(flag, s string, end bool) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return time.Time{}, nil
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t.UTC(), nil
+	}
+	d, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return time.Time{}, chains.Invalid(fmt.Errorf("%s: %q is not a time (want RFC 3339, e.g. 2024-05-01T13:00:00Z, or YYYY-MM-DD)", flag, s))
+	}
+	if end {
+		d = d.Add(24*time.Hour - time.Second)
+	}
+	return d, nil
+}
+
+// runTrace opens the database, traces the case and writes the results.
+func runTrace(ctx context.Context, o traceOptions, w io.Writer) error {
+	if o.Upstream == nil {
+		if _, err := os.Stat(o.DB); errors.Is(err, os.ErrNotExist) {
+			return usagef("freezetrace import --db "+o.DB+" FILE…", "no database at %s: import data first", o.DB)
+		}
+	}
+	db, err := store.Open(ctx, o.DB)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	src := store.NewSource(db, o.Upstream, store.Options{Name: o.UpstreamName, Offline: o.Offline})
+	var attr trace.Attributor = trace.NewLabelAttributor(db)
+	if o.Heuristic {
+		attr = attribute.New(db, src, attribute.Options{})
+	}
+	prov, err := db.Provenance(ctx)
+	if err != nil {
+		return err
+	}
+	for _, p := range prov {
+		if p.Chain == o.Chain {
+			o.Trace.Provenance = append(o.Trace.Provenance, trace.Provenance{
+				Chain: p.Chain, Source: p.Source, Block: p.Block, Retrieved: p.Retrieved.UTC(), Detail: p.Detail,
+			})
+		}
+	}
+	res, err := trace.Run(ctx, src, attr, o.Case, o.Trace)
+	if err != nil {
+		return err
+	}
+	if err := trace.Summary(w, res); err != nil {
+		return err
+	}
+	if o.Out == "" {
+		return nil
+	}
+	if err := os.MkdirAll(o.Out, 0o755); err != nil {
+		return fmt.Errorf("create %s: %w", o.Out, err)
+	}
+	for _, f := range []struct {
+		name  string
+		write func(io.Writer, *trace.Result) error
+	}{{"trace.json", trace.WriteJSON}, {"ledger.csv", trace.WriteLedgerCSV}} {
+		p := filepath.Join(o.Out, f.name)
+		if err := writeTraceFile(p, func(fw io.Writer) error { return f.write(fw, res) }); err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "wrote %s\n", p)
+	}
+	return nil
+}
+
+// writeTraceFile writes path through a temporary file renamed into place, so a
+// failed write never leaves half a file.
+func writeTraceFile(path string, write func(io.Writer) error) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name())
+	if err := write(tmp); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}

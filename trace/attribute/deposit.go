@@ -1,0 +1,276 @@
+package attribute
+
+import (
+	"context"
+	"fmt"
+	"math/big"
+	"slices"
+	"strings"
+	"time"
+
+	"freezetrace/chains"
+)
+
+// Deposit is the evidence that an address is an exchange's deposit address:
+// what it received, and its sweeps into the exchange's labeled wallets.
+// An Attributor hands out shared values: do not modify them.
+type Deposit struct {
+	Chain   chains.Chain
+	Address chains.Address
+	Asset   chains.AssetID
+	// Exchange is the entity of the wallets it swept into.
+	Exchange string
+	// HotWallets are those wallets, sorted.
+	HotWallets []chains.Address
+	// WalletSource is the provenance of the wallets' exchange label.
+	WalletSource string
+	// Received is everything it received of the asset; Forwarded the part
+	// swept into Exchange's wallets within the window of arriving.
+	Received  chains.Amount
+	Forwarded chains.Amount
+	// Inflows and Sweeps are the transfers, in canonical order.
+	Inflows []chains.Transfer
+	Sweeps  []chains.Transfer
+	// Senders is the number of distinct addresses that paid it.
+	Senders    int
+	Confidence int
+	// Rule states the thresholds it met, e.g. "at least 90% within 24h, at
+	// least 1 sweep".
+	Rule string
+}
+
+// ForwardedBasisPoints is Forwarded/Received in hundredths of a percent,
+// rounded down.
+func (d *Deposit) ForwardedBasisPoints() int64 {
+	if d.Received.IsZero() {
+		return 0
+	}
+	bp := new(big.Int).Mul(d.Forwarded.Big(), big.NewInt(10000))
+	return bp.Quo(bp, d.Received.Big()).Int64()
+}
+
+// Reason is one sentence saying why the address is a deposit address.
+func (d *Deposit) Reason() string {
+	bp := d.ForwardedBasisPoints()
+	ws := make([]string, len(d.HotWallets))
+	for i, w := range d.HotWallets {
+		ws[i] = w.String()
+	}
+	return fmt.Sprintf("deposit address of %q: forwarded %d.%02d%% of the %s base units it received to %q wallets (%s) in %d sweeps (heuristic %s: %s)",
+		d.Exchange, bp/100, bp%100, d.Received, d.Exchange, strings.Join(ws, ", "), len(d.Sweeps), HeuristicDeposit, d.Rule)
+}
+
+// Label is the derived label of the deposit address.
+func (d *Deposit) Label() chains.Label {
+	l := chains.Label{
+		Chain:      d.Chain,
+		Address:    d.Address,
+		Entity:     d.Exchange,
+		Category:   chains.CategoryDeposit,
+		Source:     d.WalletSource,
+		Note:       d.Reason(),
+		Confidence: d.Confidence,
+		Heuristic:  HeuristicDeposit,
+	}
+	for _, s := range d.Sweeps {
+		if len(l.Evidence) == 0 || l.Evidence[len(l.Evidence)-1] != s.Tx {
+			l.Evidence = append(l.Evidence, s.Tx)
+		}
+	}
+	return l
+}
+
+// lot is what is left of one inflow, for matching sweeps to arrivals.
+type lot struct {
+	left chains.Amount
+	in   chains.Transfer
+}
+
+// sweepAcc gathers the sweeps into one exchange.
+type sweepAcc struct {
+	forwarded chains.Amount
+	sweeps    []chains.Transfer
+	wallets   []chains.Address
+	conf      int
+	source    string
+}
+
+// Deposit returns the evidence that addr is an exchange's deposit address
+// for asset, or nil when it is not one (or has a service-like label of its
+// own, or the source has no transfers of it).
+//
+// Outflows are matched to inflows first in, first out; the part of a sweep
+// matched to funds that arrived within the window before it counts as
+// forwarded. Funds still held count as not forwarded.
+func (a *Attributor) Deposit(ctx context.Context, addr chains.Address, asset chains.AssetID) (*Deposit, error) {
+	addr = addr.In(asset.Chain.Family())
+	k := assetKey{asset, addr}
+	a.mu.Lock()
+	d, ok := a.deposits[k]
+	a.mu.Unlock()
+	if ok {
+		return d, nil
+	}
+	d, err := a.detect(ctx, addr, asset)
+	if err != nil {
+		return nil, err
+	}
+	a.mu.Lock()
+	a.deposits[k] = d
+	a.mu.Unlock()
+	return d, nil
+}
+
+func (a *Attributor) detect(ctx context.Context, addr chains.Address, asset chains.AssetID) (*Deposit, error) {
+	own, err := a.Labels(ctx, asset.Chain, addr)
+	if err != nil {
+		return nil, err
+	}
+	if isServiceLike(own) {
+		return nil, nil
+	}
+	ts, err := a.transfersOf(ctx, addr, asset)
+	if err != nil {
+		return nil, err
+	}
+	var (
+		lots     []lot
+		received chains.Amount
+		inflows  []chains.Transfer
+		senders  = map[chains.Address]bool{}
+		accs     = map[string]*sweepAcc{}
+	)
+	for _, t := range ts {
+		if t.Amount.IsZero() || t.From == t.To {
+			continue
+		}
+		if t.To == addr {
+			lots = append(lots, lot{left: t.Amount, in: t})
+			received = received.Add(t.Amount)
+			inflows = append(inflows, t)
+			senders[t.From] = true
+			continue
+		}
+		if t.From != addr {
+			continue
+		}
+		ex, err := a.exchangeOf(ctx, asset.Chain, t.To)
+		if err != nil {
+			return nil, err
+		}
+		rest := t.Amount
+		var within chains.Amount
+		for !rest.IsZero() && len(lots) > 0 {
+			take := rest.Min(lots[0].left)
+			if ex != nil && a.inWindow(lots[0].in, t) {
+				within = within.Add(take)
+			}
+			rest = rest.SubFloor(take)
+			lots[0].left = lots[0].left.SubFloor(take)
+			if lots[0].left.IsZero() {
+				lots = lots[1:]
+			}
+		}
+		if ex == nil {
+			continue
+		}
+		acc := accs[ex.Entity]
+		if acc == nil {
+			acc = &sweepAcc{conf: ex.Confidence, source: ex.Source}
+			accs[ex.Entity] = acc
+		}
+		acc.forwarded = acc.forwarded.Add(within)
+		acc.sweeps = append(acc.sweeps, t)
+		if !slices.Contains(acc.wallets, t.To) {
+			acc.wallets = append(acc.wallets, t.To)
+		}
+		if ex.Confidence > acc.conf {
+			acc.conf, acc.source = ex.Confidence, ex.Source
+		}
+	}
+	if received.IsZero() {
+		return nil, nil
+	}
+	// The exchange that got the most, ties by name; only one can pass a
+	// threshold above 50%.
+	names := make([]string, 0, len(accs))
+	for n := range accs {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	var best string
+	for _, n := range names {
+		if best == "" || accs[n].forwarded.Cmp(accs[best].forwarded) > 0 {
+			best = n
+		}
+	}
+	if best == "" {
+		return nil, nil
+	}
+	acc := accs[best]
+	// forwarded*100 >= pct*received, exactly.
+	lhs := new(big.Int).Mul(acc.forwarded.Big(), big.NewInt(100))
+	rhs := new(big.Int).Mul(received.Big(), big.NewInt(int64(a.opts.MinForwardedPct)))
+	if lhs.Cmp(rhs) < 0 || len(acc.sweeps) < a.opts.MinSweeps {
+		return nil, nil
+	}
+	slices.SortFunc(acc.wallets, chains.Address.Compare)
+	return &Deposit{
+		Chain:        asset.Chain,
+		Address:      addr,
+		Asset:        asset,
+		Exchange:     best,
+		HotWallets:   acc.wallets,
+		WalletSource: acc.source,
+		Received:     received,
+		Forwarded:    acc.forwarded,
+		Inflows:      inflows,
+		Sweeps:       acc.sweeps,
+		Senders:      len(senders),
+		Confidence:   min(a.opts.DepositConfidence, acc.conf),
+		Rule:         a.rule(),
+	}, nil
+}
+
+// exchangeOf returns the most confident exchange label (from a list, not
+// derived) of addr, or nil.
+func (a *Attributor) exchangeOf(ctx context.Context, chain chains.Chain, addr chains.Address) (*chains.Label, error) {
+	ls, err := a.Labels(ctx, chain, addr)
+	if err != nil {
+		return nil, err
+	}
+	for i := range ls {
+		if ls[i].Category == chains.CategoryExchange && ls[i].Heuristic == "" && ls[i].Entity != "" {
+			l := ls[i]
+			return &l, nil
+		}
+	}
+	return nil, nil
+}
+
+// inWindow reports whether a sweep came within the window after an inflow.
+func (a *Attributor) inWindow(in, out chains.Transfer) bool {
+	if a.opts.WindowBlocks > 0 {
+		return out.Block >= in.Block && out.Block-in.Block <= a.opts.WindowBlocks
+	}
+	if in.Time.IsZero() || out.Time.IsZero() {
+		return false
+	}
+	d := out.Time.Sub(in.Time)
+	return d >= 0 && d <= a.opts.Window
+}
+
+// rule describes the thresholds in force.
+func (a *Attributor) rule() string {
+	w := a.opts.Window.String()
+	if a.opts.WindowBlocks > 0 {
+		w = fmt.Sprintf("%d blocks", a.opts.WindowBlocks)
+	} else if a.opts.Window%time.Hour == 0 {
+		w = fmt.Sprintf("%dh", a.opts.Window/time.Hour)
+	}
+	s := "s"
+	if a.opts.MinSweeps == 1 {
+		s = ""
+	}
+	return fmt.Sprintf("at least %d%% forwarded within %s of arriving, at least %d sweep%s", a.opts.MinForwardedPct, w, a.opts.MinSweeps, s)
+}

@@ -1,0 +1,13 @@
+// Package trace is the taint engine: from a case (victim payments), it walks
+// forward through every address the stolen funds reach, allocates taint at
+// each one under an allocation rule (fifo, lifo, haircut, poison, libr),
+// stops where a stop rule fires (a labeled exchange, a mixer, a bridge, a
+// sanctioned address, an unlabeled contract, the hop limit, the dust floor,
+// the time horizon, a high-activity address), and records every allocation
+// step in an audit ledger that a third party can re-check by hand.
+//
+// The engine reads everything through chains.Source and an Attributor. It
+// depends on package chains only: no SQL, no go-ethereum, no HTTP, no
+// report. It never reads the clock; the same data and options give the same
+// Result, and WriteJSON and WriteLedgerCSV write it byte for byte the same.
+package trace

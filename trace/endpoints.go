@@ -1,0 +1,219 @@
+package trace
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"freezetrace/chains"
+)
+
+// kindOrder is the order endpoints are listed in.
+var kindOrder = []Kind{
+	KindExchange, KindHeld, KindSanctioned, KindMixer, KindBridge, KindContract,
+	KindHighActivity, KindHopLimit, KindDust, KindHorizon, KindUnknown,
+}
+
+func kindRank(k Kind) int {
+	if i := slices.Index(kindOrder, k); i >= 0 {
+		return i
+	}
+	return len(kindOrder)
+}
+
+type epKey struct {
+	addr chains.Address
+	kind Kind
+}
+
+type epAcc struct {
+	ep     Endpoint
+	shares parts
+	txs    []chains.Transfer
+}
+
+func (w *walker) attribution(y *node) (Attribution, error) {
+	if y.attrDone || w.attr == nil {
+		return y.at, nil
+	}
+	at, err := w.attr.Attribute(w.ctx, y.addr, w.c.Asset)
+	if err != nil {
+		return Attribution{}, fmt.Errorf("attribute %s: %w", y.addr, err)
+	}
+	y.at, y.attrDone = at, true
+	return at, nil
+}
+
+// labelStop is the stop kind an attribution alone imposes, or "".
+func labelStop(at Attribution) Kind {
+	if at.Sanctioned {
+		return KindSanctioned
+	}
+	switch at.Category {
+	case chains.CategoryExchange, chains.CategoryDeposit, chains.CategoryService:
+		return KindExchange
+	case chains.CategoryMixer:
+		return KindMixer
+	case chains.CategoryBridge:
+		return KindBridge
+	case chains.CategorySanctioned:
+		return KindSanctioned
+	}
+	return ""
+}
+
+// stopFor says whether taint arriving at y (not walked yet) along t stops
+// there, and why. Stops that belong to the address (labels, contract code,
+// activity) are remembered; dust and hop limits belong to the transfer.
+func (w *walker) stopFor(y *node, t chains.Transfer, total chains.Amount, hop int) (Kind, string, error) {
+	if y.stop != "" {
+		return y.stop, y.reason, nil
+	}
+	at, err := w.attribution(y)
+	if err != nil {
+		return "", "", err
+	}
+	if k := labelStop(at); k != "" {
+		y.stop, y.reason = k, at.Reason
+		if y.reason == "" {
+			y.reason = fmt.Sprintf("labeled %s %q", at.Category, at.Entity)
+		}
+		return y.stop, y.reason, nil
+	}
+	if hop > 1 && !w.o.MinAmount.IsZero() && total.Cmp(w.o.MinAmount) < 0 { // victim payments are always followed
+		return KindDust, fmt.Sprintf("tainted amount %s is below the dust floor --min-amount %s", total, w.o.MinAmount), nil
+	}
+	if hop > w.o.MaxHops {
+		return KindHopLimit, fmt.Sprintf("reached at hop %d, beyond --max-hops %d", hop, w.o.MaxHops), nil
+	}
+	if y.contract == nil {
+		c, err := w.src.IsContract(w.ctx, w.c.Chain, y.addr)
+		switch {
+		case err == nil:
+		case errors.Is(err, chains.ErrUnsupported), errors.Is(err, chains.ErrOffline), errors.Is(err, chains.ErrNotFound):
+			c = false
+		default:
+			return "", "", fmt.Errorf("is %s a contract: %w", y.addr, err)
+		}
+		y.contract = &c
+	}
+	if *y.contract {
+		y.stop, y.reason = KindContract, "a contract with no exchange, mixer or bridge label: funds sent to it are not followed"
+		return y.stop, y.reason, nil
+	}
+	if w.o.MaxDegree > 0 {
+		op, err := w.open(y.addr, t.Block)
+		if err != nil {
+			return "", "", err
+		}
+		peers := map[chains.Address]struct{}{}
+		for _, e := range op.ledger {
+			if e.From == y.addr {
+				peers[e.To] = struct{}{}
+			} else {
+				peers[e.From] = struct{}{}
+			}
+		}
+		if len(peers) > w.o.MaxDegree {
+			y.stop = KindHighActivity
+			y.reason = fmt.Sprintf("unlabeled address with %d distinct counterparties in its ledger, more than --max-degree %d", len(peers), w.o.MaxDegree)
+			return y.stop, y.reason, nil
+		}
+		y.preOpen, y.preOpenAt = op, t.Block
+	}
+	return "", "", nil
+}
+
+// endpoint adds the taint that t carried into y to y's endpoint of kind k.
+func (w *walker) endpoint(y *node, k Kind, reason string, t chains.Transfer, shares parts, hop int) {
+	e := w.eps[epKey{y.addr, k}]
+	if e == nil {
+		e = &epAcc{ep: Endpoint{
+			Chain: w.c.Chain, Address: y.addr, Kind: k, Entity: y.at.Entity, Category: y.at.Category,
+			Reason: reason, Labels: y.at.Labels, Asset: w.c.Asset, Hops: hop, SweepTxs: y.at.SweepTxs,
+		}}
+		w.eps[epKey{y.addr, k}] = e
+	}
+	if hop < e.ep.Hops {
+		e.ep.Hops = hop
+	}
+	e.shares = e.shares.plus(shares)
+	e.txs = append(e.txs, t)
+}
+
+// finish turns what the walk left into the result's lists.
+func (w *walker) finish(res *Result) error {
+	for _, y := range w.nodes {
+		if !y.active {
+			continue
+		}
+		if tt := y.acct.taint(); len(tt) > 0 {
+			k, reason := KindHeld, "taint left unspent at the address at the end of the data"
+			if y.halted {
+				reason = "taint left unspent at the address at the --until horizon"
+				for _, e := range y.ledger[y.next:] {
+					if e.From == y.addr && e.To != y.addr && !e.Amount.IsZero() {
+						k = KindHorizon
+						reason = fmt.Sprintf("taint held at the --until horizon %s, and the address sent funds on after it", w.o.Until.Format(time.RFC3339))
+						break
+					}
+				}
+			}
+			w.endpoint(y, k, reason, chains.Transfer{}, nil, y.hop)
+			e := w.eps[epKey{y.addr, k}]
+			e.shares, e.txs = tt, y.tainted
+		}
+		if !y.short.IsZero() {
+			w.endpoint(y, KindUnknown, fmt.Sprintf("outflows exceeded the known balance by %s in total: clean funds of unknown origin were assumed (not taint)", y.short), chains.Transfer{}, nil, y.hop)
+			e := w.eps[epKey{y.addr, KindUnknown}]
+			e.ep.Amount, e.txs = y.short, y.shortTx
+		}
+	}
+	res.Endpoints = make([]Endpoint, 0, len(w.eps))
+	clusters := map[string]Cluster{}
+	for _, e := range w.eps {
+		ep := e.ep
+		if ep.Kind != KindUnknown {
+			ep.Amount = e.shares.total()
+		}
+		ep.BySource = e.shares.shares()
+		slices.SortFunc(e.txs, chains.Compare)
+		ep.Txs = []chains.TxHash{}
+		for _, t := range e.txs {
+			if len(ep.Txs) == 0 || ep.Txs[len(ep.Txs)-1] != t.Tx {
+				ep.Txs = append(ep.Txs, t.Tx)
+			}
+		}
+		res.Endpoints = append(res.Endpoints, ep)
+	}
+	for _, y := range w.nodes {
+		if c := y.at.Cluster; c != nil {
+			clusters[c.ID] = *c
+		}
+	}
+	slices.SortFunc(res.Endpoints, func(a, b Endpoint) int {
+		if c := kindRank(a.Kind) - kindRank(b.Kind); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.Entity, b.Entity); c != 0 {
+			return c
+		}
+		return a.Address.Compare(b.Address)
+	})
+	res.Clusters = make([]Cluster, 0, len(clusters))
+	for _, c := range clusters {
+		res.Clusters = append(res.Clusters, c)
+	}
+	slices.SortFunc(res.Clusters, func(a, b Cluster) int { return strings.Compare(a.ID, b.ID) })
+	res.Flows = w.flows // delivered in canonical order
+	res.Ledger = w.steps
+	if res.Flows == nil {
+		res.Flows = []Flow{}
+	}
+	if res.Ledger == nil {
+		res.Ledger = []Step{}
+	}
+	return nil
+}

@@ -1,0 +1,488 @@
+package trace
+
+import (
+	"container/heap"
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"freezetrace/chains"
+)
+
+// Defaults of the stop rules.
+const (
+	DefaultMaxHops   = 10
+	DefaultMaxDegree = 300
+)
+
+// Options are the allocation rule and the stop rules of a trace.
+type Options struct {
+	// Rule is the allocation rule; "" means FIFO.
+	Rule Rule
+	// MaxHops stops the walk at addresses more than MaxHops transfers away
+	// from a victim payment (the collection address the victim paid is hop
+	// 1). Zero or less means DefaultMaxHops.
+	MaxHops int
+	// MinAmount is the dust floor in base units: taint smaller than it is not
+	// followed into an address the walk has not entered yet (victim payments
+	// are always followed). Zero disables it.
+	MinAmount chains.Amount
+	// Until is the time horizon: transfers after it are not followed.
+	Until *time.Time
+	// MaxDegree stops the walk at an unlabeled address with more distinct
+	// counterparties than this in its ledger. Zero means DefaultMaxDegree,
+	// a negative value disables the rule.
+	MaxDegree int
+	// Provenance is copied into the result; an entry with Block 0 gets the
+	// newest block the trace saw.
+	Provenance []Provenance
+}
+
+// ParseRule reads a rule name; an unknown name is an input error.
+func ParseRule(s string) (Rule, error) {
+	r := Rule(strings.ToLower(strings.TrimSpace(s)))
+	for _, k := range Rules {
+		if r == k {
+			return r, nil
+		}
+	}
+	names := make([]string, len(Rules))
+	for i, k := range Rules {
+		names[i] = string(k)
+	}
+	return "", chains.Invalid(fmt.Errorf("unknown rule %q (known: %s)", s, strings.Join(names, ", ")))
+}
+
+// Run traces case c through src under opts. It finds the victim payments,
+// walks forward breadth-first in time across every address the taint
+// reaches, allocates taint at each address under the rule, and stops at the
+// stop rules. attr may be nil (no address is labeled). Errors caused by the
+// case or the options are chains.InputError; errors of src and attr are
+// returned wrapped.
+func Run(ctx context.Context, src chains.Source, attr Attributor, c Case, opts Options) (*Result, error) {
+	o, err := opts.normalize()
+	if err != nil {
+		return nil, err
+	}
+	payments, victims, err := c.resolve(ctx, src)
+	if err != nil {
+		return nil, err
+	}
+	if o.Until != nil {
+		for _, t := range payments {
+			if t.Time.After(*o.Until) {
+				return nil, chains.Invalid(fmt.Errorf("victim payment %s:%d is after the horizon %s", c.Chain.FormatTx(t.Tx), t.Position, o.Until.Format(time.RFC3339)))
+			}
+		}
+	}
+	w := &walker{
+		ctx: ctx, src: src, attr: attr, c: c, o: o,
+		nodes:     map[chains.Address]*node{},
+		srcOf:     map[chains.TransferKey]int{},
+		delivered: map[chains.TransferKey]bool{},
+		eps:       map[epKey]*epAcc{},
+	}
+	res := &Result{Schema: Schema, Rule: o.Rule, Params: Params{
+		MaxHops: o.MaxHops, MinAmount: o.MinAmount, Until: o.Until, MaxDegree: o.MaxDegree,
+	}}
+	for i, t := range payments {
+		w.srcOf[t.Key()] = i
+		w.seen(t.Block)
+		res.Sources = append(res.Sources, Source{
+			ID: sourceID(i), Victim: victims[t.Key()], Chain: t.Chain, Tx: t.Tx, Position: t.Position,
+			Block: t.Block, Time: t.Time, From: t.From, To: t.To, Asset: t.Asset, Amount: t.Amount,
+		})
+	}
+	if err := w.walk(payments); err != nil {
+		return nil, err
+	}
+	asset, err := assetInfo(ctx, src, c.Asset)
+	if err != nil {
+		return nil, err
+	}
+	res.Assets = []chains.Asset{asset}
+	if err := w.finish(res); err != nil {
+		return nil, err
+	}
+	for _, p := range o.Provenance {
+		if p.Block == 0 {
+			p.Block = w.maxBlock
+		}
+		res.Provenance = append(res.Provenance, p)
+	}
+	if res.Provenance == nil {
+		res.Provenance = []Provenance{}
+	}
+	return res, nil
+}
+
+func (o Options) normalize() (Options, error) {
+	if o.Rule == "" {
+		o.Rule = FIFO
+	}
+	if _, err := ParseRule(string(o.Rule)); err != nil {
+		return o, err
+	}
+	if o.MaxHops <= 0 {
+		o.MaxHops = DefaultMaxHops
+	}
+	if o.MaxDegree == 0 {
+		o.MaxDegree = DefaultMaxDegree
+	}
+	if o.MaxDegree < 0 {
+		o.MaxDegree = -1
+	}
+	if o.Until != nil {
+		u := o.Until.UTC()
+		o.Until = &u
+	}
+	return o, nil
+}
+
+func assetInfo(ctx context.Context, src chains.Source, id chains.AssetID) (chains.Asset, error) {
+	a, err := src.Asset(ctx, id)
+	if err == nil {
+		return a, nil
+	}
+	if !errors.Is(err, chains.ErrNotFound) && !errors.Is(err, chains.ErrOffline) && !errors.Is(err, chains.ErrUnsupported) {
+		return chains.Asset{}, fmt.Errorf("asset %s: %w", id, err)
+	}
+	switch id {
+	case chains.USDTEthereum, chains.USDTTron:
+		return chains.Asset{ID: id, Symbol: "USDT", Decimals: 6}, nil
+	case chains.USDCEthereum, chains.USDCTron:
+		return chains.Asset{ID: id, Symbol: "USDC", Decimals: 6}, nil
+	}
+	if id.IsNative() {
+		n := id.Chain.Native()
+		return n, nil
+	}
+	return chains.Asset{ID: id}, nil
+}
+
+// node is everything the walk knows about one address.
+type node struct {
+	addr chains.Address
+
+	attrDone bool
+	at       Attribution
+	contract *bool
+	stop     Kind // a permanent stop found for this address
+	reason   string
+
+	active  bool
+	ledger  []chains.Transfer
+	next    int
+	acct    account
+	hop     int
+	halted  bool // reached the horizon
+	tainted []chains.Transfer
+	short   chains.Amount
+	shortTx []chains.Transfer
+	heapIdx int
+
+	// A ledger read to count counterparties, kept for activation.
+	preOpen   *opening
+	preOpenAt uint64
+}
+
+type opening struct {
+	balance chains.Amount
+	ledger  []chains.Transfer
+	detail  string
+}
+
+type walker struct {
+	ctx  context.Context
+	src  chains.Source
+	attr Attributor
+	c    Case
+	o    Options
+
+	nodes     map[chains.Address]*node
+	srcOf     map[chains.TransferKey]int
+	delivered map[chains.TransferKey]bool // victim payments already delivered
+	queue     nodeHeap
+	flows     []Flow
+	steps     []Step
+	eps       map[epKey]*epAcc
+	maxBlock  uint64
+}
+
+func (w *walker) seen(b uint64) {
+	if b > w.maxBlock {
+		w.maxBlock = b
+	}
+}
+
+func (w *walker) node(a chains.Address) *node {
+	n := w.nodes[a]
+	if n == nil {
+		n = &node{addr: a, heapIdx: -1}
+		w.nodes[a] = n
+	}
+	return n
+}
+
+// walk runs every event in canonical order across all tainted addresses.
+func (w *walker) walk(payments []chains.Transfer) error {
+	si := 0
+	for count := 0; ; count++ {
+		if count%4096 == 0 {
+			if err := w.ctx.Err(); err != nil {
+				return err
+			}
+		}
+		if si < len(payments) {
+			s := payments[si]
+			if w.delivered[s.Key()] {
+				si++ // delivered already through the ledger of its sender or receiver
+				continue
+			}
+			if w.queue.Len() == 0 || chains.Compare(s, w.queue[0].event()) < 0 {
+				si++
+				if err := w.deliver(s, nil, 1); err != nil {
+					return err
+				}
+				continue
+			}
+		}
+		if w.queue.Len() == 0 {
+			return nil
+		}
+		// x leaves the queue while its event runs, so that the queue stays a
+		// heap while the event moves other addresses in it.
+		x := heap.Pop(&w.queue).(*node)
+		if err := w.stepEvent(x); err != nil {
+			return err
+		}
+		if !x.halted && x.next < len(x.ledger) {
+			heap.Push(&w.queue, x)
+		}
+	}
+}
+
+// stepEvent processes the next event of active address x and advances its
+// cursor (or halts it at the horizon).
+func (w *walker) stepEvent(x *node) error {
+	t := x.ledger[x.next]
+	_, isSrc := w.srcOf[t.Key()]
+	switch {
+	case t.Amount.IsZero() || t.From == t.To:
+		x.next++ // zero-value and self transfers move nothing
+	case w.o.Until != nil && t.Time.After(*w.o.Until):
+		x.halted = true
+	case t.From == x.addr:
+		x.next++
+		taintBefore := x.acct.taint().total()
+		carried, short, d := x.acct.out(t.Amount)
+		if !short.IsZero() {
+			x.short = x.short.Add(short)
+			x.shortTx = append(x.shortTx, t)
+			w.record(x, t, "shortfall", t.From, short, nil, t.Amount, taintBefore,
+				"outflow larger than the known balance: the difference is treated as clean funds of unknown origin")
+		}
+		w.record(x, t, "out", t.To, t.Amount, carried, x.acct.balance(), x.acct.taint().total(), d)
+		if len(carried) > 0 || isSrc {
+			return w.deliver(t, carried, x.hop+1)
+		}
+	case isSrc:
+		return w.deliver(t, nil, 1)
+	default:
+		x.next++
+		d := x.acct.in(t.Amount, nil, ref(w.c.Chain, t))
+		w.record(x, t, "in", t.From, t.Amount, nil, x.acct.balance(), x.acct.taint().total(), d)
+	}
+	return nil
+}
+
+func ref(c chains.Chain, t chains.Transfer) string {
+	return fmt.Sprintf("%s:%d", c.FormatTx(t.Tx), t.Position)
+}
+
+func (w *walker) record(x *node, t chains.Transfer, event string, cp chains.Address, amt chains.Amount, moved parts, bal, taint chains.Amount, detail string) {
+	w.steps = append(w.steps, Step{
+		Seq: len(w.steps) + 1, Chain: w.c.Chain, Address: x.addr, Asset: w.c.Asset,
+		Tx: t.Tx, Position: t.Position, Block: t.Block, Time: t.Time,
+		Event: event, Counterparty: cp, Amount: amt, Tainted: moved.total(), BySource: moved.shares(),
+		Balance: bal, Taint: taint, Detail: detail,
+	})
+}
+
+// deliver carries taint along transfer t to its receiver: into its ledger
+// when the walk is already there, else to an endpoint or a newly walked
+// address. A victim payment adds its whole amount as its own source's taint.
+func (w *walker) deliver(t chains.Transfer, carried parts, hop int) error {
+	shares := carried
+	if i, ok := w.srcOf[t.Key()]; ok {
+		shares = shares.plus(parts{{i, t.Amount}})
+		hop = 1
+		w.delivered[t.Key()] = true
+	}
+	total := shares.total()
+	w.flows = append(w.flows, Flow{
+		Chain: t.Chain, Tx: t.Tx, Position: t.Position, Block: t.Block, Time: t.Time,
+		From: t.From, To: t.To, Asset: t.Asset, Amount: t.Amount, Tainted: total, Hop: hop, BySource: shares.shares(),
+	})
+	y := w.node(t.To)
+	if y.active {
+		if err := w.credit(y, t, shares, hop); err != nil {
+			return err
+		}
+		if y.heapIdx >= 0 {
+			if y.next >= len(y.ledger) {
+				heap.Remove(&w.queue, y.heapIdx)
+			} else {
+				heap.Fix(&w.queue, y.heapIdx)
+			}
+		}
+		return nil
+	}
+	kind, reason, err := w.stopFor(y, t, total, hop)
+	if err != nil {
+		return err
+	}
+	if kind != "" {
+		w.endpoint(y, kind, reason, t, shares, hop)
+		return nil
+	}
+	return w.activate(y, t, shares, hop)
+}
+
+// credit books the tainted inflow t at active address y, first booking the
+// earlier events of y's ledger (clean ones: y holds no taint before t).
+func (w *walker) credit(y *node, t chains.Transfer, shares parts, hop int) error {
+	key := t.Key()
+	for y.next < len(y.ledger) && y.ledger[y.next].Key() != key {
+		if chains.Compare(y.ledger[y.next], t) > 0 {
+			break
+		}
+		if err := w.stepEvent(y); err != nil {
+			return err
+		}
+		if y.halted {
+			break
+		}
+	}
+	if y.next >= len(y.ledger) || y.ledger[y.next].Key() != key {
+		return fmt.Errorf("transfer %s:%d is missing from the ledger of %s: the source is inconsistent", w.c.Chain.FormatTx(t.Tx), t.Position, y.addr)
+	}
+	y.next++
+	d := y.acct.in(t.Amount, shares, ref(w.c.Chain, t))
+	if hop < y.hop {
+		y.hop = hop
+	}
+	y.tainted = append(y.tainted, t)
+	w.record(y, t, "in", t.From, t.Amount, shares, y.acct.balance(), y.acct.taint().total(), d)
+	return nil
+}
+
+func (w *walker) activate(y *node, t chains.Transfer, shares parts, hop int) error {
+	op := y.preOpen
+	if op == nil || y.preOpenAt != t.Block {
+		var err error
+		if op, err = w.open(y.addr, t.Block); err != nil {
+			return err
+		}
+	}
+	y.preOpen = nil
+	y.active, y.ledger, y.next, y.hop = true, op.ledger, 0, hop
+	y.acct = newAccount(w.o.Rule, op.balance)
+	w.steps = append(w.steps, Step{
+		Seq: len(w.steps) + 1, Chain: w.c.Chain, Address: y.addr, Asset: w.c.Asset,
+		Block: t.Block, Time: t.Time, Event: "open", Amount: op.balance, BySource: []Share{},
+		Balance: op.balance, Detail: op.detail,
+	})
+	if err := w.credit(y, t, shares, hop); err != nil {
+		return err
+	}
+	if y.next < len(y.ledger) && !y.halted {
+		heap.Push(&w.queue, y)
+	}
+	return nil
+}
+
+// open reads the ledger of addr from block b on, and its balance at the
+// start of block b: from the source's state at block b−1 when it has it,
+// else from the whole history the source has.
+func (w *walker) open(addr chains.Address, b uint64) (*opening, error) {
+	q := chains.Query{Chain: w.c.Chain, Address: addr, Asset: w.c.Asset, From: b, To: chains.Latest}
+	if b > 0 {
+		bal, err := w.src.Balance(w.ctx, w.c.Chain, addr, w.c.Asset, b-1)
+		switch {
+		case err == nil:
+			ts, err := w.src.Transfers(w.ctx, q)
+			if err != nil {
+				return nil, fmt.Errorf("ledger of %s from block %d: %w", addr, b, err)
+			}
+			w.seenLedger(ts)
+			return &opening{bal, ts, fmt.Sprintf("opening balance: balance at the end of block %d, from the source", b-1)}, nil
+		case errors.Is(err, chains.ErrUnsupported), errors.Is(err, chains.ErrOffline), errors.Is(err, chains.ErrNotFound):
+		default:
+			return nil, fmt.Errorf("balance of %s at block %d: %w", addr, b-1, err)
+		}
+	}
+	q.From = 0
+	ts, err := w.src.Transfers(w.ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("ledger of %s: %w", addr, err)
+	}
+	w.seenLedger(ts)
+	var in, out chains.Amount
+	i := 0
+	for ; i < len(ts) && ts[i].Block < b; i++ {
+		if ts[i].From == ts[i].To {
+			continue
+		}
+		if ts[i].To == addr {
+			in = in.Add(ts[i].Amount)
+		} else {
+			out = out.Add(ts[i].Amount)
+		}
+	}
+	bal := in.SubFloor(out)
+	d := fmt.Sprintf("opening balance: %d earlier transfers in the data: in %s − out %s", i, in, out)
+	if out.Cmp(in) > 0 {
+		d += " (history incomplete: taken as 0)"
+	}
+	return &opening{bal, ts[i:], d}, nil
+}
+
+func (w *walker) seenLedger(ts []chains.Transfer) {
+	if len(ts) > 0 {
+		w.seen(ts[len(ts)-1].Block)
+	}
+}
+
+// nodeHeap orders active addresses by their next event; for one transfer
+// the sender's side comes before the receiver's.
+type nodeHeap []*node
+
+func (n *node) event() chains.Transfer { return n.ledger[n.next] }
+
+func (h nodeHeap) Len() int { return len(h) }
+func (h nodeHeap) Less(i, j int) bool {
+	a, b := h[i].event(), h[j].event()
+	if c := chains.Compare(a, b); c != 0 {
+		return c < 0
+	}
+	return a.From == h[i].addr && a.From != h[j].addr
+}
+func (h nodeHeap) Swap(i, j int) {
+	h[i], h[j] = h[j], h[i]
+	h[i].heapIdx, h[j].heapIdx = i, j
+}
+func (h *nodeHeap) Push(x any) {
+	n := x.(*node)
+	n.heapIdx = len(*h)
+	*h = append(*h, n)
+}
+func (h *nodeHeap) Pop() any {
+	old := *h
+	n := old[len(old)-1]
+	*h = old[:len(old)-1]
+	n.heapIdx = -1
+	return n
+}
