@@ -101,6 +101,7 @@ func commands() []*cli.Command {
 		labelsCommand(),
 		clusterCommand(),
 		traceCommand(),
+		reportCommand(),
 		// One line per command, each defined in its own file.
 	}
 	for _, c := range cmds {

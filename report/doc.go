@@ -1,0 +1,15 @@
+// Package report turns a trace (trace.Result) and a case file into the
+// documents that people act on: a freeze or preservation letter per
+// recipient (each exchange with traced deposit addresses, each stablecoin
+// issuer for taint held at addresses it can freeze) as Markdown, HTML and
+// PDF; evidence tables as CSV and XLSX; the audit ledger; the full JSON; the
+// flow graph as DOT and SVG; a case overview; and a SHA-256 manifest of every
+// file written.
+//
+// Every value that came from outside (labels, case-file text, token symbols)
+// is escaped for the format it is written in. Output is deterministic: the
+// same trace, case file and generation time give byte-identical files.
+//
+// This package depends on chains and trace only; it must not depend on the
+// store, on any chain adapter, on the network or on the CLI.
+package report

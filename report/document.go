@@ -1,0 +1,108 @@
+package report
+
+// document is a letter or overview before it is written in a format: a
+// title and blocks of text that every renderer (Markdown, HTML, PDF) lays
+// out its own way. All text in it is plain, unescaped text; each renderer
+// escapes it for its format.
+type document struct {
+	Title  string
+	Lang   string
+	Blocks []block
+}
+
+type block interface{ isBlock() }
+
+type heading struct {
+	Level int // 2 or 3
+	Text  string
+}
+
+// para is a paragraph of spans.
+type para struct{ Spans []span }
+
+// list is a bulleted list; each item is a run of spans.
+type list struct{ Items [][]span }
+
+// table has a header and rows of cells; a cell holds one or more lines.
+type table struct {
+	Head []string
+	Rows [][]tcell
+}
+
+// fields is a two-column list of labelled values ("Date: …").
+type fields struct{ Rows [][2]string }
+
+// span is a piece of text: Mono for addresses and hashes, Link for a URL
+// or a relative file name it points to.
+type span struct {
+	Text string
+	Mono bool
+	Link string
+	Bold bool
+}
+
+// tcell is one table cell: its lines, top to bottom.
+type tcell struct {
+	Lines []span
+	Right bool // right-aligned (amounts)
+}
+
+func (heading) isBlock() {}
+func (para) isBlock()    {}
+func (list) isBlock()    {}
+func (table) isBlock()   {}
+func (fields) isBlock()  {}
+
+func txt(s string) span               { return span{Text: s} }
+func mono(s string) span              { return span{Text: s, Mono: true} }
+func link(s, url string, m bool) span { return span{Text: s, Link: url, Mono: m} }
+func cellOf(ss ...span) tcell         { return tcell{Lines: ss} }
+func num(s string) tcell              { return tcell{Lines: []span{txt(s)}, Right: true} }
+
+func p(ss ...span) para { return para{Spans: ss} }
+
+// cleanDoc returns a copy of d with every string passed through cleanText,
+// for renderers whose escaping does not remove control characters.
+func cleanDoc(d *document) *document {
+	cs := func(ss []span) []span {
+		out := make([]span, len(ss))
+		for i, s := range ss {
+			out[i] = span{Text: cleanText(s.Text), Mono: s.Mono, Link: cleanLine(s.Link), Bold: s.Bold}
+		}
+		return out
+	}
+	c := &document{Title: cleanLine(d.Title), Lang: cleanLine(d.Lang)}
+	for _, bl := range d.Blocks {
+		switch x := bl.(type) {
+		case heading:
+			c.Blocks = append(c.Blocks, heading{Level: x.Level, Text: cleanLine(x.Text)})
+		case para:
+			c.Blocks = append(c.Blocks, para{Spans: cs(x.Spans)})
+		case list:
+			items := make([][]span, len(x.Items))
+			for i, it := range x.Items {
+				items[i] = cs(it)
+			}
+			c.Blocks = append(c.Blocks, list{Items: items})
+		case fields:
+			rows := make([][2]string, len(x.Rows))
+			for i, r := range x.Rows {
+				rows[i] = [2]string{cleanLine(r[0]), cleanText(r[1])}
+			}
+			c.Blocks = append(c.Blocks, fields{Rows: rows})
+		case table:
+			t := table{Head: make([]string, len(x.Head)), Rows: make([][]tcell, len(x.Rows))}
+			for i, h := range x.Head {
+				t.Head[i] = cleanLine(h)
+			}
+			for i, r := range x.Rows {
+				t.Rows[i] = make([]tcell, len(r))
+				for j, c := range r {
+					t.Rows[i][j] = tcell{Lines: cs(c.Lines), Right: c.Right}
+				}
+			}
+			c.Blocks = append(c.Blocks, t)
+		}
+	}
+	return c
+}

@@ -1,0 +1,239 @@
+package report
+
+import (
+	"bytes"
+	"encoding/csv"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"freezetrace/chains"
+	"freezetrace/trace"
+)
+
+// sheet is one evidence table: a CSV file and an XLSX worksheet. Every
+// cell is already cleaned and neutralised (textCell). Link names the
+// column whose cell is an explorer URL.
+type sheet struct {
+	Name string // worksheet name, and the CSV file's base name
+	Head []string
+	Rows [][]string
+	Link int // index of the URL column, -1 for none
+}
+
+// evidence builds the tables for a set of flows and endpoints.
+type evidence struct {
+	c     *Case
+	as    assets
+	names map[addrKey]string // address → entity, from the trace's endpoints
+}
+
+func newEvidence(c *Case, r *trace.Result, as assets) *evidence {
+	ev := &evidence{c: c, as: as, names: map[addrKey]string{}}
+	for _, e := range r.Endpoints {
+		if e.Entity != "" {
+			ev.names[addrKey{e.Chain, e.Address}] = e.Entity
+		}
+	}
+	return ev
+}
+
+func row(vals ...string) []string {
+	for i, v := range vals {
+		vals[i] = textCell(v)
+	}
+	return vals
+}
+
+func (ev *evidence) flows(fs []trace.Flow) sheet {
+	s := sheet{Name: "flows", Head: []string{"chain", "block", "time_utc", "tx", "position", "hop", "from", "from_entity",
+		"to", "to_entity", "asset", "symbol", "amount_base", "amount", "tainted_base", "tainted", "by_source", "tx_url"}, Link: 17}
+	for _, f := range fs {
+		a := ev.as.get(f.Asset)
+		s.Rows = append(s.Rows, row(string(f.Chain), u64(f.Block), isoTime(f.Time), f.Chain.FormatTx(f.Tx), u64(uint64(f.Position)),
+			strconv.Itoa(f.Hop), f.From.String(), ev.names[addrKey{f.Chain, f.From}], f.To.String(), ev.names[addrKey{f.Chain, f.To}],
+			f.Asset.String(), a.Symbol, f.Amount.String(), display(f.Amount, a.Decimals), f.Tainted.String(),
+			display(f.Tainted, a.Decimals), formatShares(f.BySource), f.Chain.TxURL(f.Tx)))
+	}
+	return s
+}
+
+func (ev *evidence) endpoints(recipient func(trace.Endpoint) string, es []trace.Endpoint) sheet {
+	s := sheet{Name: "endpoints", Head: []string{"recipient", "chain", "address", "kind", "entity", "category", "asset", "symbol",
+		"amount_base", "amount", "hops", "by_source", "txs", "sweep_txs", "reason", "labels", "address_url"}, Link: 16}
+	for _, e := range es {
+		a := ev.as.get(e.Asset)
+		var labels []string
+		for _, l := range e.Labels {
+			labels = append(labels, cleanLine(l.Entity)+" ("+string(l.Category)+", "+cleanLine(l.Source)+", confidence "+strconv.Itoa(l.Confidence)+")")
+		}
+		s.Rows = append(s.Rows, row(recipient(e), string(e.Chain), e.Address.String(), string(e.Kind), e.Entity, string(e.Category),
+			e.Asset.String(), a.Symbol, e.Amount.String(), display(e.Amount, a.Decimals), strconv.Itoa(e.Hops), formatShares(e.BySource),
+			txList(e.Chain, e.Txs), txList(e.Chain, e.SweepTxs), e.Reason, strings.Join(labels, "; "), e.Chain.AddressURL(e.Address)))
+	}
+	return s
+}
+
+func (ev *evidence) sources(ss []trace.Source) sheet {
+	s := sheet{Name: "sources", Head: []string{"id", "victim", "police_report", "chain", "block", "time_utc", "tx", "position",
+		"from", "to", "asset", "symbol", "amount_base", "amount", "tx_url"}, Link: 14}
+	for _, src := range ss {
+		a := ev.as.get(src.Asset)
+		victim, report := src.Victim, ""
+		if v, ok := ev.c.victimOf(src.Tx); ok {
+			victim, report = v.Name, v.PoliceReport
+		}
+		s.Rows = append(s.Rows, row(src.ID, victim, report, string(src.Chain), u64(src.Block), isoTime(src.Time),
+			src.Chain.FormatTx(src.Tx), u64(uint64(src.Position)), src.From.String(), src.To.String(), src.Asset.String(), a.Symbol,
+			src.Amount.String(), display(src.Amount, a.Decimals), src.Chain.TxURL(src.Tx)))
+	}
+	return s
+}
+
+func (ev *evidence) paths(rc *Recipient) sheet {
+	s := sheet{Name: "paths", Head: []string{"path", "source", "endpoint", "hop", "chain", "time_utc", "tx", "position", "from", "to",
+		"asset", "amount_base", "traced_base", "tx_url"}, Link: 13}
+	for _, p := range rc.Paths {
+		e := rc.Endpoints[p.Endpoint]
+		for i, h := range p.Hops {
+			s.Rows = append(s.Rows, row(p.ID, p.Source, e.Address.String(), strconv.Itoa(i), string(h.Chain),
+				strings.TrimSuffix(h.Time, " UTC"), h.Chain.FormatTx(h.Tx), u64(uint64(h.Position)), h.From.String(), h.To.String(),
+				p.Asset.String(), h.Amount.String(), h.Traced.String(), h.Chain.TxURL(h.Tx)))
+		}
+	}
+	return s
+}
+
+// ledger writes the audit ledger with the columns of the trace's own
+// ledger.csv (trace.LedgerHeader), so both files read the same way.
+func (ev *evidence) ledger(steps []trace.Step) sheet {
+	s := sheet{Name: "ledger", Head: slices.Clone(trace.LedgerHeader), Link: -1}
+	for _, st := range steps {
+		tx := ""
+		if !st.Tx.IsZero() {
+			tx = st.Chain.FormatTx(st.Tx)
+		}
+		s.Rows = append(s.Rows, row(strconv.Itoa(st.Seq), string(st.Chain), st.Address.String(), st.Asset.String(),
+			u64(st.Block), isoTime(st.Time), tx, u64(uint64(st.Position)), st.Event, st.Counterparty.String(),
+			st.Amount.String(), st.Tainted.String(), formatShares(st.BySource), st.Balance.String(), st.Taint.String(), st.Detail))
+	}
+	return s
+}
+
+func u64(v uint64) string { return strconv.FormatUint(v, 10) }
+
+func isoTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+func txList(c chains.Chain, txs []chains.TxHash) string {
+	out := make([]string, len(txs))
+	for i, h := range txs {
+		out[i] = c.FormatTx(h)
+	}
+	return strings.Join(out, " ")
+}
+
+// csvBytes writes s as RFC 4180 CSV with a header row.
+func csvBytes(s sheet) ([]byte, error) {
+	var b bytes.Buffer
+	w := csv.NewWriter(&b)
+	if err := w.Write(s.Head); err != nil {
+		return nil, err
+	}
+	if err := w.WriteAll(s.Rows); err != nil {
+		return nil, fmt.Errorf("write %s csv: %w", s.Name, err)
+	}
+	return b.Bytes(), nil
+}
+
+// xlsxBytes writes the sheets as one workbook. Every cell is a string
+// (base-unit amounts exceed a spreadsheet's number precision); URL cells
+// are hyperlinks; the header row is bold and frozen.
+func xlsxBytes(sheets []sheet, title string, at time.Time) ([]byte, error) {
+	f := excelize.NewFile()
+	defer f.Close()
+	stamp := at.UTC().Format(time.RFC3339)
+	if err := f.SetDocProps(&excelize.DocProperties{Title: cleanLine(title), Creator: "freezetrace", Created: stamp, Modified: stamp}); err != nil {
+		return nil, fmt.Errorf("xlsx properties: %w", err)
+	}
+	bold, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}, Fill: excelize.Fill{Type: "pattern", Color: []string{"E8E8E8"}, Pattern: 1}})
+	if err != nil {
+		return nil, fmt.Errorf("xlsx style: %w", err)
+	}
+	linkStyle, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Color: "1F4E9E", Underline: "single"}})
+	if err != nil {
+		return nil, fmt.Errorf("xlsx style: %w", err)
+	}
+	for i, s := range sheets {
+		if i == 0 {
+			if err := f.SetSheetName("Sheet1", s.Name); err != nil {
+				return nil, fmt.Errorf("xlsx sheet %s: %w", s.Name, err)
+			}
+		} else if _, err := f.NewSheet(s.Name); err != nil {
+			return nil, fmt.Errorf("xlsx sheet %s: %w", s.Name, err)
+		}
+		if err := writeSheet(f, s, bold, linkStyle); err != nil {
+			return nil, fmt.Errorf("xlsx sheet %s: %w", s.Name, err)
+		}
+	}
+	f.SetActiveSheet(0)
+	b, err := f.WriteToBuffer()
+	if err != nil {
+		return nil, fmt.Errorf("write xlsx: %w", err)
+	}
+	return b.Bytes(), nil
+}
+
+func writeSheet(f *excelize.File, s sheet, bold, linkStyle int) error {
+	widths := make([]int, len(s.Head))
+	put := func(r int, vals []string) error {
+		for c, v := range vals {
+			ref, err := excelize.CoordinatesToCellName(c+1, r)
+			if err != nil {
+				return err
+			}
+			if err := f.SetCellStr(s.Name, ref, v); err != nil {
+				return err
+			}
+			widths[c] = max(widths[c], len([]rune(v)))
+			if r > 1 && c == s.Link && strings.HasPrefix(v, "https://") {
+				if err := f.SetCellHyperLink(s.Name, ref, v, "External"); err != nil {
+					return err
+				}
+				if err := f.SetCellStyle(s.Name, ref, ref, linkStyle); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	if err := put(1, s.Head); err != nil {
+		return err
+	}
+	for i, r := range s.Rows {
+		if err := put(i+2, r); err != nil {
+			return err
+		}
+	}
+	if err := f.SetRowStyle(s.Name, 1, 1, bold); err != nil {
+		return err
+	}
+	for c, w := range widths {
+		col, err := excelize.ColumnNumberToName(c + 1)
+		if err != nil {
+			return err
+		}
+		if err := f.SetColWidth(s.Name, col, col, float64(min(max(w, 6), 70))+2); err != nil {
+			return err
+		}
+	}
+	return f.SetPanes(s.Name, &excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"})
+}

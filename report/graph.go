@@ -1,0 +1,232 @@
+package report
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/goccy/go-graphviz"
+
+	"freezetrace/chains"
+	"freezetrace/trace"
+)
+
+// kindColour fills endpoint nodes by kind; every other address is white.
+var kindColour = map[trace.Kind]string{
+	trace.KindExchange:     "#9ecae1",
+	trace.KindHeld:         "#fdd835",
+	trace.KindMixer:        "#bdbdbd",
+	trace.KindBridge:       "#ce93d8",
+	trace.KindSanctioned:   "#ef5350",
+	trace.KindContract:     "#a5d6a7",
+	trace.KindHopLimit:     "#ffcc80",
+	trace.KindDust:         "#eeeeee",
+	trace.KindHorizon:      "#ffe0b2",
+	trace.KindHighActivity: "#b0bec5",
+	trace.KindUnknown:      "#f8bbd0",
+}
+
+// dotGraph writes the flows as a Graphviz digraph: one node per address
+// (named by chain and full address), victims' payments from their senders,
+// endpoints filled by kind with their entity and amount, one edge per
+// sender, receiver and asset with the taint it carried and the number of
+// transfers. Left to right, so long peel chains read as lines.
+func dotGraph(title string, srcs []trace.Source, flows []trace.Flow, eps []trace.Endpoint, as assets, m *Messages) []byte {
+	var b bytes.Buffer
+	b.WriteString("digraph freezetrace {\n")
+	b.WriteString("  graph [rankdir=LR, fontname=\"Helvetica\", fontsize=10, nodesep=0.25, ranksep=0.6, label=" + dotQuote(title) + ", labelloc=t];\n")
+	b.WriteString("  node [shape=box, style=\"rounded,filled\", fillcolor=\"#ffffff\", fontname=\"Helvetica\", fontsize=9];\n")
+	b.WriteString("  edge [fontname=\"Helvetica\", fontsize=8, color=\"#555555\"];\n")
+
+	type node struct {
+		chain  chains.Chain
+		addr   chains.Address
+		label  []string
+		colour string
+		victim bool
+	}
+	nodes := map[addrKey]*node{}
+	get := func(c chains.Chain, a chains.Address) *node {
+		k := addrKey{c, a}
+		if nodes[k] == nil {
+			nodes[k] = &node{chain: c, addr: a}
+		}
+		return nodes[k]
+	}
+	for _, s := range srcs {
+		n := get(s.Chain, s.From)
+		n.victim = true
+		n.label = append(n.label, "victim "+cleanLine(s.ID)+victimSuffix(s.Victim))
+		get(s.Chain, s.To)
+	}
+	for _, e := range eps {
+		n := get(e.Chain, e.Address)
+		kind := m.Kinds[e.Kind]
+		if kind == "" {
+			kind = string(e.Kind)
+		}
+		l := kind
+		if e.Entity != "" {
+			l += ": " + cleanLine(e.Entity)
+		}
+		n.label = append(n.label, l, as.money(e.Amount, e.Asset))
+		n.colour = kindColour[e.Kind]
+	}
+	type edgeKey struct {
+		chain    chains.Chain
+		from, to chains.Address
+		asset    chains.AssetID
+	}
+	type edge struct {
+		tainted chains.Amount
+		count   int
+	}
+	edges := map[edgeKey]*edge{}
+	addEdge := func(k edgeKey, v chains.Amount) {
+		get(k.chain, k.from)
+		get(k.chain, k.to)
+		if edges[k] == nil {
+			edges[k] = &edge{}
+		}
+		edges[k].tainted = edges[k].tainted.Add(v)
+		edges[k].count++
+	}
+	seen := map[flowKey]bool{}
+	for _, f := range flows {
+		seen[keyOf(f)] = true
+		addEdge(edgeKey{f.Chain, f.From, f.To, f.Asset}, f.Tainted)
+	}
+	for _, s := range srcs {
+		if !seen[flowKey{s.Chain, s.Tx, s.Asset, s.Position}] {
+			addEdge(edgeKey{s.Chain, s.From, s.To, s.Asset}, s.Amount)
+		}
+	}
+
+	keys := make([]addrKey, 0, len(nodes))
+	for k := range nodes {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b addrKey) int {
+		if c := strings.Compare(string(a.chain), string(b.chain)); c != 0 {
+			return c
+		}
+		return a.addr.Compare(b.addr)
+	})
+	for _, k := range keys {
+		n := nodes[k]
+		addr := n.addr.String()
+		lines := []string{shortAddr(addr)}
+		if len(n.label) > 0 && !n.victim {
+			lines = []string{addr}
+		}
+		lines = append(lines, n.label...)
+		attrs := "label=" + dotQuote(strings.Join(lines, "\n")) + ", tooltip=" + dotQuote(string(n.chain)+" "+addr) +
+			", URL=" + dotQuote(n.chain.AddressURL(n.addr))
+		switch {
+		case n.colour != "":
+			attrs += ", fillcolor=" + dotQuote(n.colour) + ", penwidth=1.6"
+		case n.victim:
+			attrs += ", shape=ellipse, fillcolor=\"#c8e6c9\""
+		}
+		fmt.Fprintf(&b, "  %s [%s];\n", dotQuote(string(n.chain)+":"+addr), attrs)
+	}
+	writeLegend(&b, eps, m)
+	ekeys := make([]edgeKey, 0, len(edges))
+	for k := range edges {
+		ekeys = append(ekeys, k)
+	}
+	slices.SortFunc(ekeys, func(a, b edgeKey) int {
+		if c := strings.Compare(string(a.chain), string(b.chain)); c != 0 {
+			return c
+		}
+		if c := a.from.Compare(b.from); c != 0 {
+			return c
+		}
+		if c := a.to.Compare(b.to); c != 0 {
+			return c
+		}
+		return a.asset.Compare(b.asset)
+	})
+	for _, k := range ekeys {
+		e := edges[k]
+		label := as.money(e.tainted, k.asset)
+		if e.count > 1 {
+			label += fmt.Sprintf(" (%d tx)", e.count)
+		}
+		fmt.Fprintf(&b, "  %s -> %s [label=%s];\n", dotQuote(string(k.chain)+":"+k.from.String()),
+			dotQuote(string(k.chain)+":"+k.to.String()), dotQuote(label))
+	}
+	b.WriteString("}\n")
+	return b.Bytes()
+}
+
+// writeLegend adds a box naming the colour of each endpoint kind present.
+func writeLegend(b *bytes.Buffer, eps []trace.Endpoint, m *Messages) {
+	present := map[trace.Kind]bool{}
+	for _, e := range eps {
+		present[e.Kind] = true
+	}
+	var kinds []trace.Kind
+	for _, k := range []trace.Kind{trace.KindExchange, trace.KindHeld, trace.KindMixer, trace.KindBridge, trace.KindSanctioned,
+		trace.KindContract, trace.KindHopLimit, trace.KindDust, trace.KindHorizon, trace.KindHighActivity, trace.KindUnknown} {
+		if present[k] {
+			kinds = append(kinds, k)
+		}
+	}
+	if len(kinds) == 0 {
+		return
+	}
+	b.WriteString("  subgraph cluster_legend {\n    label=\"legend\"; fontsize=9; style=dashed; color=\"#999999\";\n")
+	for _, k := range kinds {
+		name := m.Kinds[k]
+		if name == "" {
+			name = string(k)
+		}
+		fmt.Fprintf(b, "    %s [label=%s, fillcolor=%s, fontsize=8];\n", dotQuote("legend:"+string(k)), dotQuote(name), dotQuote(kindColour[k]))
+	}
+	b.WriteString("  }\n")
+}
+
+func victimSuffix(v string) string {
+	if v = cleanLine(v); v != "" {
+		return " (" + v + ")"
+	}
+	return ""
+}
+
+// shortAddr shows the first 8 and last 6 characters of an address.
+func shortAddr(s string) string {
+	if len(s) <= 16 {
+		return s
+	}
+	return s[:8] + "…" + s[len(s)-6:]
+}
+
+// svgRenderer lays DOT out as SVG with Graphviz compiled to WebAssembly (no
+// cgo, no installed Graphviz). It is not safe for concurrent use.
+type svgRenderer struct{ gv *graphviz.Graphviz }
+
+func newSVGRenderer(ctx context.Context) (*svgRenderer, error) {
+	gv, err := graphviz.New(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("start graphviz: %w", err)
+	}
+	return &svgRenderer{gv: gv}, nil
+}
+
+func (r *svgRenderer) render(ctx context.Context, dot []byte) ([]byte, error) {
+	g, err := graphviz.ParseBytes(dot)
+	if err != nil {
+		return nil, fmt.Errorf("parse dot: %w", err)
+	}
+	defer g.Close()
+	var b bytes.Buffer
+	if err := r.gv.Render(ctx, g, graphviz.SVG, &b); err != nil {
+		return nil, fmt.Errorf("render svg: %w", err)
+	}
+	return b.Bytes(), nil
+}
+
+func (r *svgRenderer) Close() error { return r.gv.Close() }

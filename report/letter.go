@@ -1,0 +1,310 @@
+package report
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"freezetrace/chains"
+	"freezetrace/trace"
+)
+
+// letterInput is what one letter is made of.
+type letterInput struct {
+	Case      *Case
+	Result    *trace.Result
+	Recipient *Recipient
+	Assets    assets
+	At        time.Time
+	MDName    string   // the Markdown file's name, quoted in the fingerprint
+	Evidence  []string // evidence file names, relative to the letter
+}
+
+// letter builds the letter document, without its fingerprint.
+func letter(in letterInput) *document {
+	m := catalogue[in.Case.Language]
+	c, rc, as := in.Case, in.Recipient, in.Assets
+	title := m.LetterTitleExchange
+	intro := m.IntroExchange
+	if rc.Kind == RecipientIssuer {
+		title, intro = m.LetterTitleIssuer, m.IntroIssuer
+	}
+	d := &document{Title: fmt.Sprintf(title, rc.Name), Lang: c.Language}
+	add := func(b ...block) { d.Blocks = append(d.Blocks, b...) }
+
+	head := [][2]string{
+		{m.To, rc.Name},
+		{m.Date, in.At.UTC().Format("2006-01-02")},
+		{m.OurReference, c.Reference},
+		{m.From, joinNonEmpty(", ", c.Requester.Organisation, c.Requester.Name, c.Requester.Role)},
+	}
+	if contact := contactOf(c.Requester); contact != "" {
+		head = append(head, [2]string{m.Contact, contact})
+	}
+	add(fields{Rows: head})
+	if a := c.Authority; a != nil {
+		var rows [][2]string
+		for _, kv := range [][2]string{{m.AuthorityName, a.Name}, {m.LegalBasis, a.LegalBasis}, {m.AuthorityReference, a.Reference}} {
+			if strings.TrimSpace(kv[1]) != "" {
+				rows = append(rows, kv)
+			}
+		}
+		if len(rows) > 0 {
+			add(heading{2, m.AuthorityHeading}, fields{Rows: rows})
+		}
+	}
+	add(p(txt(fmt.Sprintf(intro, countVictims(c, rc.Sources, m), rc.Name))))
+	if strings.TrimSpace(c.Note) != "" {
+		add(p(span{Text: m.Note + ":", Bold: true}, txt(" "+c.Note)))
+	}
+
+	add(heading{2, m.VictimsHeading})
+	vt := table{Head: []string{m.ColSource, m.ColVictim, m.ColPoliceReport, m.ColPayment, m.ColTime, m.ColAmount}}
+	for _, src := range rc.Sources {
+		name, report := cleanLine(src.Victim), ""
+		if v, ok := c.victimOf(src.Tx); ok {
+			name, report = cleanLine(v.Name), cleanLine(v.PoliceReport)
+		}
+		if name == "" {
+			name = m.Unknown
+		}
+		vt.Rows = append(vt.Rows, []tcell{
+			cellOf(txt(src.ID)), cellOf(txt(name)), cellOf(txt(report)),
+			cellOf(link(src.Chain.FormatTx(src.Tx), src.Chain.TxURL(src.Tx), true), txt(string(src.Chain))),
+			cellOf(txt(utc(src.Time))), num(as.money(src.Amount, src.Asset)),
+		})
+	}
+	add(vt)
+
+	var actions [][]span
+	for _, a := range c.Actions {
+		switch {
+		case a == ActionFreeze && rc.Kind == RecipientIssuer:
+			actions = append(actions, []span{txt(m.ActionFreezeIssuer)})
+		case a == ActionFreeze:
+			actions = append(actions, []span{txt(m.ActionFreezeExch)})
+		case a == ActionPreserve:
+			actions = append(actions, []span{txt(m.ActionPreserve)})
+		}
+	}
+	add(heading{2, m.RequestedHeading}, list{Items: actions})
+
+	var totals [][]span
+	for _, t := range rc.Totals {
+		totals = append(totals, []span{{Text: fmt.Sprintf(m.TotalLine, as.money(t.Amount, t.Asset), t.Amount, t.Asset.Chain), Bold: true}})
+	}
+	add(heading{2, m.TotalHeading}, list{Items: totals})
+
+	add(heading{2, m.AddressesHeading})
+	addrs := table{Head: []string{m.ColNumber, m.ColChain, m.ColAddress, m.ColAsset, m.ColTraced, m.ColBaseUnits}}
+	for _, e := range rc.Endpoints {
+		addrs.Rows = append(addrs.Rows, []tcell{
+			cellOf(txt(rc.AddressNumber(e.Chain, e.Address))),
+			cellOf(txt(string(e.Chain))),
+			cellOf(link(e.Address.String(), e.Chain.AddressURL(e.Address), true)),
+			cellOf(txt(as.symbol(e.Asset))),
+			num(display(e.Amount, as.get(e.Asset).Decimals)),
+			num(e.Amount.String()),
+		})
+	}
+	add(addrs)
+	flowTimes := map[chains.TxHash]string{}
+	for _, f := range in.Result.Flows {
+		flowTimes[f.Tx] = utc(f.Time)
+	}
+	for _, e := range rc.Endpoints {
+		n := rc.AddressNumber(e.Chain, e.Address)
+		add(heading{3, n + ". " + e.Address.String()})
+		if reason := cleanLine(e.Reason); reason != "" {
+			add(p(txt(fmt.Sprintf(m.Attribution, reason))))
+		}
+		if ls := labelSources(e); ls != "" {
+			add(p(txt(fmt.Sprintf(m.LabelsLine, ls))))
+		}
+		if len(e.Txs) > 0 {
+			add(p(txt(fmt.Sprintf(m.DepositTxs, e.Address))))
+			add(txTable(m, e.Chain, e.Txs, flowTimes))
+		}
+		if len(e.SweepTxs) > 0 {
+			add(p(txt(fmt.Sprintf(m.SweepTxs, e.Address, rc.Name))))
+			add(txTable(m, e.Chain, e.SweepTxs, flowTimes))
+		}
+	}
+
+	add(heading{2, m.PathsHeading}, p(txt(m.PathsIntro)))
+	srcs := map[string]trace.Source{}
+	for _, s := range in.Result.Sources {
+		srcs[s.ID] = s
+	}
+	for _, path := range rc.Paths {
+		e := rc.Endpoints[path.Endpoint]
+		src := srcs[path.Source]
+		n, _ := strconv.Atoi(rc.AddressNumber(e.Chain, e.Address))
+		add(heading{3, fmt.Sprintf(m.PathTitle, path.ID, path.Source, victimName(c, src, m), n)})
+		t := table{Head: []string{m.ColHop, m.ColTime, m.ColTransfer, m.ColMoved, m.ColFromVictim}}
+		for i, h := range path.Hops {
+			hop := cellOf(txt(strconv.Itoa(i)))
+			if h.Payment {
+				hop.Lines = append(hop.Lines, txt(m.VictimPayment))
+			}
+			day, clock, _ := strings.Cut(strings.TrimSuffix(h.Time, " UTC"), " ")
+			t.Rows = append(t.Rows, []tcell{
+				hop,
+				cellOf(txt(day), txt(clock)),
+				cellOf(link(h.Chain.FormatTx(h.Tx), h.Chain.TxURL(h.Tx), true),
+					mono(fmt.Sprintf(m.From1, h.From)), mono(fmt.Sprintf(m.To1, h.To))),
+				num(as.money(h.Amount, path.Asset)),
+				num(as.money(h.Traced, path.Asset)),
+			})
+		}
+		add(t)
+	}
+	if rc.Truncated {
+		add(p(txt(fmt.Sprintf(m.PathTruncated, maxPaths))))
+	}
+
+	add(heading{2, m.MethodHeading}, p(txt(fmt.Sprintf(m.RuleLine, ruleText(m, in.Result.Rule)))))
+	add(p(span{Text: m.Thresholds, Bold: true}), list{Items: thresholds(m, in.Result.Params)})
+	add(heading{2, m.ProvenanceHeading}, provenanceTable(m, in.Result.Provenance))
+
+	var ev [][]span
+	for _, name := range in.Evidence {
+		ev = append(ev, []span{link(name, name, true)})
+	}
+	add(heading{2, m.EvidenceHeading}, p(txt(m.EvidenceIntro)), list{Items: ev})
+
+	contact := contactOf(c.Requester)
+	if contact == "" {
+		contact = c.Requester.Organisation
+	}
+	add(p(txt(fmt.Sprintf(m.Closing, contact))))
+	add(p(txt(m.Signature)), p(txt(joinNonEmpty(", ", c.Requester.Name, c.Requester.Role))), p(txt(c.Requester.Organisation)))
+	if addr := strings.TrimSpace(c.Requester.Address); addr != "" {
+		add(fields{Rows: [][2]string{{m.ColAddress, addr}}})
+	}
+	add(p(txt(fmt.Sprintf(m.Generated, in.At.UTC().Format("2006-01-02 15:04:05")+" UTC"))))
+	add(heading{2, m.FingerprintHeading}, p(txt(fmt.Sprintf(m.FingerprintText, in.MDName))))
+	return d
+}
+
+// fingerprint computes the letter's SHA-256 as FingerprintText states it:
+// over the Markdown text up to its last line, then appends that line. It
+// returns the whole Markdown file and the line, for the other formats.
+func fingerprint(md string, m *Messages) (full, line string) {
+	body := md + "\n"
+	sum := sha256.Sum256([]byte(body))
+	line = fmt.Sprintf(m.FingerprintLine, hex.EncodeToString(sum[:]))
+	return body + mdEscape(line) + "\n", line
+}
+
+func txTable(m *Messages, c chains.Chain, txs []chains.TxHash, times map[chains.TxHash]string) table {
+	known := false
+	for _, h := range txs {
+		known = known || times[h] != ""
+	}
+	t := table{Head: []string{m.ColTx}}
+	if known {
+		t.Head = append(t.Head, m.ColTime)
+	}
+	for _, h := range txs {
+		row := []tcell{cellOf(link(c.FormatTx(h), c.TxURL(h), true))}
+		if known {
+			row = append(row, cellOf(txt(times[h])))
+		}
+		t.Rows = append(t.Rows, row)
+	}
+	return t
+}
+
+func provenanceTable(m *Messages, ps []trace.Provenance) table {
+	t := table{Head: []string{m.ColChain, m.ColSource, m.ColBlock, m.ColRetrieved, m.ColDetail}}
+	for _, pv := range ps {
+		t.Rows = append(t.Rows, []tcell{
+			cellOf(txt(string(pv.Chain))), cellOf(txt(pv.Source)), num(strconv.FormatUint(pv.Block, 10)),
+			cellOf(txt(utc(pv.Retrieved))), cellOf(txt(pv.Detail)),
+		})
+	}
+	return t
+}
+
+func thresholds(m *Messages, pr trace.Params) [][]span {
+	until := m.NoUntil
+	if pr.Until != nil {
+		until = fmt.Sprintf(m.Until, utc(*pr.Until))
+	}
+	return [][]span{
+		{txt(fmt.Sprintf(m.MaxHops, pr.MaxHops))},
+		{txt(fmt.Sprintf(m.MinAmount, pr.MinAmount))},
+		{txt(until)},
+		{txt(fmt.Sprintf(m.MaxDegree, pr.MaxDegree))},
+	}
+}
+
+func ruleText(m *Messages, r trace.Rule) string {
+	if s, ok := m.Rules[r]; ok {
+		return s
+	}
+	return string(r)
+}
+
+// labelSources lists the labels behind an endpoint's attribution:
+// "Binance (deposit; source: …; heuristic: …; confidence 80)".
+func labelSources(e trace.Endpoint) string {
+	var parts []string
+	for _, l := range e.Labels {
+		s := cleanLine(l.Entity) + " (" + cleanLine(string(l.Category))
+		if src := cleanLine(l.Source); src != "" {
+			s += "; " + src
+		}
+		if h := cleanLine(l.Heuristic); h != "" {
+			s += "; " + h
+		}
+		s += "; " + strconv.Itoa(l.Confidence) + "/100)"
+		parts = append(parts, s)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// victimName names a source's victim: the case file first, then the trace.
+func victimName(c *Case, s trace.Source, m *Messages) string {
+	if v, ok := c.victimOf(s.Tx); ok {
+		if r := strings.TrimSpace(v.PoliceReport); r != "" {
+			return cleanLine(v.Name) + " (" + cleanLine(r) + ")"
+		}
+		return cleanLine(v.Name)
+	}
+	if v := cleanLine(s.Victim); v != "" {
+		return v
+	}
+	return m.Unknown
+}
+
+func contactOf(r Requester) string {
+	return joinNonEmpty(", ", r.Email, r.Phone)
+}
+
+func joinNonEmpty(sep string, parts ...string) string {
+	out := parts[:0:0]
+	for _, s := range parts {
+		if s = cleanLine(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return strings.Join(out, sep)
+}
+
+// countVictims counts the distinct victims behind sources.
+func countVictims(c *Case, srcs []trace.Source, m *Messages) int {
+	seen := map[string]bool{}
+	for _, s := range srcs {
+		name := victimName(c, s, m)
+		if name == m.Unknown {
+			name = s.ID
+		}
+		seen[name] = true
+	}
+	return len(seen)
+}

@@ -1,0 +1,223 @@
+package report
+
+import (
+	"sort"
+
+	"freezetrace/trace"
+)
+
+// Messages is every piece of text a letter or overview shows, for one
+// language. Values with verbs are fmt formats; their arguments are listed
+// next to each field. Adding a language means adding one Messages value to
+// catalogue; the layout measures text and never assumes English lengths.
+type Messages struct {
+	LetterTitleExchange string // "Request to freeze …"; %s: recipient
+	LetterTitleIssuer   string // %s: recipient
+	To                  string
+	Date                string
+	OurReference        string
+	From                string
+	Contact             string
+	AuthorityHeading    string
+	AuthorityName       string
+	LegalBasis          string
+	AuthorityReference  string
+	IntroExchange       string // %d: victims, %s: recipient
+	IntroIssuer         string // %d: victims, %s: recipient
+	RequestedHeading    string
+	VictimsHeading      string
+	ActionFreezeExch    string
+	ActionFreezeIssuer  string
+	ActionPreserve      string
+	TotalHeading        string
+	TotalLine           string // %s: display amount with symbol, %s: base units, %s: chain
+	AddressesHeading    string
+	ColNumber           string
+	ColChain            string
+	ColAddress          string
+	ColAsset            string
+	ColTraced           string
+	ColBaseUnits        string
+	ColTx               string
+	ColTime             string
+	ColHop              string
+	ColTransfer         string
+	ColMoved            string
+	ColFromVictim       string
+	ColVictim           string
+	ColPoliceReport     string
+	ColPayment          string
+	ColAmount           string
+	ColRecipient        string
+	ColKind             string
+	ColReason           string
+	ColLetter           string
+	ColSource           string
+	ColBlock            string
+	ColRetrieved        string
+	ColDetail           string
+	DepositTxs          string // %s: address
+	SweepTxs            string // %s: address, %s: entity
+	Attribution         string // %s: reason
+	PathsHeading        string
+	PathsIntro          string
+	PathTitle           string // %s: path id, %s: source id, %s: victim, %d: address number
+	PathTruncated       string // %d: paths shown
+	From1               string // %s: address
+	To1                 string // %s: address
+	LabelsLine          string // %s: labels with their sources
+	VictimPayment       string
+	MethodHeading       string
+	RuleLine            string // %s: rule
+	Thresholds          string
+	MaxHops             string // %d
+	MinAmount           string // %s: base units
+	Until               string // %s: UTC time
+	NoUntil             string
+	MaxDegree           string // %d
+	ProvenanceHeading   string
+	EvidenceHeading     string
+	EvidenceIntro       string
+	Closing             string // %s: contact
+	Signature           string
+	Generated           string // %s: UTC time
+	FingerprintHeading  string
+	FingerprintText     string // %s: markdown file name
+	FingerprintLine     string // %s: hex digest
+	Unknown             string
+	OverviewTitle       string // %s: case reference
+	OverviewIntro       string
+	PaymentsHeading     string
+	RecipientsHeading   string
+	RecipientsIntro     string
+	NoRecipients        string
+	OtherHeading        string
+	OtherIntro          string
+	KindExchange        string
+	KindIssuer          string
+	Rules               map[trace.Rule]string
+	Kinds               map[trace.Kind]string
+	Note                string
+}
+
+var catalogue = map[string]*Messages{"en": &english}
+
+// Languages lists the languages letters can be written in.
+func Languages() []string {
+	out := make([]string, 0, len(catalogue))
+	for k := range catalogue {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+var english = Messages{
+	LetterTitleExchange: "Request to freeze funds and preserve records: %s",
+	LetterTitleIssuer:   "Request to freeze stablecoin balances: %s",
+	To:                  "To",
+	Date:                "Date",
+	OurReference:        "Our reference",
+	From:                "From",
+	Contact:             "Contact",
+	AuthorityHeading:    "Authority",
+	AuthorityName:       "Authority",
+	LegalBasis:          "Legal basis",
+	AuthorityReference:  "Authority reference",
+	IntroExchange: "We act for %d victim(s) of an investment fraud. Their payments were traced on the blockchain, " +
+		"transfer by transfer, to the addresses below, which we attribute to %s. We ask you to act on the funds and the accounts behind these addresses.",
+	IntroIssuer: "We act for %d victim(s) of an investment fraud. Their payments were traced on the blockchain, " +
+		"transfer by transfer, to the addresses below, which still hold tokens issued by %s. We ask you to act on these balances.",
+	RequestedHeading:   "Requested action",
+	VictimsHeading:     "Victims and their payments",
+	ActionFreezeExch:   "Freeze the funds credited to your customers from these addresses, up to the amounts traced, and prevent their withdrawal.",
+	ActionFreezeIssuer: "Freeze (blacklist) the addresses below so that the tokens they hold cannot be moved.",
+	ActionPreserve:     "Preserve all records of the account holders behind these addresses (identity documents, log-in records, IP addresses, deposit and withdrawal history) pending a formal request.",
+	TotalHeading:       "Total traced to you",
+	TotalLine:          "%s (%s base units) on %s",
+	AddressesHeading:   "Addresses",
+	ColNumber:          "#",
+	ColChain:           "Chain",
+	ColAddress:         "Address",
+	ColAsset:           "Asset",
+	ColTraced:          "Traced",
+	ColBaseUnits:       "Base units",
+	ColTx:              "Transaction",
+	ColTime:            "Time (UTC)",
+	ColHop:             "Hop",
+	ColTransfer:        "Transfer",
+	ColMoved:           "Amount moved",
+	ColFromVictim:      "Traced from this payment",
+	ColVictim:          "Victim",
+	ColPoliceReport:    "Police report",
+	ColPayment:         "Payment",
+	ColAmount:          "Amount",
+	ColRecipient:       "Recipient",
+	ColKind:            "Kind",
+	ColReason:          "Why the trace stopped",
+	ColLetter:          "Letter",
+	ColSource:          "Source",
+	ColBlock:           "Block",
+	ColRetrieved:       "Retrieved (UTC)",
+	ColDetail:          "Detail",
+	DepositTxs:         "Transfers that brought traced funds into address %s:",
+	SweepTxs:           "Sweep transactions from %s into %s's own wallet (evidence that it is a deposit address):",
+	Attribution:        "Attribution: %s",
+	PathsHeading:       "How the funds got there",
+	PathsIntro:         "Each path starts with a victim's payment and follows the traced funds through every transfer to the address. Amounts are shown in display units; the evidence files give base units.",
+	PathTitle:          "Path %s: payment %s by %s to address %d",
+	PathTruncated:      "Only the first %d paths are shown; the evidence files list every traced transfer.",
+	From1:              "from %s",
+	To1:                "to %s",
+	LabelsLine:         "Labels: %s",
+	VictimPayment:      "victim payment",
+	MethodHeading:      "Tracing method",
+	RuleLine:           "Allocation rule: %s.",
+	Thresholds:         "Thresholds",
+	MaxHops:            "Maximum hops: %d",
+	MinAmount:          "Smallest amount followed: %s base units",
+	Until:              "Transfers followed until: %s",
+	NoUntil:            "Transfers followed until: no time limit",
+	MaxDegree:          "Addresses with more than %d counterparties are treated as services and not followed",
+	ProvenanceHeading:  "Data provenance",
+	EvidenceHeading:    "Enclosed evidence",
+	EvidenceIntro:      "The following files accompany this letter; MANIFEST.sha256 lists the SHA-256 of each.",
+	Closing:            "Please confirm receipt of this request and tell us what action you have taken, at %s.",
+	Signature:          "Yours faithfully,",
+	Generated:          "Generated by freezetrace on %s.",
+	FingerprintHeading: "Fingerprint",
+	FingerprintText:    "The SHA-256 below is computed over the UTF-8 bytes of the Markdown version of this letter (%s), every line except its last, which states the digest. Check it with: sed '$d' FILE | sha256sum",
+	FingerprintLine:    "SHA-256 of the text above this line: %s",
+	Unknown:            "not named",
+	OverviewTitle:      "Case %s: where the money went",
+	OverviewIntro:      "This overview follows each victim payment to where the funds ended. For each exchange or stablecoin issuer that can freeze them there is a letter ready to send, with its evidence.",
+	PaymentsHeading:    "Victim payments",
+	RecipientsHeading:  "Who can freeze the funds",
+	RecipientsIntro:    "One letter per recipient, in Markdown, HTML and PDF.",
+	NoRecipients:       "No traced funds reached an exchange, and none are held in a stablecoin an issuer can freeze.",
+	OtherHeading:       "Where the rest went",
+	OtherIntro:         "These endpoints cannot be frozen by any recipient above; each says why the trace stopped there.",
+	KindExchange:       "exchange",
+	KindIssuer:         "stablecoin issuer",
+	Note:               "Note",
+	Rules: map[trace.Rule]string{
+		trace.FIFO:    "FIFO (first in, first out): each payment out of an address is taken from the oldest funds that came in, as in Clayton's case",
+		trace.LIFO:    "LIFO (last in, first out): each payment out of an address is taken from the newest funds that came in",
+		trace.Haircut: "haircut: each payment out of an address carries the same share of traced funds as the address held at that moment",
+		trace.Poison:  "poison: any payment out of an address that holds traced funds is treated as traced in full; an upper bound for screening",
+		trace.LIBR:    "lowest intermediate balance: the holder is taken to spend their own funds first, and traced funds once spent never come back",
+	},
+	Kinds: map[trace.Kind]string{
+		trace.KindExchange:     "exchange",
+		trace.KindHeld:         "held",
+		trace.KindMixer:        "mixer",
+		trace.KindBridge:       "bridge",
+		trace.KindSanctioned:   "sanctioned",
+		trace.KindContract:     "contract",
+		trace.KindHopLimit:     "hop limit",
+		trace.KindDust:         "dust",
+		trace.KindHorizon:      "time horizon",
+		trace.KindHighActivity: "high activity",
+		trace.KindUnknown:      "unknown funds",
+	},
+}

@@ -1,0 +1,284 @@
+package report
+
+import (
+	"cmp"
+	"crypto/sha256"
+	"encoding/hex"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode"
+
+	"freezetrace/chains"
+	"freezetrace/trace"
+)
+
+// RecipientKind says why a recipient can act on traced funds.
+type RecipientKind string
+
+// The recipient kinds.
+const (
+	RecipientExchange RecipientKind = "exchange" // traced funds reached its deposit or own addresses
+	RecipientIssuer   RecipientKind = "issuer"   // traced funds are held in a token it can freeze
+)
+
+// Recipient is one addressee of a letter: an exchange or a stablecoin
+// issuer, with the endpoints it can act on and how the funds got there.
+type Recipient struct {
+	Slug      string             `json:"slug"` // file-safe and unique, e.g. "exchange-binance"
+	Kind      RecipientKind      `json:"kind"`
+	Name      string             `json:"name"`
+	Totals    []Total            `json:"totals"`
+	Endpoints []trace.Endpoint   `json:"endpoints"`
+	Paths     []Path             `json:"paths"`
+	Truncated bool               `json:"paths_truncated,omitempty"`
+	Flows     []trace.Flow       `json:"flows"`
+	Sources   []trace.Source     `json:"sources"`
+	Ledger    []trace.Step       `json:"-"`
+	addresses map[addrKey]string // address → its number in the letter, "1", "2", …
+}
+
+// Total is what was traced to a recipient in one asset.
+type Total struct {
+	Asset  chains.AssetID `json:"asset"`
+	Amount chains.Amount  `json:"amount"`
+}
+
+// Path is one route from a victim payment to an endpoint: the payment, then
+// every traced transfer, in order.
+type Path struct {
+	ID       string         `json:"id"`
+	Source   string         `json:"source"`
+	Endpoint int            `json:"endpoint"` // index into the recipient's Endpoints
+	Hops     []Hop          `json:"hops"`
+	Asset    chains.AssetID `json:"asset"`
+}
+
+// Hop is one transfer on a path. Traced is the part of the transfer's taint
+// that came from the path's source.
+type Hop struct {
+	Chain    chains.Chain   `json:"chain"`
+	Tx       chains.TxHash  `json:"tx"`
+	Position uint32         `json:"position"`
+	Block    uint64         `json:"block"`
+	Time     string         `json:"time"`
+	From     chains.Address `json:"from"`
+	To       chains.Address `json:"to"`
+	Amount   chains.Amount  `json:"amount"`
+	Traced   chains.Amount  `json:"traced"`
+	Payment  bool           `json:"payment,omitempty"` // the victim's own payment
+}
+
+type addrKey struct {
+	chain chains.Chain
+	addr  chains.Address
+}
+
+// maxPaths bounds the paths shown per endpoint and source; maxExpand bounds
+// the search for them, so a dense graph cannot stall a report.
+const (
+	maxPaths  = 8
+	maxExpand = 20000
+)
+
+// Recipients groups the trace's endpoints by who can act on them: one
+// recipient per exchange entity with exchange endpoints, one per issuer
+// (chains.Issuer) with held endpoints in its token. The order is: exchanges
+// by name, then issuers by name.
+func Recipients(r *trace.Result) []*Recipient {
+	byKey := map[string]*Recipient{}
+	for _, e := range r.Endpoints {
+		var kind RecipientKind
+		var name string
+		switch {
+		case e.Kind == trace.KindExchange:
+			kind, name = RecipientExchange, cleanLine(e.Entity)
+			if name == "" {
+				name = cleanLine(string(e.Category))
+			}
+			if name == "" {
+				name = "unnamed exchange"
+			}
+		case e.Kind == trace.KindHeld && chains.Issuer(e.Asset) != "":
+			kind, name = RecipientIssuer, chains.Issuer(e.Asset)
+		default:
+			continue
+		}
+		key := string(kind) + "\x00" + strings.ToLower(name)
+		rc := byKey[key]
+		if rc == nil {
+			rc = &Recipient{Kind: kind, Name: name}
+			byKey[key] = rc
+		}
+		rc.Endpoints = append(rc.Endpoints, e)
+	}
+	out := make([]*Recipient, 0, len(byKey))
+	for _, rc := range byKey {
+		out = append(out, rc)
+	}
+	slices.SortFunc(out, func(a, b *Recipient) int {
+		if c := cmp.Compare(kindOrder(a.Kind), kindOrder(b.Kind)); c != 0 {
+			return c
+		}
+		if c := strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Name, b.Name)
+	})
+	slugs := map[string]bool{}
+	for _, rc := range out {
+		rc.Slug = uniqueSlug(string(rc.Kind)+"-"+slugify(rc.Name), rc.Name, slugs)
+		rc.fill(r)
+	}
+	return out
+}
+
+func kindOrder(k RecipientKind) int {
+	if k == RecipientExchange {
+		return 0
+	}
+	return 1
+}
+
+// slugify keeps ASCII letters and digits, lowercased, joined by dashes.
+func slugify(s string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(s) {
+		if r < unicode.MaxASCII && (unicode.IsLetter(r) || unicode.IsDigit(r)) {
+			if dash && b.Len() > 0 {
+				b.WriteByte('-')
+			}
+			b.WriteRune(r)
+			dash = false
+			continue
+		}
+		dash = true
+	}
+	t := b.String()
+	if len(t) > 40 {
+		t = strings.TrimRight(t[:40], "-")
+	}
+	return t
+}
+
+// uniqueSlug makes base unique; a name with no ASCII letters gets a short
+// hash of the name so that it stays stable across runs.
+func uniqueSlug(base, name string, seen map[string]bool) string {
+	if strings.HasSuffix(base, "-") {
+		sum := sha256.Sum256([]byte(name))
+		base += hex.EncodeToString(sum[:4])
+	}
+	s := base
+	for i := 2; seen[s]; i++ {
+		s = base + "-" + itoa(i)
+	}
+	seen[s] = true
+	return s
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }
+
+// fill computes totals, paths, the flows and ledger steps the recipient's
+// evidence shows.
+func (rc *Recipient) fill(r *trace.Result) {
+	slices.SortFunc(rc.Endpoints, compareEndpoints)
+	rc.addresses = map[addrKey]string{}
+	totals := map[chains.AssetID]chains.Amount{}
+	for _, e := range rc.Endpoints {
+		k := addrKey{e.Chain, e.Address}
+		if _, ok := rc.addresses[k]; !ok {
+			rc.addresses[k] = itoa(len(rc.addresses) + 1)
+		}
+		totals[e.Asset] = totals[e.Asset].Add(e.Amount)
+	}
+	for id, a := range totals {
+		rc.Totals = append(rc.Totals, Total{Asset: id, Amount: a})
+	}
+	slices.SortFunc(rc.Totals, func(a, b Total) int { return a.Asset.Compare(b.Asset) })
+
+	g := newFlowGraph(r)
+	flowSet := map[flowKey]trace.Flow{}
+	sourceSet := map[string]bool{}
+	addrSet := map[addrKey]map[chains.AssetID]bool{}
+	n := 0
+	for i, e := range rc.Endpoints {
+		for _, sh := range e.BySource {
+			src, ok := g.sources[sh.Source]
+			if !ok {
+				continue
+			}
+			sourceSet[src.ID] = true
+			paths, truncated := g.paths(src, e)
+			rc.Truncated = rc.Truncated || truncated
+			for _, hops := range paths {
+				n++
+				rc.Paths = append(rc.Paths, Path{ID: "P" + itoa(n), Source: src.ID, Endpoint: i, Hops: hops, Asset: e.Asset})
+				for _, h := range hops {
+					for _, k := range []addrKey{{h.Chain, h.From}, {h.Chain, h.To}} {
+						if addrSet[k] == nil {
+							addrSet[k] = map[chains.AssetID]bool{}
+						}
+						addrSet[k][e.Asset] = true
+					}
+				}
+			}
+		}
+		for _, f := range g.flowsOf(rc.Paths, i) {
+			flowSet[keyOf(f)] = f
+		}
+	}
+	for _, f := range flowSet {
+		rc.Flows = append(rc.Flows, f)
+	}
+	slices.SortFunc(rc.Flows, compareFlows)
+	for _, s := range r.Sources {
+		if sourceSet[s.ID] {
+			rc.Sources = append(rc.Sources, s)
+		}
+	}
+	for _, st := range r.Ledger {
+		if addrSet[addrKey{st.Chain, st.Address}][st.Asset] {
+			rc.Ledger = append(rc.Ledger, st)
+		}
+	}
+}
+
+// AddressNumber is the number an endpoint address has in the letter.
+func (rc *Recipient) AddressNumber(chain chains.Chain, a chains.Address) string {
+	return rc.addresses[addrKey{chain, a}]
+}
+
+func compareEndpoints(a, b trace.Endpoint) int {
+	if c := strings.Compare(string(a.Chain), string(b.Chain)); c != 0 {
+		return c
+	}
+	if c := a.Address.Compare(b.Address); c != 0 {
+		return c
+	}
+	if c := a.Asset.Compare(b.Asset); c != 0 {
+		return c
+	}
+	return strings.Compare(string(a.Kind), string(b.Kind))
+}
+
+type flowKey struct {
+	chain chains.Chain
+	tx    chains.TxHash
+	asset chains.AssetID
+	pos   uint32
+}
+
+func keyOf(f trace.Flow) flowKey { return flowKey{f.Chain, f.Tx, f.Asset, f.Position} }
+
+func asTransfer(f trace.Flow) chains.Transfer {
+	return chains.Transfer{Chain: f.Chain, Tx: f.Tx, Position: f.Position, Block: f.Block, Time: f.Time,
+		From: f.From, To: f.To, Asset: f.Asset, Amount: f.Amount}
+}
+
+func compareFlows(a, b trace.Flow) int {
+	if c := strings.Compare(string(a.Chain), string(b.Chain)); c != 0 {
+		return c
+	}
+	return chains.Compare(asTransfer(a), asTransfer(b))
+}

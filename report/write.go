@@ -1,0 +1,374 @@
+package report
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"freezetrace/chains"
+	"freezetrace/trace"
+)
+
+// Format is one kind of output file.
+type Format string
+
+// The formats Write can produce.
+const (
+	FormatMarkdown Format = "md"
+	FormatHTML     Format = "html"
+	FormatPDF      Format = "pdf"
+	FormatCSV      Format = "csv"
+	FormatXLSX     Format = "xlsx"
+	FormatJSON     Format = "json"
+	FormatDOT      Format = "dot"
+	FormatSVG      Format = "svg"
+)
+
+// Formats lists every format in a fixed order.
+var Formats = []Format{FormatMarkdown, FormatHTML, FormatPDF, FormatCSV, FormatXLSX, FormatJSON, FormatDOT, FormatSVG}
+
+// ParseFormats reads a comma-separated list of formats ("md,pdf,csv").
+// An empty list means every format.
+func ParseFormats(s string) ([]Format, error) {
+	if strings.TrimSpace(s) == "" {
+		return slices.Clone(Formats), nil
+	}
+	var out []Format
+	for _, part := range strings.Split(s, ",") {
+		f := Format(strings.ToLower(strings.TrimSpace(part)))
+		if !slices.Contains(Formats, f) {
+			names := make([]string, len(Formats))
+			for i, k := range Formats {
+				names[i] = string(k)
+			}
+			return nil, chains.Invalid(fmt.Errorf("unknown format %q (known: %s)", part, strings.Join(names, ",")))
+		}
+		if !slices.Contains(out, f) {
+			out = append(out, f)
+		}
+	}
+	return out, nil
+}
+
+// Options say what Write produces.
+type Options struct {
+	Formats []Format  // nil means every format
+	At      time.Time // the generation time printed in every document
+}
+
+// Summary is what Write did, for the CLI to print.
+type Summary struct {
+	Recipients []*Recipient
+	Files      []string // every file written, relative to the output directory, sorted
+	Warnings   []string // things the user should check, one sentence each
+}
+
+// ManifestName is the file listing the SHA-256 of every other file.
+const ManifestName = "MANIFEST.sha256"
+
+// Schema is the version of the report JSON layout.
+const Schema = "freezetrace.report/v1"
+
+// LoadTrace reads a trace.json written by the trace command. A malformed
+// file or one of another schema is an input error naming the file and line.
+func LoadTrace(path string) (*trace.Result, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, chains.Invalid(fmt.Errorf("trace file %s: %w", path, err))
+		}
+		return nil, fmt.Errorf("read trace: %w", err)
+	}
+	return ParseTrace(path, b)
+}
+
+// ParseTrace reads the content of a trace.json; name is used in errors.
+// Unknown fields, trailing data and another schema are input errors.
+func ParseTrace(name string, b []byte) (*trace.Result, error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	var r trace.Result
+	if err := dec.Decode(&r); err != nil {
+		var se *json.SyntaxError
+		var te *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &se):
+			return nil, chains.Invalid(fmt.Errorf("%s:%d: %v", name, lineAt(b, se.Offset), err))
+		case errors.As(err, &te):
+			return nil, chains.Invalid(fmt.Errorf("%s:%d: %v", name, lineAt(b, te.Offset), err))
+		}
+		return nil, chains.Invalid(fmt.Errorf("%s: %v", name, err))
+	}
+	if dec.More() {
+		return nil, chains.Invalid(fmt.Errorf("%s:%d: data after the trace", name, lineAt(b, dec.InputOffset())))
+	}
+	if r.Schema != trace.Schema {
+		return nil, chains.Invalid(fmt.Errorf("%s: schema %q, want %q (re-run freezetrace trace)", name, r.Schema, trace.Schema))
+	}
+	return &r, nil
+}
+
+func lineAt(b []byte, off int64) int {
+	if off > int64(len(b)) {
+		off = int64(len(b))
+	}
+	return bytes.Count(b[:off], []byte("\n")) + 1
+}
+
+// Write renders every document for the trace and case into dir (created if
+// needed) and writes MANIFEST.sha256 last.
+func Write(ctx context.Context, r *trace.Result, c *Case, dir string, opts Options) (*Summary, error) {
+	files, sum, err := Render(ctx, r, c, opts)
+	if err != nil {
+		return nil, err
+	}
+	for _, name := range sum.Files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return nil, fmt.Errorf("create %s: %w", filepath.Dir(p), err)
+		}
+		if err := os.WriteFile(p, files[name], 0o644); err != nil {
+			return nil, fmt.Errorf("write %s: %w", name, err)
+		}
+	}
+	return sum, nil
+}
+
+// Render produces every file in memory: file name (slash-separated,
+// relative to the output directory) to content, MANIFEST.sha256 included.
+func Render(ctx context.Context, r *trace.Result, c *Case, opts Options) (map[string][]byte, *Summary, error) {
+	want := map[Format]bool{}
+	if opts.Formats == nil {
+		opts.Formats = Formats
+	}
+	for _, f := range opts.Formats {
+		want[f] = true
+	}
+	w := &writer{ctx: ctx, r: r, c: c, at: opts.At, want: want, files: map[string][]byte{},
+		as: newAssets(r), m: catalogue[c.Language]}
+	if w.m == nil {
+		return nil, nil, chains.Invalid(fmt.Errorf("no letter text for language %q", c.Language))
+	}
+	w.ev = newEvidence(c, r, w.as)
+	sum := &Summary{Recipients: Recipients(r), Warnings: checkCase(c, r)}
+	if want[FormatSVG] {
+		svg, err := newSVGRenderer(ctx)
+		if err != nil {
+			return nil, nil, err
+		}
+		defer svg.Close()
+		w.svg = svg
+	}
+	if err := w.caseFiles(sum.Recipients); err != nil {
+		return nil, nil, err
+	}
+	for _, rc := range sum.Recipients {
+		if err := w.recipientFiles(rc); err != nil {
+			return nil, nil, fmt.Errorf("recipient %s: %w", rc.Slug, err)
+		}
+	}
+	if err := w.overview(sum.Recipients); err != nil {
+		return nil, nil, err
+	}
+	w.files[ManifestName] = manifest(w.files)
+	for name := range w.files {
+		sum.Files = append(sum.Files, name)
+	}
+	slices.Sort(sum.Files)
+	return w.files, sum, nil
+}
+
+// manifest lists every file as sha256sum does ("<hex>  <name>"), sorted by
+// name, so `sha256sum -c MANIFEST.sha256` checks them.
+func manifest(files map[string][]byte) []byte {
+	names := make([]string, 0, len(files))
+	for n := range files {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	var b bytes.Buffer
+	for _, n := range names {
+		s := sha256.Sum256(files[n])
+		b.WriteString(hex.EncodeToString(s[:]) + "  " + n + "\n")
+	}
+	return b.Bytes()
+}
+
+// checkCase warns about case payments the trace does not start from.
+func checkCase(c *Case, r *trace.Result) []string {
+	have := map[chains.TxHash]bool{}
+	for _, s := range r.Sources {
+		have[s.Tx] = true
+	}
+	var out []string
+	for _, v := range c.Victims {
+		for _, p := range v.Payments {
+			if !have[p.Tx] {
+				out = append(out, fmt.Sprintf("case file line %d: payment %s of %s is not a source of this trace; it appears in no letter",
+					p.Line, p.Tx, cleanLine(v.Name)))
+			}
+		}
+	}
+	return out
+}
+
+type writer struct {
+	ctx   context.Context
+	r     *trace.Result
+	c     *Case
+	at    time.Time
+	want  map[Format]bool
+	files map[string][]byte
+	as    assets
+	m     *Messages
+	ev    *evidence
+	svg   *svgRenderer
+}
+
+// put records a file if its format was asked for and returns whether it did.
+func (w *writer) put(f Format, name string, b []byte) bool {
+	if !w.want[f] {
+		return false
+	}
+	w.files[name] = b
+	return true
+}
+
+func (w *writer) tables(dir string, sheets []sheet, title string) error {
+	if w.want[FormatCSV] {
+		for _, s := range sheets {
+			b, err := csvBytes(s)
+			if err != nil {
+				return err
+			}
+			w.put(FormatCSV, dir+s.Name+".csv", b)
+		}
+	}
+	if w.want[FormatXLSX] {
+		b, err := xlsxBytes(sheets, title, w.at)
+		if err != nil {
+			return err
+		}
+		w.put(FormatXLSX, dir+"evidence.xlsx", b)
+	}
+	return nil
+}
+
+func (w *writer) graph(dir, title string, srcs []trace.Source, flows []trace.Flow, eps []trace.Endpoint) error {
+	if !w.want[FormatDOT] && !w.want[FormatSVG] {
+		return nil
+	}
+	dot := dotGraph(title, srcs, flows, eps, w.as, w.m)
+	w.put(FormatDOT, dir+"graph.dot", dot)
+	if w.svg != nil {
+		svg, err := w.svg.render(w.ctx, dot)
+		if err != nil {
+			return err
+		}
+		w.put(FormatSVG, dir+"graph.svg", svg)
+	}
+	return nil
+}
+
+func jsonBytes(v any) ([]byte, error) {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("encode json: %w", err)
+	}
+	return append(b, '\n'), nil
+}
+
+// reportJSON is the machine-readable summary of the letters.
+type reportJSON struct {
+	Schema     string       `json:"schema"`
+	Reference  string       `json:"reference"`
+	Generated  time.Time    `json:"generated"`
+	Rule       trace.Rule   `json:"rule"`
+	Params     trace.Params `json:"params"`
+	Recipients []*Recipient `json:"recipients"`
+}
+
+func (w *writer) caseFiles(rcs []*Recipient) error {
+	owner := map[addrKey]string{}
+	for _, rc := range rcs {
+		for _, e := range rc.Endpoints {
+			owner[addrKey{e.Chain, e.Address}] = rc.Name
+		}
+	}
+	recipientOf := func(e trace.Endpoint) string { return owner[addrKey{e.Chain, e.Address}] }
+	if err := w.tables("case/", []sheet{
+		w.ev.flows(w.r.Flows), w.ev.endpoints(recipientOf, w.r.Endpoints), w.ev.sources(w.r.Sources), w.ev.ledger(w.r.Ledger),
+	}, w.c.Reference); err != nil {
+		return err
+	}
+	if w.want[FormatJSON] {
+		b, err := jsonBytes(w.r)
+		if err != nil {
+			return err
+		}
+		w.put(FormatJSON, "case/trace.json", b)
+		b, err = jsonBytes(reportJSON{Schema: Schema, Reference: cleanLine(w.c.Reference), Generated: w.at.UTC(), Rule: w.r.Rule,
+			Params: w.r.Params, Recipients: rcs})
+		if err != nil {
+			return err
+		}
+		w.put(FormatJSON, "case/report.json", b)
+	}
+	return w.graph("case/", w.c.Reference, w.r.Sources, w.r.Flows, w.r.Endpoints)
+}
+
+func (w *writer) recipientFiles(rc *Recipient) error {
+	dir := rc.Slug + "/"
+	name := func(e trace.Endpoint) string { return rc.Name }
+	if err := w.tables(dir, []sheet{
+		w.ev.flows(rc.Flows), w.ev.endpoints(name, rc.Endpoints), w.ev.sources(rc.Sources), w.ev.paths(rc), w.ev.ledger(rc.Ledger),
+	}, w.c.Reference+" "+rc.Name); err != nil {
+		return err
+	}
+	if w.want[FormatJSON] {
+		b, err := jsonBytes(reportJSON{Schema: Schema, Reference: cleanLine(w.c.Reference), Generated: w.at.UTC(), Rule: w.r.Rule,
+			Params: w.r.Params, Recipients: []*Recipient{rc}})
+		if err != nil {
+			return err
+		}
+		w.put(FormatJSON, dir+"recipient.json", b)
+	}
+	if err := w.graph(dir, w.c.Reference+" / "+rc.Name, rc.Sources, rc.Flows, rc.Endpoints); err != nil {
+		return err
+	}
+	var evidence []string
+	for name := range w.files {
+		if rest, ok := strings.CutPrefix(name, dir); ok {
+			evidence = append(evidence, rest)
+		}
+	}
+	slices.Sort(evidence)
+	d := letter(letterInput{Case: w.c, Result: w.r, Recipient: rc, Assets: w.as, At: w.at, MDName: "letter.md", Evidence: evidence})
+	md, line := fingerprint(markdown(d), w.m)
+	w.put(FormatMarkdown, dir+"letter.md", []byte(md))
+	d.Blocks = append(d.Blocks, p(mono(line)))
+	if w.want[FormatHTML] {
+		h, err := html(d)
+		if err != nil {
+			return err
+		}
+		w.put(FormatHTML, dir+"letter.html", []byte(h))
+	}
+	if w.want[FormatPDF] {
+		b, err := pdfDoc(d, cleanLine(w.c.Reference)+"  ·  "+rc.Name, w.at)
+		if err != nil {
+			return err
+		}
+		w.put(FormatPDF, dir+"letter.pdf", b)
+	}
+	return nil
+}
