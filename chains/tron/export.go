@@ -83,6 +83,13 @@ func (b *exportBuilder) add(line int, r row) error {
 		return err
 	}
 	t := chains.Transfer{Chain: chains.Tron, Tx: tx, Block: block, Time: when, From: from, To: to, Asset: asset, Amount: amount}
+	if s := r["txindex"]; s != "" {
+		n, err := strconv.ParseUint(s, 10, 32)
+		if err != nil {
+			return at("transaction index %q: want a whole number", s)
+		}
+		t.TxIndex = uint32(n)
+	}
 	var id string
 	if s := r["position"]; s != "" {
 		p, err := strconv.ParseUint(s, 10, 32)
@@ -96,7 +103,7 @@ func (b *exportBuilder) add(line int, r row) error {
 	}
 	if i, ok := b.seen[id]; ok {
 		prev := b.out[i]
-		if prev.From != t.From || prev.To != t.To || prev.Amount.Cmp(t.Amount) != 0 || !prev.Time.Equal(t.Time) || prev.Block != t.Block {
+		if prev.From != t.From || prev.To != t.To || prev.Amount.Cmp(t.Amount) != 0 || !prev.Time.Equal(t.Time) || prev.Block != t.Block || prev.TxIndex != t.TxIndex {
 			return at("transaction %s position %d differs from line %d", chains.Tron.FormatTx(tx), t.Position, b.lines[i])
 		}
 		return nil

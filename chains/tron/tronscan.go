@@ -45,6 +45,10 @@ type ExportOptions struct {
 //	decimals     tokenDecimal, decimals (optional)
 //	symbol       tokenAbbr, symbol, token_symbol (optional)
 //	position     event_index, log_index, position (optional)
+//	tx index     transaction_index, tx_index (optional): the transaction's
+//	             index in its block; without it transfers of one block order
+//	             by position, then transaction id, which may differ from the
+//	             chain's order
 //	status       contractRet, finalResult (SUCCESS), revert, confirmed, a
 //	             Status reading "fail(ed)", "revert(ed)", "error", "pending"
 //	             or "unconfirmed" (optional): such rows are skipped
@@ -97,6 +101,7 @@ var exportFields = map[string][]string{
 	"decimals": {"tokendecimal", "tokendecimals", "decimals", "decimal"},
 	"symbol":   {"tokenabbr", "symbol", "tokensymbol"},
 	"position": {"eventindex", "logindex", "position"},
+	"txindex":  {"transactionindex", "txindex", "txnindex"},
 	"ret":      {"contractret", "finalresult"},
 	"status":   {"status"},
 	"event":    {"eventtype", "type"},

@@ -16,22 +16,30 @@ import (
 	"freezetrace/chains"
 	"freezetrace/chains/etl"
 	"freezetrace/chains/store"
+	"freezetrace/chains/tron"
 )
+
+// formatTronscan is the import format of Tronscan-style TRC-20 transfer
+// exports (CSV or JSON); the others are ethereum-etl's (package etl).
+const formatTronscan = "tronscan"
 
 func importCommand() *cli.Command {
 	var formats []string
 	for _, f := range etl.Formats() {
 		formats = append(formats, string(f))
 	}
+	formats = append(formats, formatTronscan)
 	return &cli.Command{
 		Name:      "import",
-		Usage:     "import data files (ethereum-etl CSV exports) into the database",
+		Usage:     "import data files (ethereum-etl CSV exports, Tronscan TRC-20 exports) into the database",
 		ArgsUsage: "FILE…",
 		Description: "Each file is applied whole or not at all: a malformed row stops the import of that\n" +
 			"file with file:line and what is wrong, and nothing of it is stored. Importing a file\n" +
 			"again adds nothing. Files ending in .gz are read compressed.\n\n" +
 			"Import tokens.csv and contracts.csv before token_transfers.csv: ERC-721 transfers are\n" +
-			"recognised (and skipped) by tokens without decimals and contracts marked is_erc721.",
+			"recognised (and skipped) by tokens without decimals and contracts marked is_erc721.\n\n" +
+			"--format tronscan reads Tronscan-style TRC-20 transfer exports (CSV or JSON: transaction id,\n" +
+			"timestamp, from, to, amount, token contract, decimals) for --chain tron.",
 		Flags: []cli.Flag{
 			dbFlag(),
 			&cli.StringFlag{Name: "chain", Value: "ethereum", Usage: "the `CHAIN` the files describe"},
@@ -45,15 +53,22 @@ func importCommand() *cli.Command {
 			if err != nil {
 				return usagef("--chain "+strings.Join(chainNames(), "|"), "import: %v", err)
 			}
-			f, err := etl.ParseFormat(c.String("format"))
-			if err != nil {
+			o := importOptions{Chain: ch, Files: c.Args().Slice(), Stderr: c.App.ErrWriter, Now: time.Now}
+			if c.String("format") == formatTronscan {
+				if !c.IsSet("chain") {
+					o.Chain = chains.Tron
+				}
+				if o.Chain != chains.Tron {
+					return usagef("freezetrace import --chain tron --format tronscan FILE…", "import: --format tronscan is for --chain tron, not %s", o.Chain)
+				}
+				o.Tronscan = true
+			} else if o.Format, err = etl.ParseFormat(c.String("format")); err != nil {
 				return usagef("--format "+strings.Join(formats, "|"), "import: %v", err)
 			}
-			db, err := dbPath(c)
-			if err != nil {
+			if o.DB, err = dbPath(c); err != nil {
 				return err
 			}
-			return runImport(c.Context, importOptions{DB: db, Chain: ch, Format: f, Files: c.Args().Slice(), Stderr: c.App.ErrWriter, Now: time.Now}, c.App.Writer)
+			return runImport(c.Context, o, c.App.Writer)
 		},
 	}
 }
@@ -70,7 +85,9 @@ type importOptions struct {
 	DB     string
 	Chain  chains.Chain
 	Format etl.Format
-	Files  []string
+	// Tronscan reads the files as Tronscan TRC-20 exports instead.
+	Tronscan bool
+	Files    []string
 	// Stderr receives the progress bar when it is a terminal.
 	Stderr io.Writer
 	Now    func() time.Time
@@ -85,6 +102,12 @@ func runImport(ctx context.Context, o importOptions, w io.Writer) error {
 	}
 	defer db.Close()
 	for _, f := range o.Files {
+		if o.Tronscan {
+			if err := importTronscan(ctx, db, f, o.Now().UTC(), w); err != nil {
+				return err
+			}
+			continue
+		}
 		prog := newProgress(o.Stderr, f, o.Now)
 		res, err := etl.ImportFile(ctx, db, f, etl.Options{Chain: o.Chain, Format: o.Format, Time: o.Now().UTC(), Progress: prog.update})
 		prog.finish()
@@ -93,6 +116,30 @@ func runImport(ctx context.Context, o importOptions, w io.Writer) error {
 		}
 		fmt.Fprintf(w, "%s: read %d, added %d, skipped %d%s\n", f, res.Read, res.Added, res.Skipped, details(res))
 	}
+	return nil
+}
+
+// importTronscan stores one Tronscan export, whole or not at all.
+func importTronscan(ctx context.Context, db *store.DB, path string, now time.Time, w io.Writer) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return chains.Invalid(fmt.Errorf("import: %w", err))
+	}
+	defer f.Close()
+	im, err := db.BeginImport(ctx, store.ImportInfo{Chain: chains.Tron, File: path, Format: formatTronscan, Time: now})
+	if err != nil {
+		return err
+	}
+	defer im.Rollback()
+	read, added, err := tron.LoadTronscan(ctx, f, path, tron.ExportOptions{}, nil, im)
+	if err != nil {
+		return err
+	}
+	cnt, err := im.Commit(ctx, store.ImportCounts{Read: read, Added: added})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "%s: read %d, added %d, skipped %d\n", path, cnt.Read, cnt.Added, cnt.Skipped)
 	return nil
 }
 

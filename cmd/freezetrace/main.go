@@ -99,8 +99,8 @@ func commands() []*cli.Command {
 		importCommand(),
 		dbCommand(),
 		labelsCommand(),
-		clusterCommand(),
 		traceCommand(),
+		clusterCommand(),
 		reportCommand(),
 		// One line per command, each defined in its own file.
 	}
