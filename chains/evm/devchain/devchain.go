@@ -1,0 +1,266 @@
+// Package devchain runs a real go-ethereum node in-process as a development
+// chain: JSON-RPC over HTTP on 127.0.0.1, blocks mined on demand by a
+// simulated beacon, an eth_getLogs range cap like a provider's, and the
+// debug API with the callTracer. It deploys the contracts of
+// fixtures/contracts and plays a pig-butchering scenario on them, so that
+// the EVM adapter, the cache and the trace engine can be tested against a
+// node rather than mocks.
+//
+// Runs are reproducible: keys derive from actor names, gas prices are
+// fixed, and the genesis time is fixed and in the future, so that block
+// times follow the scenario (an empty block BlockSeconds after its parent,
+// a block with transactions one second after) rather than the wall clock.
+// The same scenario gives the same addresses, transactions, block numbers
+// and times on every run; block hashes differ, since the simulated beacon
+// draws each block's randomness afresh.
+//
+// It is for tests and demos only; nothing in freezetrace's tracing path may
+// depend on it.
+package devchain
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"errors"
+	"fmt"
+	"maps"
+	"math/big"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/core"
+	"github.com/ethereum/go-ethereum/core/rawdb"
+	"github.com/ethereum/go-ethereum/core/types"
+	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/ethereum/go-ethereum/eth"
+	"github.com/ethereum/go-ethereum/eth/catalyst"
+	"github.com/ethereum/go-ethereum/eth/ethconfig"
+	"github.com/ethereum/go-ethereum/eth/filters"
+	"github.com/ethereum/go-ethereum/eth/tracers"
+	_ "github.com/ethereum/go-ethereum/eth/tracers/native" // callTracer
+	"github.com/ethereum/go-ethereum/ethclient"
+	"github.com/ethereum/go-ethereum/log"
+	"github.com/ethereum/go-ethereum/node"
+	"github.com/ethereum/go-ethereum/p2p"
+	"github.com/ethereum/go-ethereum/params"
+	"github.com/ethereum/go-ethereum/rpc"
+)
+
+// GenesisTime is the time of block 0. It lies in the future so that every
+// block's time is set by the scenario (parent time + 1s, or a Wait), never
+// by the wall clock.
+var GenesisTime = time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// Config configures a Chain. The zero value gives chain id 1 (so that the
+// chain answers for "ethereum") and no range cap.
+type Config struct {
+	ChainID    uint64             // default 1
+	RangeLimit uint64             // eth_getLogs block-range cap; 0 for none
+	Alloc      types.GenesisAlloc // accounts at genesis (Scenario.Genesis gives them)
+	Verbose    bool               // let go-ethereum log to stderr
+}
+
+// Chain is a running development chain.
+type Chain struct {
+	URL     string // http://127.0.0.1:PORT
+	ChainID *big.Int
+
+	stack   *node.Node
+	backend *eth.Ethereum
+	beacon  *catalyst.SimulatedBeacon
+	client  *ethclient.Client
+	signer  types.Signer
+	nonces  map[common.Address]uint64
+}
+
+// Start starts a chain at genesis and serves JSON-RPC on 127.0.0.1 on a
+// free port. Close it when done.
+func Start(cfg Config) (*Chain, error) {
+	if cfg.ChainID == 0 {
+		cfg.ChainID = 1
+	}
+	if !cfg.Verbose {
+		log.SetDefault(log.NewLogger(log.DiscardHandler()))
+	}
+	nc := node.DefaultConfig
+	nc.DataDir = ""
+	nc.P2P = p2p.Config{NoDiscovery: true, MaxPeers: 0, ListenAddr: ""}
+	nc.HTTPHost = "127.0.0.1"
+	nc.HTTPPort = 0
+	nc.HTTPVirtualHosts = []string{"*"}
+	nc.HTTPModules = []string{"eth", "net", "web3", "debug"}
+	nc.AuthAddr = "127.0.0.1"
+	nc.AuthPort = 0
+	nc.WSHost = ""
+	nc.IPCPath = ""
+	stack, err := node.New(&nc)
+	if err != nil {
+		return nil, fmt.Errorf("devchain node: %w", err)
+	}
+	cc := *params.AllDevChainProtocolChanges
+	cc.ChainID = new(big.Int).SetUint64(cfg.ChainID)
+	alloc := core.SystemContractAllocs()
+	maps.Copy(alloc, cfg.Alloc)
+	ec := ethconfig.Defaults
+	ec.Genesis = &core.Genesis{
+		Config:    &cc,
+		GasLimit:  ethconfig.Defaults.Miner.GasCeil,
+		Alloc:     alloc,
+		Timestamp: uint64(GenesisTime.Unix()),
+		BaseFee:   big.NewInt(params.InitialBaseFee),
+	}
+	ec.SyncMode = ethconfig.FullSync
+	ec.TxPool.NoLocals = true
+	ec.LogNoHistory = true
+	ec.NoPruning = true // an archive node: every block can be traced and queried
+	ec.StateScheme = rawdb.HashScheme
+	backend, err := eth.New(stack, &ec)
+	if err != nil {
+		stack.Close()
+		return nil, fmt.Errorf("devchain eth: %w", err)
+	}
+	fs := filters.NewFilterSystem(backend.APIBackend, filters.Config{RangeLimit: cfg.RangeLimit})
+	stack.RegisterAPIs(append([]rpc.API{{Namespace: "eth", Service: filters.NewFilterAPI(fs)}},
+		tracers.APIs(backend.APIBackend)...))
+	if err := stack.Start(); err != nil {
+		stack.Close()
+		return nil, fmt.Errorf("devchain start: %w", err)
+	}
+	beacon, err := catalyst.NewSimulatedBeacon(0, common.Address{}, backend)
+	if err != nil {
+		stack.Close()
+		return nil, fmt.Errorf("devchain beacon: %w", err)
+	}
+	if err := beacon.Fork(backend.BlockChain().GetCanonicalHash(0)); err != nil {
+		stack.Close()
+		return nil, fmt.Errorf("devchain beacon: %w", err)
+	}
+	// Let the pool settle on the genesis head before the first transaction.
+	if err := backend.TxPool().Sync(); err != nil {
+		stack.Close()
+		return nil, fmt.Errorf("devchain pool: %w", err)
+	}
+	return &Chain{
+		URL:     stack.HTTPEndpoint(),
+		ChainID: cc.ChainID,
+		stack:   stack,
+		backend: backend,
+		beacon:  beacon,
+		client:  ethclient.NewClient(stack.Attach()),
+		signer:  types.LatestSignerForChainID(cc.ChainID),
+		nonces:  map[common.Address]uint64{},
+	}, nil
+}
+
+// Close stops the chain.
+func (c *Chain) Close() error {
+	c.client.Close()
+	err := c.beacon.Stop()
+	return errors.Join(err, c.stack.Close())
+}
+
+// Client is an in-process (not HTTP) client of the chain.
+func (c *Chain) Client() *ethclient.Client { return c.client }
+
+// Head is the number of the newest block.
+func (c *Chain) Head() uint64 { return c.backend.BlockChain().CurrentBlock().Number.Uint64() }
+
+// Mine seals one block with whatever transactions are pending.
+func (c *Chain) Mine() { c.beacon.Commit() }
+
+// MineAll seals one block holding all n transactions sent since the last
+// block. The pool promotes transactions asynchronously, so it first waits
+// (up to five seconds) until it lists all n as pending.
+func (c *Chain) MineAll(n int) error {
+	pool := c.backend.TxPool()
+	for i := 0; ; i++ {
+		if err := pool.Sync(); err != nil {
+			return fmt.Errorf("devchain mine: %w", err)
+		}
+		if pending, _ := pool.Stats(); pending >= n {
+			break
+		}
+		if i == 500 {
+			pending, queued := pool.Stats()
+			return fmt.Errorf("devchain mine: %d transactions pending and %d queued, want %d pending", pending, queued, n)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	c.beacon.Commit()
+	if err := pool.Sync(); err != nil {
+		return fmt.Errorf("devchain mine: %w", err)
+	}
+	if pending, queued := pool.Stats(); pending+queued != 0 {
+		return fmt.Errorf("devchain mine: %d transactions left out of the block", pending+queued)
+	}
+	return nil
+}
+
+// Wait seals n empty blocks whose times advance by d in total (at least one
+// second each).
+func (c *Chain) Wait(n uint64, d time.Duration) error {
+	if n == 0 {
+		return nil
+	}
+	step := max(d/time.Duration(n), time.Second)
+	for range n {
+		// The pool forgets mined transactions asynchronously; wait for it,
+		// or AdjustTime sees them as pending.
+		if err := c.backend.TxPool().Sync(); err != nil {
+			return fmt.Errorf("devchain wait: %w", err)
+		}
+		if err := c.beacon.AdjustTime(step); err != nil {
+			return fmt.Errorf("devchain wait: %w", err)
+		}
+	}
+	return nil
+}
+
+// Gas settings: fixed, so that transactions (and their hashes) are the
+// same on every run.
+var (
+	gasTip = big.NewInt(params.GWei)
+	gasCap = big.NewInt(50 * params.GWei)
+)
+
+// Send signs and submits a transaction with key; it is mined by the next
+// Mine. to nil deploys data as a contract.
+func (c *Chain) Send(ctx context.Context, key *ecdsa.PrivateKey, to *common.Address, value *big.Int, data []byte, gas uint64) (common.Hash, error) {
+	addr := crypto.PubkeyToAddress(key.PublicKey)
+	nonce := c.nonces[addr]
+	if value == nil {
+		value = new(big.Int)
+	}
+	tx, err := types.SignNewTx(key, c.signer, &types.DynamicFeeTx{
+		ChainID: c.ChainID, Nonce: nonce, GasTipCap: gasTip, GasFeeCap: gasCap,
+		Gas: gas, To: to, Value: value, Data: data,
+	})
+	if err != nil {
+		return common.Hash{}, fmt.Errorf("sign tx of %s: %w", addr.Hex(), err)
+	}
+	// Straight into the pool, waiting for it to be promoted, so that the
+	// next Mine includes it even when the machine is busy.
+	if errs := c.backend.TxPool().Add([]*types.Transaction{tx}, true); len(errs) != 1 || errs[0] != nil {
+		return common.Hash{}, fmt.Errorf("send tx of %s: %v", addr.Hex(), errs)
+	}
+	c.nonces[addr] = nonce + 1
+	return tx.Hash(), nil
+}
+
+// Receipt returns the receipt of a mined transaction and fails if it
+// reverted.
+func (c *Chain) Receipt(ctx context.Context, h common.Hash) (*types.Receipt, error) {
+	r, err := c.client.TransactionReceipt(ctx, h)
+	if err != nil {
+		return nil, fmt.Errorf("receipt %s: %w", h.Hex(), err)
+	}
+	if r.Status != types.ReceiptStatusSuccessful {
+		var frame struct {
+			Error        string `json:"error"`
+			RevertReason string `json:"revertReason"`
+		}
+		_ = c.client.Client().CallContext(ctx, &frame, "debug_traceTransaction", h, map[string]any{"tracer": "callTracer"})
+		return nil, fmt.Errorf("transaction %s reverted (gas used %d): %s %s", h.Hex(), r.GasUsed, frame.Error, frame.RevertReason)
+	}
+	return r, nil
+}

@@ -1,0 +1,128 @@
+// Command devchain runs a development Ethereum chain in-process: go-ethereum
+// with JSON-RPC on 127.0.0.1, a Token and two Forwarder contracts, and a
+// pig-butchering scenario played on it. It prints the RPC URL and writes
+// what it played (the case's victim transactions, every transfer, the
+// actors) as JSON, then serves until it is interrupted, or exits at once
+// with --exit-after-play.
+//
+//	devchain --scenario pigbutcher --range-limit 50 --out case.json --etl etl/
+//
+// It is for demos and tests; only this package and tests use the dev chain.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"freezetrace/chains"
+	"freezetrace/chains/evm/devchain"
+	"freezetrace/fixtures"
+)
+
+// options are the command's flags, parsed.
+type options struct {
+	Scenario   string
+	RangeLimit uint64
+	Out        string
+	ETL        string
+	ExitAfter  bool
+	Verbose    bool
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("devchain", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var o options
+	fs.StringVar(&o.Scenario, "scenario", "pigbutcher", "scenario to play: pigbutcher (the fixture, plus ether through the forwarders) or devchain (the chain's own)")
+	fs.Uint64Var(&o.RangeLimit, "range-limit", 50, "eth_getLogs block-range cap, like a provider's (0: none)")
+	fs.StringVar(&o.Out, "out", "", "write what was played (RPC URL, victim txs, transfers, actors) as JSON to `FILE`")
+	fs.StringVar(&o.ETL, "etl", "", "write the chain's data as ethereum-etl CSV files into `DIR`")
+	fs.BoolVar(&o.ExitAfter, "exit-after-play", false, "exit once the scenario is played instead of serving")
+	fs.BoolVar(&o.Verbose, "v", false, "show go-ethereum's log")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "devchain: unexpected argument %q\n", fs.Arg(0))
+		return 2
+	}
+	if err := serve(ctx, o, stdout); err != nil {
+		fmt.Fprintf(stderr, "devchain: %v\n", err)
+		var ie *chains.InputError
+		if errors.As(err, &ie) {
+			return 2
+		}
+		return 1
+	}
+	return 0
+}
+
+// scenario returns the scenario named name.
+func scenario(name string) (devchain.Scenario, error) {
+	switch name {
+	case "devchain":
+		return devchain.PigButcher(), nil
+	case "pigbutcher":
+		fx, err := fixtures.Load(name)
+		if err != nil {
+			return devchain.Scenario{}, err
+		}
+		return devchain.FromFixture(fx)
+	}
+	return devchain.Scenario{}, chains.Invalid(fmt.Errorf("unknown scenario %q (known: pigbutcher, devchain)", name))
+}
+
+func serve(ctx context.Context, o options, stdout io.Writer) error {
+	sc, err := scenario(o.Scenario)
+	if err != nil {
+		return err
+	}
+	playCtx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	c, p, err := devchain.Run(playCtx, devchain.Config{RangeLimit: o.RangeLimit, Verbose: o.Verbose}, sc)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if o.Out != "" {
+		b, err := json.MarshalIndent(p, "", "  ")
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(o.Out, append(b, '\n'), 0o644); err != nil {
+			return err
+		}
+	}
+	if o.ETL != "" {
+		if err := os.MkdirAll(o.ETL, 0o755); err != nil {
+			return err
+		}
+		if err := devchain.WriteETL(o.ETL, sc, p); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(stdout, "rpc %s\nchain id %d, head %d, %d transfers\n", c.URL, p.ChainID, p.Head, len(p.Transfers))
+	for _, h := range p.VictimTxs {
+		fmt.Fprintf(stdout, "victim tx %s\n", h)
+	}
+	if o.ExitAfter {
+		return nil
+	}
+	fmt.Fprintln(stdout, "serving; interrupt to stop")
+	<-ctx.Done()
+	return nil
+}

@@ -1,0 +1,51 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"freezetrace/chains/evm/devchain"
+)
+
+func TestPlayAndExit(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "case.json")
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"--exit-after-play", "--out", out, "--etl", filepath.Join(dir, "etl")}, &stdout, &stderr)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	if !strings.HasPrefix(stdout.String(), "rpc http://127.0.0.1:") || strings.Count(stdout.String(), "victim tx 0x") != 3 {
+		t.Errorf("stdout %q: want the RPC URL and three victim txs", stdout.String())
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p devchain.Played
+	if err := json.Unmarshal(b, &p); err != nil {
+		t.Fatal(err)
+	}
+	if len(p.VictimTxs) != 3 || len(p.Transfers) == 0 || p.Tokens["usdt"].Decimals != 6 {
+		t.Errorf("case file: %d victim txs, %d transfers, usdt %+v", len(p.VictimTxs), len(p.Transfers), p.Tokens["usdt"])
+	}
+	for _, f := range devchain.ETLFiles {
+		if _, err := os.Stat(filepath.Join(dir, "etl", f)); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+func TestUsage(t *testing.T) {
+	for _, args := range [][]string{{"--scenario", "nope", "--exit-after-play"}, {"--no-such-flag"}, {"extra"}} {
+		var stdout, stderr bytes.Buffer
+		if code := run(context.Background(), args, &stdout, &stderr); code != 2 {
+			t.Errorf("%v: exit %d, want 2 (%s)", args, code, stderr.String())
+		}
+	}
+}

@@ -1,0 +1,134 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/urfave/cli/v2"
+	"golang.org/x/term"
+
+	"freezetrace/chains"
+	"freezetrace/chains/evm"
+)
+
+// rpcOptions are the flags that point a command at a JSON-RPC node.
+type rpcOptions struct {
+	URL         string // secret: show only through evm.Redact
+	Rate        float64
+	Concurrency int
+	Retries     int
+	MaxRange    uint64
+	NoBalances  bool
+}
+
+// rpcFlags are the flags of a command that can fetch EVM data from a node.
+func rpcFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "rpc", Usage: "JSON-RPC `URL` of an EVM node or provider to fetch what the database lacks " +
+			"(default: $FREEZETRACE_RPC_<CHAIN>, e.g. FREEZETRACE_RPC_ETHEREUM); API keys in it are never printed or stored"},
+		&cli.Float64Flag{Name: "rpc-rate", Value: 10, Usage: "at most `N` requests per second to the node (0: no limit)"},
+		&cli.IntFlag{Name: "rpc-concurrency", Value: 4, Usage: "at most `N` requests in flight"},
+		&cli.IntFlag{Name: "rpc-retries", Value: 5, Usage: "retry a failed request `N` times (429, 5xx, resets), with backoff"},
+		&cli.Uint64Flag{Name: "rpc-max-range", Value: 2000, Usage: "widest eth_getLogs block range to try, in `BLOCKS`; narrows itself to the provider's cap"},
+		&cli.BoolFlag{Name: "rpc-no-balances", Usage: "never ask the node for balances (no archive state): rebuild them from transfer history"},
+	}
+}
+
+// rpcURL is --rpc, else FREEZETRACE_RPC_<CHAIN>, else "".
+func rpcURL(flag string, chain chains.Chain, getenv func(string) string) string {
+	if flag != "" {
+		return flag
+	}
+	return getenv("FREEZETRACE_RPC_" + strings.ToUpper(string(chain)))
+}
+
+// parseRPCFlags reads the flags of rpcFlags for chain.
+func parseRPCFlags(c *cli.Context, chain chains.Chain) (rpcOptions, error) {
+	o := rpcOptions{
+		URL: rpcURL(c.String("rpc"), chain, os.Getenv), Rate: c.Float64("rpc-rate"), Concurrency: c.Int("rpc-concurrency"),
+		Retries: c.Int("rpc-retries"), MaxRange: c.Uint64("rpc-max-range"), NoBalances: c.Bool("rpc-no-balances"),
+	}
+	switch {
+	case o.Rate < 0:
+		return o, chains.Invalid(fmt.Errorf("--rpc-rate: want 0 or more, got %g", o.Rate))
+	case o.Concurrency < 1:
+		return o, chains.Invalid(fmt.Errorf("--rpc-concurrency: want 1 or more, got %d", o.Concurrency))
+	case o.Retries < 0:
+		return o, chains.Invalid(fmt.Errorf("--rpc-retries: want 0 or more, got %d", o.Retries))
+	case o.MaxRange < 1:
+		return o, chains.Invalid(fmt.Errorf("--rpc-max-range: want 1 or more, got %d", o.MaxRange))
+	}
+	if o.URL != "" && chain.Family() != chains.FamilyEVM {
+		return o, usagef("freezetrace trace --help", "--rpc: %s is not an EVM chain", chain)
+	}
+	return o, nil
+}
+
+// openRPC returns the EVM source for o, or nil when no URL is set. It sends
+// nothing until first used.
+func openRPC(ctx context.Context, chain chains.Chain, o rpcOptions) (*evm.Source, error) {
+	if o.URL == "" {
+		return nil, nil
+	}
+	retries := o.Retries
+	if retries == 0 {
+		retries = -1 // the transport reads 0 as its default
+	}
+	return evm.Dial(ctx, o.URL, chain, evm.Options{
+		MaxRange:   o.MaxRange,
+		NoBalances: o.NoBalances,
+		Transport:  evm.TransportOptions{Rate: o.Rate, Concurrency: o.Concurrency, Retries: retries},
+	})
+}
+
+// rpcProgress shows, on w when it is a terminal, what src has fetched:
+// transfer histories, blocks covered, requests and their rate. The
+// returned function stops it and clears the line.
+func rpcProgress(ctx context.Context, src *evm.Source, w io.Writer) (stop func()) {
+	f, ok := w.(*os.File)
+	if src == nil || !ok || !term.IsTerminal(int(f.Fd())) {
+		return func() {}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(250 * time.Millisecond)
+		defer tick.Stop()
+		start, shown := time.Now(), false
+		for {
+			select {
+			case <-ctx.Done():
+				if shown {
+					fmt.Fprint(w, "\r\033[K")
+				}
+				return
+			case <-tick.C:
+				st := src.Stats()
+				if st.Requests == 0 {
+					continue
+				}
+				fmt.Fprintf(w, "\r\033[K%s", progressLine(st, time.Since(start)))
+				shown = true
+			}
+		}
+	}()
+	return func() { cancel(); <-done }
+}
+
+// progressLine is one line of rpcProgress.
+func progressLine(st evm.Stats, elapsed time.Duration) string {
+	rate := 0.0
+	if s := elapsed.Seconds(); s > 0 {
+		rate = float64(st.Requests) / s
+	}
+	line := fmt.Sprintf("rpc: %d histories, %d blocks covered, %d requests (%.1f/s)", st.Queries, st.Blocks, st.Requests, rate)
+	if st.Retries > 0 {
+		line += fmt.Sprintf(", %d retried", st.Retries)
+	}
+	return line
+}
