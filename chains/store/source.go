@@ -355,13 +355,24 @@ func (s *Source) IsContract(ctx context.Context, c chains.Chain, addr chains.Add
 	return v, nil
 }
 
-// Balance implements chains.Source by asking the upstream; balances are
-// not cached.
+// Balance implements chains.Source: from the cache, else from the
+// upstream; balances at final blocks are stored, so a re-run (or an offline
+// run) answers them without asking again.
 func (s *Source) Balance(ctx context.Context, c chains.Chain, addr chains.Address, asset chains.AssetID, block uint64) (chains.Amount, error) {
+	v, ok, err := s.db.CachedBalance(ctx, addr, asset, block)
+	if err != nil || ok {
+		return v, err
+	}
 	if s.opt.Offline {
 		return chains.Amount{}, offline("balance of "+addr.String(), chains.ErrUnsupported)
 	}
-	return s.up.Balance(ctx, c, addr, asset, block)
+	if v, err = s.up.Balance(ctx, c, addr, asset, block); err != nil {
+		return v, err
+	}
+	if ok, err := s.confirmed(ctx, c, block); err != nil || !ok {
+		return v, err
+	}
+	return v, s.db.PutBalance(ctx, addr, asset, block, v, s.opt.Name, s.opt.Clock())
 }
 
 // BlockTime implements chains.Source; confirmed blocks are cached.

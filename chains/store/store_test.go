@@ -51,8 +51,8 @@ func TestOpen(t *testing.T) {
 			t.Fatalf("open %d: %v", i, err)
 		}
 		v, err := db.SchemaVersion(ctx)
-		if err != nil || v != 1 {
-			t.Fatalf("schema version: got %d, %v; want 1", v, err)
+		if err != nil || v != 2 {
+			t.Fatalf("schema version: got %d, %v; want 2", v, err)
 		}
 		db.Close()
 	}
