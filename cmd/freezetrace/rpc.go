@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -13,6 +14,7 @@ import (
 
 	"freezetrace/chains"
 	"freezetrace/chains/evm"
+	"freezetrace/chains/tron"
 )
 
 // rpcOptions are the flags that point a command at a JSON-RPC node.
@@ -131,4 +133,65 @@ func progressLine(st evm.Stats, elapsed time.Duration) string {
 		line += fmt.Sprintf(", %d retried", st.Retries)
 	}
 	return line
+}
+
+// traceUpstream sets where the trace's cache fetches what it lacks: a
+// JSON-RPC node for EVM chains (--rpc or FREEZETRACE_RPC_<CHAIN>), TronGrid
+// for TRON (--rpc, FREEZETRACE_RPC_TRON or FREEZETRACE_TRONGRID_URL, with
+// the API key in FREEZETRACE_TRONGRID_KEY). Without any of them, or with
+// --offline, the trace answers from the database alone.
+func traceUpstream(c *cli.Context, o *traceOptions) error {
+	if o.Offline {
+		return nil
+	}
+	if o.Chain == chains.Tron {
+		return tronUpstream(c.String("rpc"), os.Getenv, o)
+	}
+	ro, err := parseRPCFlags(c, o.Chain)
+	if err != nil {
+		return err
+	}
+	src, err := openRPC(c.Context, o.Chain, ro)
+	if err != nil {
+		return err
+	}
+	if src == nil { // a nil *evm.Source in the interface would not be nil
+		return nil
+	}
+	o.Upstream, o.UpstreamName = src, upstreamName(src.Endpoint())
+	o.Progress = func(ctx context.Context) func() { return rpcProgress(ctx, src, os.Stderr) }
+	o.Requests = func() int64 { return src.Stats().Requests }
+	return nil
+}
+
+// tronUpstream sets TronGrid as the upstream when a URL is given.
+func tronUpstream(flag string, getenv func(string) string, o *traceOptions) error {
+	base := rpcURL(flag, chains.Tron, getenv)
+	if base == "" {
+		base = getenv(tron.EnvURL)
+	}
+	if base == "" {
+		return nil
+	}
+	to, err := tron.OptionsFromEnv(getenv)
+	if err != nil {
+		return err
+	}
+	to.BaseURL = base
+	src, err := tron.New(to)
+	if err != nil {
+		return chains.Invalid(fmt.Errorf("--rpc: %w", err))
+	}
+	o.Upstream, o.UpstreamName, o.Requests = src, src.Name(), src.Requests
+	return nil
+}
+
+// upstreamName is what provenance records of a node: "rpc" and its scheme
+// and host, never a path, query or user (where API keys live).
+func upstreamName(endpoint string) string {
+	u, err := url.Parse(endpoint)
+	if err != nil || u.Host == "" {
+		return "rpc"
+	}
+	return "rpc " + u.Scheme + "://" + u.Host
 }

@@ -31,7 +31,19 @@ type traceOptions struct {
 	// (a JSON-RPC node, TronGrid); nil answers from the database only.
 	Upstream     chains.Source
 	UpstreamName string
+	// Confirmations is how far below the upstream's head a block must be
+	// to be cached (reorg safety).
+	Confirmations uint64
+	// Progress, when set, shows the upstream's progress; the returned
+	// function stops it.
+	Progress func(ctx context.Context) (stop func())
+	// Requests, when set, counts the requests sent upstream so far.
+	Requests func() int64
 }
+
+// headTTL is how long a fetched head stays fresh, so that a re-run soon
+// after a trace makes no request at all.
+const headTTL = 10 * time.Minute
 
 func traceCommand() *cli.Command {
 	return &cli.Command{
@@ -46,7 +58,7 @@ func traceCommand() *cli.Command {
 			"DIR/ledger.csv (the audit ledger).\n\n" +
 			"Example:\n" +
 			"   freezetrace trace --db case.db --asset usdt --victim 0xVICTIM --deposit 0xSCAM --rule fifo --out case1",
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			dbFlag(),
 			&cli.StringFlag{Name: "chain", Value: "ethereum", Usage: "chain `NAME`"},
 			&cli.StringFlag{Name: "asset", Value: "usdt", Usage: "traced asset: a token `CONTRACT` address, usdt, usdc or native"},
@@ -63,7 +75,8 @@ func traceCommand() *cli.Command {
 			&cli.BoolFlag{Name: "offline", Usage: "answer from the database only, never fetch"},
 			&cli.BoolFlag{Name: "labels-only", Usage: "attribute addresses from listed labels only (no deposit-address or cluster detection)"},
 			&cli.StringFlag{Name: "out", Usage: "write trace.json and ledger.csv into `DIR`"},
-		},
+			&cli.Uint64Flag{Name: "confirmations", Value: 12, Usage: "cache only blocks at least `N` below the node's head, so a reorg cannot change a cached trace"},
+		}, rpcFlags()...),
 		Action: func(c *cli.Context) error {
 			if c.Args().Present() {
 				return usagef("freezetrace trace --help", "trace takes no arguments, got %q", c.Args().First())
@@ -86,6 +99,10 @@ func parseTraceFlags(c *cli.Context) (traceOptions, error) {
 	o.DB, o.Offline, o.Out, o.Heuristic = db, c.Bool("offline"), c.String("out"), !c.Bool("labels-only")
 	if o.Chain, err = chains.ParseChain(c.String("chain")); err != nil {
 		return o, chains.Invalid(fmt.Errorf("--chain: %w", err))
+	}
+	o.Confirmations = c.Uint64("confirmations")
+	if err := traceUpstream(c, &o); err != nil {
+		return o, err
 	}
 	asset, err := traceAsset(o.Chain, c.String("asset"))
 	if err != nil {
@@ -207,28 +224,45 @@ func runTrace(ctx context.Context, o traceOptions, w io.Writer) error {
 		return err
 	}
 	defer db.Close()
-	src := store.NewSource(db, o.Upstream, store.Options{Name: o.UpstreamName, Offline: o.Offline})
+	src := store.NewSource(db, o.Upstream, store.Options{Name: o.UpstreamName, Offline: o.Offline,
+		ConfirmDepth: o.Confirmations, HeadTTL: headTTL})
 	var attr trace.Attributor = trace.NewLabelAttributor(db)
 	if o.Heuristic {
 		attr = attribute.New(db, src, attribute.Options{})
 	}
-	prov, err := db.Provenance(ctx)
-	if err != nil {
-		return err
-	}
-	for _, p := range prov {
-		if p.Chain == o.Chain {
-			o.Trace.Provenance = append(o.Trace.Provenance, trace.Provenance{
-				Chain: p.Chain, Source: p.Source, Block: p.Block, Retrieved: p.Retrieved.UTC(), Detail: p.Detail,
-			})
-		}
+	if o.Progress != nil {
+		defer o.Progress(ctx)()
 	}
 	res, err := trace.Run(ctx, src, attr, o.Case, o.Trace)
 	if err != nil {
 		return err
 	}
+	// Provenance is read after the trace, which may have fetched data, from
+	// the stored rows only: a cold run and a warm re-run record the same.
+	prov, err := db.Provenance(ctx)
+	if err != nil {
+		return err
+	}
+	var newest uint64
+	for _, f := range res.Flows {
+		newest = max(newest, f.Block)
+	}
+	res.Provenance = []trace.Provenance{}
+	for _, p := range prov {
+		if p.Chain == o.Chain {
+			if p.Block == 0 {
+				p.Block = newest
+			}
+			res.Provenance = append(res.Provenance, trace.Provenance{
+				Chain: p.Chain, Source: p.Source, Block: p.Block, Retrieved: p.Retrieved.UTC(), Detail: p.Detail,
+			})
+		}
+	}
 	if err := trace.Summary(w, res); err != nil {
 		return err
+	}
+	if o.Requests != nil {
+		fmt.Fprintf(w, "%d requests to %s.\n", o.Requests(), o.UpstreamName)
 	}
 	if o.Out == "" {
 		return nil
