@@ -10,6 +10,7 @@ all: build
 
 build:
 	$(GO) build -o $(BIN) ./cmd/freezetrace
+	$(GO) build -o bin/devchain ./cmd/devchain
 
 # Everything the tests need is installed by the Go toolchain itself.
 test:
@@ -24,6 +25,11 @@ check:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 1x -timeout 60m $(PKGS) | tee bench-results.txt
+
+# The fixture case traced on Ethereum (over JSON-RPC from an in-process dev
+# chain) and on TRON (from a Tronscan export), with its reports, in demo-out/.
+demo: build
+	./fixtures/demo.sh
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')
