@@ -242,13 +242,3 @@ func (c *Case) victimOf(tx chains.TxHash) (Victim, bool) {
 	}
 	return Victim{}, false
 }
-
-// wants reports whether the case asks for action a.
-func (c *Case) wants(a Action) bool {
-	for _, x := range c.Actions {
-		if x == a {
-			return true
-		}
-	}
-	return false
-}

@@ -34,7 +34,6 @@ var (
 	cT2    = addr(chains.FamilyTRON, "collect 2")
 	poolT  = addr(chains.FamilyTRON, "pool")
 	depBnT = addr(chains.FamilyTRON, "binance deposit")
-	hotBnT = addr(chains.FamilyTRON, "binance hot")
 	heldT  = addr(chains.FamilyTRON, "held")
 	bridge = addr(chains.FamilyTRON, "bridge")
 
@@ -150,7 +149,6 @@ func ledgerOf(r *trace.Result) []trace.Step {
 	type ev struct {
 		t    chains.Transfer
 		f    trace.Flow
-		src  bool
 		addr chains.Address
 		cp   chains.Address
 		in   bool
