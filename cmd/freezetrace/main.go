@@ -104,15 +104,26 @@ func commands() []*cli.Command {
 		reportCommand(),
 		// One line per command, each defined in its own file.
 	}
+	decorate(cmds)
+	return cmds
+}
+
+// decorate gives every command and subcommand the usage-error hint and the
+// exit codes in its help.
+func decorate(cmds []*cli.Command) {
 	for _, c := range cmds {
 		if c.OnUsageError == nil {
 			c.OnUsageError = func(cc *cli.Context, err error, _ bool) error {
 				return usageError{err: err, hint: "freezetrace " + cc.Command.FullName() + " --help"}
 			}
 		}
+		if len(c.Subcommands) > 0 {
+			c.CustomHelpTemplate = cli.SubcommandHelpTemplate + "\n" + exitCodesHelp + "\n"
+			decorate(c.Subcommands)
+			continue
+		}
 		c.CustomHelpTemplate = cli.CommandHelpTemplate + "\n" + exitCodesHelp + "\n"
 	}
-	return cmds
 }
 
 // usageError is a mistake in how the command was called; exit code 2.

@@ -5,6 +5,8 @@ import (
 	"context"
 	"strings"
 	"testing"
+
+	"github.com/urfave/cli/v2"
 )
 
 // runCLI runs freezetrace in-process with args (without the program name)
@@ -35,4 +37,19 @@ func TestUnknownFlagIsUsageError(t *testing.T) {
 	if code != exitUsage {
 		t.Fatalf("got exit %d, want %d (stderr %q)", code, exitUsage, errOut)
 	}
+}
+
+func TestEveryCommandHelpListsExitCodes(t *testing.T) {
+	var walk func(prefix []string, cmds []*cli.Command)
+	walk = func(prefix []string, cmds []*cli.Command) {
+		for _, c := range cmds {
+			args := append(append([]string{}, prefix...), c.Name)
+			code, out, errOut := runCLI(t, append(args, "--help")...)
+			if code != 0 || !strings.Contains(out, "EXIT CODES") {
+				t.Errorf("%v --help: exit %d, no exit codes in %q (stderr %q)", args, code, out, errOut)
+			}
+			walk(args, c.Subcommands)
+		}
+	}
+	walk(nil, commands())
 }
