@@ -49,9 +49,10 @@ func Redact(rawURL string) string {
 }
 
 // looksSecret reports whether a path segment could be a key or token: it
-// holds at least 16 of the characters keys are made of, with a digit among
-// them or at least 32 of them. Other characters are ignored, so a key with
-// a stray suffix is still found.
+// holds at least 8 of the characters keys are made of, with a digit among
+// them, or at least 24 of them. Other characters are ignored, so a key with
+// a stray suffix is still found. Path words such as "rpc", "v3" or
+// "eth-mainnet" stay readable.
 func looksSecret(s string) bool {
 	n, digits := 0, 0
 	for _, r := range s {
@@ -63,7 +64,7 @@ func looksSecret(s string) bool {
 			n++
 		}
 	}
-	return n >= 16 && (digits > 0 || n >= 32)
+	return (n >= 8 && digits > 0) || n >= 24
 }
 
 // plainName reports whether a query key reads like a parameter name

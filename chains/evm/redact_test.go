@@ -21,6 +21,7 @@ func TestRedact(t *testing.T) {
 		{"https://long-name.quiknode.pro/a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b0/", "https://long-name.quiknode.pro/redacted/"},
 		{"http://127.0.0.1:8545", "http://127.0.0.1:8545"},
 		{"http://localhost:8545/rpc", "http://localhost:8545/rpc"},
+		{"https://node.example.com/key/SECRET123/eth-mainnet", "https://node.example.com/key/redacted/eth-mainnet"},
 		{"not a url with secret", "redacted"},
 		{"", ""},
 	} {
