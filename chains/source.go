@@ -81,3 +81,27 @@ func Invalid(err error) error {
 	}
 	return &InputError{Err: err}
 }
+
+// FirstBlockAt returns the first block in [lo, hi] whose time is at or after
+// t, by binary search over blockTime (about log2(hi−lo) calls), or hi+1 when
+// every block of the range is older. Block times must not decrease with the
+// block number. It is the search behind BlockFinder implementations.
+func FirstBlockAt(ctx context.Context, lo, hi uint64, t time.Time, blockTime func(context.Context, uint64) (time.Time, error)) (uint64, error) {
+	if hi == Latest {
+		hi-- // keep hi+1 representable
+	}
+	end := hi + 1 // the answer is in [lo, end]; end means none
+	for lo < end {
+		mid := lo + (end-lo)/2
+		bt, err := blockTime(ctx, mid)
+		if err != nil {
+			return 0, err
+		}
+		if bt.Before(t) {
+			lo = mid + 1
+		} else {
+			end = mid
+		}
+	}
+	return lo, nil
+}

@@ -289,18 +289,11 @@ func (s *Source) BlockAt(ctx context.Context, chain chains.Chain, t time.Time) (
 	if err != nil {
 		return 0, err
 	}
-	lo, hi := uint64(0), head+1 // the answer is in [lo, hi]; hi means none
-	for lo < hi {
-		mid := lo + (hi-lo)/2
-		bt, err := s.BlockTime(ctx, chain, mid)
-		if err != nil {
-			return 0, err
-		}
-		if bt.Before(t) {
-			lo = mid + 1
-		} else {
-			hi = mid
-		}
+	lo, err := chains.FirstBlockAt(ctx, 0, head, t, func(ctx context.Context, n uint64) (time.Time, error) {
+		return s.BlockTime(ctx, chain, n)
+	})
+	if err != nil {
+		return 0, err
 	}
 	if lo > head {
 		return 0, fmt.Errorf("no block at or after %s (head %d): %w", t.UTC().Format(time.RFC3339), head, chains.ErrNotFound)

@@ -130,21 +130,10 @@ func (s *Source) BlockAt(ctx context.Context, chain chains.Chain, t time.Time) (
 	if t.After(time.UnixMilli(head.BlockHeader.RawData.Timestamp)) {
 		return 0, fmt.Errorf("block at %s: after the confirmed head: %w", t.UTC().Format(time.RFC3339), chains.ErrNotFound)
 	}
-	// Binary search for the first block with time >= t in [0, head].
-	lo, hi := uint64(0), head.BlockHeader.RawData.Number
-	for lo < hi {
-		mid := lo + (hi-lo)/2
-		bt, err := s.BlockTime(ctx, chain, mid)
-		if err != nil {
-			return 0, err
-		}
-		if bt.Before(t) {
-			lo = mid + 1
-		} else {
-			hi = mid
-		}
-	}
-	return lo, nil
+	// t is not after the head's time, so the search ends within [0, head].
+	return chains.FirstBlockAt(ctx, 0, head.BlockHeader.RawData.Number, t, func(ctx context.Context, n uint64) (time.Time, error) {
+		return s.BlockTime(ctx, chain, n)
+	})
 }
 
 // setTxIndex sets each transfer's TxIndex to its transaction's index in its

@@ -32,17 +32,11 @@ type tronScenario struct {
 	c         trace.Case
 }
 
-func toTron(a chains.Address) chains.Address { return a.In(chains.FamilyTRON) }
-
-func tronAsset(id chains.AssetID) chains.AssetID {
-	switch {
-	case id.IsNative():
-		return chains.NativeAsset(chains.Tron)
-	case id == chains.USDTEthereum:
-		return chains.USDTTron
-	}
-	return chains.AssetID{Chain: chains.Tron, Contract: toTron(id.Contract)}
-}
+// The fixture's own mapping of its actors and assets to TRON.
+var (
+	toTron    = fixtures.ToTron
+	tronAsset = fixtures.TronAsset
+)
 
 func loadTronScenario(t *testing.T) *tronScenario {
 	t.Helper()
