@@ -20,9 +20,19 @@ func importTokenTransfers(ctx context.Context, t *table, im sink, res *Result) e
 	if err != nil {
 		return err
 	}
+	// Columns are looked up once: this importer reads the largest files.
+	var (
+		colToken = t.column("token_address")
+		colFrom  = t.column("from_address")
+		colTo    = t.column("to_address")
+		colValue = t.column("value")
+		colTx    = t.column("transaction_hash")
+		colLog   = t.column("log_index")
+		colBlock = t.column("block_number")
+	)
 	// Parsing and storing run side by side: one goroutine reads rows into
 	// batches while this one stores the previous batch.
-	return pipeline(ctx, func(emit func([]chains.Transfer) error) error {
+	return pipeline(ctx, func(emit func([]chains.Transfer) ([]chains.Transfer, error)) error {
 		batch := make([]chains.Transfer, 0, batchRows)
 		for {
 			ok, err := t.next()
@@ -30,10 +40,11 @@ func importTokenTransfers(ctx context.Context, t *table, im sink, res *Result) e
 				return err
 			}
 			if !ok {
-				return emit(batch)
+				_, err := emit(batch)
+				return err
 			}
 			res.Read++
-			token, err := t.address("token_address")
+			token, err := t.addressAt(colToken, "token_address")
 			if err != nil {
 				return err
 			}
@@ -44,24 +55,24 @@ func importTokenTransfers(ctx context.Context, t *table, im sink, res *Result) e
 				continue
 			}
 			tr := chains.Transfer{Chain: t.chain, Asset: asset}
-			if tr.From, err = t.address("from_address"); err != nil {
+			if tr.From, err = t.addressAt(colFrom, "from_address"); err != nil {
 				return err
 			}
-			if tr.To, err = t.address("to_address"); err != nil {
+			if tr.To, err = t.addressAt(colTo, "to_address"); err != nil {
 				return err
 			}
-			if tr.Amount, err = t.amount("value"); err != nil {
+			if tr.Amount, err = t.amountAt(colValue, "value"); err != nil {
 				return err
 			}
-			if tr.Tx, err = t.hash("transaction_hash"); err != nil {
+			if tr.Tx, err = t.hashAt(colTx, "transaction_hash"); err != nil {
 				return err
 			}
-			pos, err := t.uint("log_index", 32)
+			pos, err := t.uintAt(colLog, "log_index", 32)
 			if err != nil {
 				return err
 			}
 			tr.Position = uint32(pos)
-			if tr.Block, err = t.uint("block_number", 63); err != nil {
+			if tr.Block, err = t.uintAt(colBlock, "block_number", 63); err != nil {
 				return err
 			}
 			if tr.Amount.IsZero() {
@@ -69,10 +80,9 @@ func importTokenTransfers(ctx context.Context, t *table, im sink, res *Result) e
 			}
 			batch = append(batch, tr)
 			if len(batch) == batchRows {
-				if err := emit(batch); err != nil {
+				if batch, err = emit(batch); err != nil {
 					return err
 				}
-				batch = make([]chains.Transfer, 0, batchRows)
 			}
 		}
 	}, func(batch []chains.Transfer) error {
@@ -83,22 +93,32 @@ func importTokenTransfers(ctx context.Context, t *table, im sink, res *Result) e
 }
 
 // pipeline runs produce in its own goroutine and consume on the caller's,
-// handing batches over one at a time; it returns the first error of either
-// (consume's stops produce).
-func pipeline(ctx context.Context, produce func(emit func([]chains.Transfer) error) error, consume func([]chains.Transfer) error) error {
-	ch := make(chan []chains.Transfer, 1)
+// handing batches over through a short queue; it returns the first error
+// of either (consume's stops produce). emit hands a batch over and returns
+// an empty one to fill next: batches consume is done with come back for
+// reuse, so a large file does not allocate a batch every batchRows rows.
+// consume must not keep the slice it is given.
+func pipeline(ctx context.Context, produce func(emit func([]chains.Transfer) ([]chains.Transfer, error)) error, consume func([]chains.Transfer) error) error {
+	const queue = 2
+	ch := make(chan []chains.Transfer, queue)
+	free := make(chan []chains.Transfer, queue+2)
 	stop := make(chan struct{})
 	perr := make(chan error, 1)
 	go func() {
 		defer close(ch)
-		perr <- produce(func(b []chains.Transfer) error {
+		perr <- produce(func(b []chains.Transfer) ([]chains.Transfer, error) {
 			select {
 			case ch <- b:
-				return nil
 			case <-stop:
-				return errStopped
+				return nil, errStopped
 			case <-ctx.Done():
-				return ctx.Err()
+				return nil, ctx.Err()
+			}
+			select {
+			case b := <-free:
+				return b[:0], nil
+			default:
+				return make([]chains.Transfer, 0, batchRows), nil
 			}
 		})
 	}()
@@ -109,6 +129,10 @@ func pipeline(ctx context.Context, produce func(emit func([]chains.Transfer) err
 		}
 		if cerr = consume(b); cerr != nil {
 			close(stop)
+		}
+		select {
+		case free <- b:
+		default:
 		}
 	}
 	if err := <-perr; cerr == nil && err != nil {

@@ -130,3 +130,39 @@ func FuzzImportTokens(f *testing.F) {
 func FuzzImportContracts(f *testing.F) {
 	fuzzFormat(f, Contracts, "address,is_erc721\n"+fuzzAddr+",false\n"+fuzzAddr[:41]+"1,true\n")
 }
+
+// FuzzFieldParsers checks that the shortcuts of addressAt, hashAt and
+// amountAt give what the full parsers give: the same value, or an error
+// where they fail.
+func FuzzFieldParsers(f *testing.F) {
+	for _, s := range []string{
+		"0xdb18c8c4f636459b2d31ab9a27910e1da97b7f3f", "0xDB18C8C4F636459B2D31AB9A27910E1DA97B7F3F",
+		"0xdB18c8C4f636459B2d31Ab9a27910E1dA97b7f3F", "0xdb18c8c4f636459b2d31ab9a27910e1da97b7f3g",
+		" 0xdb18c8c4f636459b2d31ab9a27910e1da97b7f3f ", "0Xdb18c8c4f636459b2d31ab9a27910e1da97b7f3f", "0xdb18",
+		"0x54f4d2da70b5dbb1b3729b2816621c2d56c02969668fa67fa30b8f7db3b8b5d2",
+		"0x54F4D2DA70B5DBB1B3729B2816621C2D56C02969668FA67FA30B8F7DB3B8B5D2",
+		"54f4d2da70b5dbb1b3729b2816621c2d56c02969668fa67fa30b8f7db3b8b5d2",
+		"0", "007", "49730618", "9999999999999999999", "18446744073709551615", "18446744073709551616",
+		"+1", "-1", "1_000", "", " 12 ", "1e3",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		tb := &table{name: "in.csv", chain: chains.Ethereum, rec: []string{s}}
+		a, err := tb.addressAt(0, "c")
+		wa, werr := chains.Ethereum.ParseAddress(s)
+		if (err == nil) != (werr == nil) || err == nil && a != wa {
+			t.Errorf("address %q: got %v, %v; want %v, %v", s, a, err, wa, werr)
+		}
+		h, err := tb.hashAt(0, "c")
+		wh, werr := chains.ParseTxHash(s)
+		if (err == nil) != (werr == nil) || err == nil && h != wh {
+			t.Errorf("hash %q: got %v, %v; want %v, %v", s, h, err, wh, werr)
+		}
+		n, err := tb.amountAt(0, "c")
+		wn, werr := chains.ParseAmount(s)
+		if (err == nil) != (werr == nil) || err == nil && n.Cmp(wn) != 0 {
+			t.Errorf("amount %q: got %v, %v; want %v, %v", s, n, err, wn, werr)
+		}
+	})
+}

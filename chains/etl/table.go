@@ -79,9 +79,22 @@ func (t *table) next() (bool, error) {
 
 // get returns a column of the current row ("" when the row is short or
 // the header lacks it).
-func (t *table) get(name string) string {
-	i, ok := t.cols[name]
-	if !ok || i >= len(t.rec) {
+func (t *table) get(name string) string { return t.field(t.column(name)) }
+
+// column returns the position of a named column in the header, -1 when it
+// has none. Importers of large files look their columns up once and read
+// rows with field and the *At parsers.
+func (t *table) column(name string) int {
+	if i, ok := t.cols[name]; ok {
+		return i
+	}
+	return -1
+}
+
+// field returns column i of the current row ("" when the row is short or
+// i is -1).
+func (t *table) field(i int) string {
+	if i < 0 || i >= len(t.rec) {
 		return ""
 	}
 	return strings.TrimSpace(t.rec[i])
@@ -92,8 +105,21 @@ func (t *table) errf(format string, args ...any) error {
 	return chains.Invalid(fmt.Errorf("%s:%d: %s", t.name, t.line, fmt.Sprintf(format, args...)))
 }
 
-func (t *table) address(col string) (chains.Address, error) {
-	v := t.get(col)
+func (t *table) address(col string) (chains.Address, error) { return t.addressAt(t.column(col), col) }
+
+// addressAt parses column i, named col in errors. ethereum-etl writes
+// addresses as 0x and 40 lowercase hex digits: those are decoded here
+// directly, which is what parsing them in full gives (a lowercase address
+// carries no checksum) at a fraction of the cost; any other form goes
+// through the chain's parser and its checks.
+func (t *table) addressAt(i int, col string) (chains.Address, error) {
+	v := t.field(i)
+	if t.chain.Family() == chains.FamilyEVM && len(v) == 42 && v[:2] == "0x" {
+		var b [20]byte
+		if decodeLowerHex(b[:], v[2:]) {
+			return chains.NewAddress(chains.FamilyEVM, b), nil
+		}
+	}
 	a, err := t.chain.ParseAddress(v)
 	if err != nil {
 		return a, t.errf("%s: %v", col, err)
@@ -101,16 +127,58 @@ func (t *table) address(col string) (chains.Address, error) {
 	return a, nil
 }
 
-func (t *table) hash(col string) (chains.TxHash, error) {
-	h, err := chains.ParseTxHash(t.get(col))
+func (t *table) hash(col string) (chains.TxHash, error) { return t.hashAt(t.column(col), col) }
+
+// hashAt parses column i, named col in errors; 0x and 64 lowercase hex
+// digits are decoded directly, as in addressAt.
+func (t *table) hashAt(i int, col string) (chains.TxHash, error) {
+	v := t.field(i)
+	var h chains.TxHash
+	if len(v) == 66 && v[:2] == "0x" && decodeLowerHex(h[:], v[2:]) {
+		return h, nil
+	}
+	h, err := chains.ParseTxHash(v)
 	if err != nil {
 		return h, t.errf("%s: %v", col, err)
 	}
 	return h, nil
 }
 
-func (t *table) uint(col string, bits int) (uint64, error) {
-	v := t.get(col)
+// decodeLowerHex decodes s into dst and reports whether s was exactly
+// 2*len(dst) lowercase hex digits; dst is garbage when it was not.
+func decodeLowerHex(dst []byte, s string) bool {
+	if len(s) != 2*len(dst) {
+		return false
+	}
+	for i := range dst {
+		hi, lo := lowerHex[s[2*i]], lowerHex[s[2*i+1]]
+		if hi|lo > 0xf {
+			return false
+		}
+		dst[i] = hi<<4 | lo
+	}
+	return true
+}
+
+// lowerHex maps '0'-'9' and 'a'-'f' to their values and every other byte
+// to 0xff.
+var lowerHex = func() (t [256]byte) {
+	for i := range t {
+		t[i] = 0xff
+	}
+	for c := '0'; c <= '9'; c++ {
+		t[c] = byte(c - '0')
+	}
+	for c := 'a'; c <= 'f'; c++ {
+		t[c] = byte(c-'a') + 10
+	}
+	return t
+}()
+
+func (t *table) uint(col string, bits int) (uint64, error) { return t.uintAt(t.column(col), col, bits) }
+
+func (t *table) uintAt(i int, col string, bits int) (uint64, error) {
+	v := t.field(i)
 	n, err := strconv.ParseUint(v, 10, bits)
 	if err != nil {
 		return 0, t.errf("%s: not a whole number below 2^%d: %q", col, bits, v)
@@ -118,8 +186,18 @@ func (t *table) uint(col string, bits int) (uint64, error) {
 	return n, nil
 }
 
-func (t *table) amount(col string) (chains.Amount, error) {
-	a, err := chains.ParseAmount(t.get(col))
+func (t *table) amount(col string) (chains.Amount, error) { return t.amountAt(t.column(col), col) }
+
+// amountAt parses column i, named col in errors. Up to 19 decimal digits
+// always fit a uint64, so such values skip the big-number parser.
+func (t *table) amountAt(i int, col string) (chains.Amount, error) {
+	v := t.field(i)
+	if len(v) > 0 && len(v) <= 19 {
+		if n, err := strconv.ParseUint(v, 10, 64); err == nil {
+			return chains.NewAmount(n), nil
+		}
+	}
+	a, err := chains.ParseAmount(v)
 	if err != nil {
 		return a, t.errf("%s: %v", col, err)
 	}

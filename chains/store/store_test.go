@@ -390,3 +390,118 @@ func TestGaps(t *testing.T) {
 		t.Errorf("mergeRanges: got %v, want %v", got, want)
 	}
 }
+
+// TestBulkLoadRestoresPragmas checks that the sorter settings used while a
+// bulk load's indexes are built do not outlive it on the pooled connection.
+func TestBulkLoadRestoresPragmas(t *testing.T) {
+	ctx := context.Background()
+	db := openTemp(t)
+	db.sql.SetMaxOpenConns(1) // every statement below runs on one connection
+	pragmas := func() map[string]string {
+		got := map[string]string{}
+		for _, p := range sorterPragmas {
+			var v string
+			if err := db.sql.QueryRowContext(ctx, `PRAGMA `+p.name).Scan(&v); err != nil {
+				t.Fatal(err)
+			}
+			got[p.name] = v
+		}
+		return got
+	}
+	want := pragmas()
+	if want["temp_store"] != "2" || want["cache_size"] != "-65536" {
+		t.Fatalf("DSN settings: got %v, want temp_store 2 (memory) and cache_size -65536", want)
+	}
+	for _, dup := range []bool{false, true} {
+		im, err := db.BeginImport(ctx, ImportInfo{Chain: chains.Ethereum, File: "a.csv", Format: "etl-token-transfers", Time: time.Unix(1000, 0), ExpectedRows: 1 << 20})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ts := []chains.Transfer{tr(1, 10, 0, alice, bob, 1), tr(2, 11, 0, bob, carol, 2)}
+		if dup {
+			ts = append(ts, ts[0]) // the duplicate path rebuilds twice
+		}
+		if _, err := im.PutTransfers(ctx, ts); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := im.Commit(ctx, ImportCounts{Read: len(ts), Added: len(ts)}); err != nil {
+			t.Fatal(err)
+		}
+		if got := pragmas(); !reflect.DeepEqual(got, want) {
+			t.Errorf("after bulk load (duplicates %v): got %v, want %v", dup, got, want)
+		}
+	}
+	if n := indexCount(t, db); n != 3 {
+		t.Fatalf("%d transfer indexes, want 3", n)
+	}
+	t.Run("Applied", func(t *testing.T) {
+		b, err := db.Begin(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer b.Rollback()
+		restore, err := b.tuneSorter(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range sorterPragmas {
+			var v string
+			if err := b.tx.QueryRowContext(ctx, `PRAGMA `+p.name).Scan(&v); err != nil {
+				t.Fatal(err)
+			}
+			if want := map[string]string{"FILE": "1"}[p.value]; v != p.value && v != want {
+				t.Errorf("while tuned: %s = %s, want %s", p.name, v, p.value)
+			}
+		}
+		if err := restore(); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+// TestPutTransfersShapes stores chunks whose tx_index and time are all
+// zero, all set and mixed (each takes another INSERT statement) and reads
+// the columns back.
+func TestPutTransfersShapes(t *testing.T) {
+	ctx := context.Background()
+	db := openTemp(t)
+	var ts []chains.Transfer
+	for i := 0; i < 3*transfersPerInsert; i++ {
+		x := tr(i, 100+uint64(i), 0, alice, bob, uint64(i))
+		x.Time, x.TxIndex = time.Time{}, 0
+		switch chunk := i / transfersPerInsert; {
+		case chunk == 1, chunk == 2 && i%2 == 1: // the mixed chunk starts with a zero row
+			x.Time, x.TxIndex = time.Unix(1_600_000_000+int64(i), 0).UTC(), uint32(i)
+		}
+		ts = append(ts, x)
+	}
+	if n, err := db.PutTransfers(ctx, ts); err != nil || n != len(ts) {
+		t.Fatalf("put: %d, %v; want %d", n, err, len(ts))
+	}
+	rows, err := db.sql.QueryContext(ctx, `SELECT tx_index, time, block, amount FROM transfers ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	i := 0
+	for ; rows.Next(); i++ {
+		var txi, blk int64
+		var tm *int64
+		var amt string
+		if err := rows.Scan(&txi, &tm, &blk, &amt); err != nil {
+			t.Fatal(err)
+		}
+		want := ts[i]
+		gotTime := time.Time{}
+		if tm != nil {
+			gotTime = time.Unix(*tm, 0).UTC()
+		}
+		if uint32(txi) != want.TxIndex || !gotTime.Equal(want.Time) || uint64(blk) != want.Block || amt != want.Amount.String() {
+			t.Errorf("row %d: got tx_index %d, time %v, block %d, amount %s; want %d, %v, %d, %s",
+				i, txi, gotTime, blk, amt, want.TxIndex, want.Time, want.Block, want.Amount)
+		}
+	}
+	if i != len(ts) {
+		t.Fatalf("read %d rows, want %d", i, len(ts))
+	}
+}
