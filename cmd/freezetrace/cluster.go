@@ -25,18 +25,13 @@ func clusterCommand() *cli.Command {
 			"arriving, is that exchange's deposit address. The addresses paying one deposit address\n" +
 			"are one cluster (one account holder at that exchange); labeled exchange wallets never join.\n" +
 			"T… addresses are TRON; 0x… addresses are read for --chain (default ethereum).",
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			dbFlag(),
 			&cli.StringFlag{Name: "chain", Usage: "`CHAIN` of 0x… addresses (ethereum, bsc, polygon, …)"},
 			&cli.StringFlag{Name: "asset", Value: "usdt", Usage: "`ASSET` whose transfers are judged: usdt, usdc, native or a token contract"},
-			&cli.IntFlag{Name: "min-forwarded", Value: 90, Usage: "`PERCENT` of what it received a deposit address must forward to one exchange"},
-			&cli.DurationFlag{Name: "window", Value: 24 * time.Hour, Usage: "a sweep counts when it follows the funds' arrival within `DURATION`"},
-			&cli.Uint64Flag{Name: "window-blocks", Usage: "measure the window in `N` blocks instead of time"},
-			&cli.IntFlag{Name: "min-sweeps", Value: 1, Usage: "least `N` sweeps into the exchange"},
-			&cli.IntFlag{Name: "max-senders", Value: 100, Usage: "a deposit address paid by more than `N` addresses does not merge them"},
 			&cli.BoolFlag{Name: "json", Usage: "print JSON instead of text"},
 			&cli.BoolFlag{Name: "save", Usage: "store the derived labels (deposit addresses, propagated labels) so labels show lists them"},
-		},
+		}, heuristicFlags()...),
 		Action: func(c *cli.Context) error {
 			db, err := dbPath(c)
 			if err != nil {
@@ -45,30 +40,52 @@ func clusterCommand() *cli.Command {
 			if c.NArg() == 0 {
 				return usagef("freezetrace cluster ADDRESS…", "cluster: no address given")
 			}
+			h, err := parseHeuristics(c)
+			if err != nil {
+				return err
+			}
 			o := clusterOptions{
 				DB: db, Chain: c.String("chain"), Asset: c.String("asset"), Addrs: c.Args().Slice(), JSON: c.Bool("json"), Save: c.Bool("save"),
-				Heuristics: attribute.Options{
-					MinForwardedPct: c.Int("min-forwarded"),
-					Window:          c.Duration("window"),
-					WindowBlocks:    c.Uint64("window-blocks"),
-					MinSweeps:       c.Int("min-sweeps"),
-					MaxSenders:      c.Int("max-senders"),
-				},
-			}
-			h := o.Heuristics
-			switch {
-			case h.MinForwardedPct < 1 || h.MinForwardedPct > 100:
-				return usagef("freezetrace cluster --min-forwarded 90 …", "--min-forwarded: want 1 to 100, got %d", h.MinForwardedPct)
-			case h.Window <= 0:
-				return usagef("freezetrace cluster --window 24h …", "--window: want a positive duration, got %s", h.Window)
-			case h.MinSweeps < 1:
-				return usagef("freezetrace cluster --min-sweeps 1 …", "--min-sweeps: want at least 1, got %d", h.MinSweeps)
-			case h.MaxSenders < 1:
-				return usagef("freezetrace cluster --max-senders 100 …", "--max-senders: want at least 1, got %d", h.MaxSenders)
+				Heuristics: h,
 			}
 			return runCluster(c.Context, o, c.App.Writer)
 		},
 	}
+}
+
+// heuristicFlags are the thresholds of deposit-address detection and
+// clustering, shared by the commands that use them.
+func heuristicFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.IntFlag{Name: "min-forwarded", Value: 90, Usage: "`PERCENT` of what it received a deposit address must forward to one exchange"},
+		&cli.DurationFlag{Name: "window", Value: 24 * time.Hour, Usage: "a sweep counts when it follows the funds' arrival within `DURATION`"},
+		&cli.Uint64Flag{Name: "window-blocks", Usage: "measure the sweep window in `N` blocks instead of time"},
+		&cli.IntFlag{Name: "min-sweeps", Value: 1, Usage: "least `N` sweeps into the exchange"},
+		&cli.IntFlag{Name: "max-senders", Value: 100, Usage: "a deposit address paid by more than `N` addresses does not merge them into one cluster"},
+	}
+}
+
+// parseHeuristics reads heuristicFlags.
+func parseHeuristics(c *cli.Context) (attribute.Options, error) {
+	h := attribute.Options{
+		MinForwardedPct: c.Int("min-forwarded"),
+		Window:          c.Duration("window"),
+		WindowBlocks:    c.Uint64("window-blocks"),
+		MinSweeps:       c.Int("min-sweeps"),
+		MaxSenders:      c.Int("max-senders"),
+	}
+	cmd := "freezetrace " + c.Command.FullName()
+	switch {
+	case h.MinForwardedPct < 1 || h.MinForwardedPct > 100:
+		return h, usagef(cmd+" --min-forwarded 90 …", "--min-forwarded: want 1 to 100, got %d", h.MinForwardedPct)
+	case h.Window <= 0:
+		return h, usagef(cmd+" --window 24h …", "--window: want a positive duration, got %s", h.Window)
+	case h.MinSweeps < 1:
+		return h, usagef(cmd+" --min-sweeps 1 …", "--min-sweeps: want at least 1, got %d", h.MinSweeps)
+	case h.MaxSenders < 1:
+		return h, usagef(cmd+" --max-senders 100 …", "--max-senders: want at least 1, got %d", h.MaxSenders)
+	}
+	return h, nil
 }
 
 type clusterOptions struct {

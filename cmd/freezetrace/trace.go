@@ -27,6 +27,8 @@ type traceOptions struct {
 	Offline   bool
 	Out       string
 	Heuristic bool // find deposit addresses and clusters, not only listed labels
+	// Heuristics are the thresholds of deposit-address detection.
+	Heuristics attribute.Options
 	// Upstream, when set, is where the store fetches what it lacks
 	// (a JSON-RPC node, TronGrid); nil answers from the database only.
 	Upstream     chains.Source
@@ -76,7 +78,7 @@ func traceCommand() *cli.Command {
 			&cli.BoolFlag{Name: "labels-only", Usage: "attribute addresses from listed labels only (no deposit-address or cluster detection)"},
 			&cli.StringFlag{Name: "out", Usage: "write trace.json and ledger.csv into `DIR`"},
 			&cli.Uint64Flag{Name: "confirmations", Value: 12, Usage: "cache only blocks at least `N` below the node's head, so a reorg cannot change a cached trace"},
-		}, rpcFlags()...),
+		}, append(heuristicFlags(), rpcFlags()...)...),
 		Action: func(c *cli.Context) error {
 			if c.Args().Present() {
 				return usagef("freezetrace trace --help", "trace takes no arguments, got %q", c.Args().First())
@@ -101,6 +103,9 @@ func parseTraceFlags(c *cli.Context) (traceOptions, error) {
 		return o, chains.Invalid(fmt.Errorf("--chain: %w", err))
 	}
 	o.Confirmations = c.Uint64("confirmations")
+	if o.Heuristics, err = parseHeuristics(c); err != nil {
+		return o, err
+	}
 	if err := traceUpstream(c, &o); err != nil {
 		return o, err
 	}
@@ -228,7 +233,7 @@ func runTrace(ctx context.Context, o traceOptions, w io.Writer) error {
 		ConfirmDepth: o.Confirmations, HeadTTL: headTTL})
 	var attr trace.Attributor = trace.NewLabelAttributor(db)
 	if o.Heuristic {
-		attr = attribute.New(db, src, attribute.Options{})
+		attr = attribute.New(db, src, o.Heuristics)
 	}
 	if o.Progress != nil {
 		defer o.Progress(ctx)()
