@@ -93,6 +93,17 @@ func (a Amount) big() *big.Int {
 // Big returns a copy of the value.
 func (a Amount) Big() *big.Int { return new(big.Int).Set(a.big()) }
 
+// Int64 returns the value and true when it fits an int64.
+func (a Amount) Int64() (int64, bool) {
+	if a.v == nil {
+		return 0, true
+	}
+	if !a.v.IsInt64() {
+		return 0, false
+	}
+	return a.v.Int64(), true
+}
+
 // IsZero reports whether a is 0.
 func (a Amount) IsZero() bool { return a.v == nil || a.v.Sign() == 0 }
 

@@ -31,8 +31,13 @@ func (db *DB) assetRowID(ctx context.Context, id chains.AssetID) (int64, error) 
 }
 
 // transferSelect selects a transfer; the time falls back to the block's.
-const transferSelect = `SELECT t.tx, t.position, t.tx_index, t.block, coalesce(t.time, b.time), t.from_addr, t.to_addr, t.amount
-	FROM transfers t LEFT JOIN blocks b ON b.chain = ? AND b.number = t.block `
+const transferSelect = `SELECT t.tx, t.position, t.tx_index, t.block, coalesce(t.time, b.time), fa.addr, ta.addr, t.amount
+	FROM transfers t JOIN addresses fa ON fa.id = t.from_id JOIN addresses ta ON ta.id = t.to_id
+	LEFT JOIN blocks b ON b.chain = ? AND b.number = t.block `
+
+// addressID is the id of the address given as the only parameter, NULL
+// (matching no transfer) when it is not stored.
+const addressID = `(SELECT id FROM addresses WHERE addr = ?)`
 
 // CachedTransfers returns the stored transfers of q.Asset to or from
 // q.Address with a block in [q.From, q.To], in canonical order, whether or
@@ -48,8 +53,8 @@ func (db *DB) CachedTransfers(ctx context.Context, q chains.Query) ([]chains.Tra
 		to = 1<<63 - 1
 	}
 	ch := string(q.Asset.Chain)
-	query := transferSelect + `WHERE t.asset = ? AND t.from_addr = ? AND t.block BETWEEN ? AND ?
-		UNION ` + transferSelect + `WHERE t.asset = ? AND t.to_addr = ? AND t.block BETWEEN ? AND ?`
+	query := transferSelect + `WHERE t.asset = ? AND t.from_id = ` + addressID + ` AND t.block BETWEEN ? AND ?
+		UNION ` + transferSelect + `WHERE t.asset = ? AND t.to_id = ` + addressID + ` AND t.block BETWEEN ? AND ?`
 	rows, err := db.sql.QueryContext(ctx, query, ch, aid, ab[:], int64(q.From), int64(to), ch, aid, ab[:], int64(q.From), int64(to))
 	if err != nil {
 		return nil, fmt.Errorf("read transfers of %s: %w", q.Address, err)
@@ -66,9 +71,11 @@ func (db *DB) CachedTransfers(ctx context.Context, q chains.Query) ([]chains.Tra
 // transaction (it was fetched as a whole, not just the transfers of some
 // addresses).
 func (db *DB) CachedTxTransfers(ctx context.Context, c chains.Chain, tx chains.TxHash) ([]chains.Transfer, bool, error) {
-	rows, err := db.sql.QueryContext(ctx, `SELECT a.contract, t.tx, t.position, t.tx_index, t.block, coalesce(t.time, b.time), t.from_addr, t.to_addr, t.amount
-		FROM transfers t JOIN assets a ON a.id = t.asset LEFT JOIN blocks b ON b.chain = a.chain AND b.number = t.block
-		WHERE t.tx = ? AND a.chain = ?`, tx[:], string(c))
+	rows, err := db.sql.QueryContext(ctx, `SELECT a.contract, t.tx, t.position, t.tx_index, t.block, coalesce(t.time, b.time), fa.addr, ta.addr, t.amount
+		FROM transfers t JOIN assets a ON a.id = t.asset
+		JOIN addresses fa ON fa.id = t.from_id JOIN addresses ta ON ta.id = t.to_id
+		LEFT JOIN blocks b ON b.chain = a.chain AND b.number = t.block
+		WHERE t.tx_prefix = ? AND t.tx = ? AND a.chain = ?`, txPrefix(tx), tx[:], string(c))
 	if err != nil {
 		return nil, false, fmt.Errorf("read transaction %s: %w", tx, err)
 	}

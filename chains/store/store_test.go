@@ -51,8 +51,8 @@ func TestOpen(t *testing.T) {
 			t.Fatalf("open %d: %v", i, err)
 		}
 		v, err := db.SchemaVersion(ctx)
-		if err != nil || v != 2 {
-			t.Fatalf("schema version: got %d, %v; want 2", v, err)
+		if err != nil || v != 3 {
+			t.Fatalf("schema version: got %d, %v; want 3", v, err)
 		}
 		db.Close()
 	}
@@ -131,8 +131,8 @@ func TestPutTransfersIdempotent(t *testing.T) {
 func TestTransfersQueryUsesIndexes(t *testing.T) {
 	ctx := context.Background()
 	db := openTemp(t)
-	rows, err := db.sql.QueryContext(ctx, `EXPLAIN QUERY PLAN `+transferSelect+`WHERE t.asset = ? AND t.from_addr = ? AND t.block BETWEEN ? AND ?
-		UNION `+transferSelect+`WHERE t.asset = ? AND t.to_addr = ? AND t.block BETWEEN ? AND ?`,
+	rows, err := db.sql.QueryContext(ctx, `EXPLAIN QUERY PLAN `+transferSelect+`WHERE t.asset = ? AND t.from_id = `+addressID+` AND t.block BETWEEN ? AND ?
+		UNION `+transferSelect+`WHERE t.asset = ? AND t.to_id = `+addressID+` AND t.block BETWEEN ? AND ?`,
 		"ethereum", 1, []byte{1}, 0, 10, "ethereum", 1, []byte{1}, 0, 10)
 	if err != nil {
 		t.Fatal(err)
@@ -149,8 +149,8 @@ func TestTransfersQueryUsesIndexes(t *testing.T) {
 	}
 	all := strings.Join(plan, "\n")
 	for _, want := range []string{
-		"SEARCH t USING INDEX transfers_from (asset=? AND from_addr=? AND block>? AND block<?)",
-		"SEARCH t USING INDEX transfers_to (asset=? AND to_addr=? AND block>? AND block<?)",
+		"SEARCH t USING INDEX transfers_from (from_id=? AND asset=? AND block>? AND block<?)",
+		"SEARCH t USING INDEX transfers_to (to_id=? AND asset=? AND block>? AND block<?)",
 	} {
 		if !strings.Contains(all, want) {
 			t.Errorf("plan lacks %q:\n%s", want, all)

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"strings"
@@ -35,7 +36,14 @@ type Batch struct {
 	duplicates int
 	ins        map[insertShape]*sql.Stmt
 	maxBlock   map[chains.Chain]uint64
-	done       bool
+	// addrs maps the addresses this batch has stored or looked up to their
+	// ids in the addresses table; addrNext is the id the next new address
+	// gets (0 until read) and addrEmpty says the table was empty when the
+	// batch first used it, so an address not in addrs is new.
+	addrs     map[[20]byte]int64
+	addrNext  int64
+	addrEmpty bool
+	done      bool
 }
 
 // Begin starts a write transaction.
@@ -45,7 +53,7 @@ func (db *DB) Begin(ctx context.Context) (*Batch, error) {
 		return nil, fmt.Errorf("begin: %w", err)
 	}
 	return &Batch{db: db, tx: tx, assets: map[chains.AssetID]int64{}, ins: map[insertShape]*sql.Stmt{},
-		maxBlock: map[chains.Chain]uint64{}}, nil
+		maxBlock: map[chains.Chain]uint64{}, addrs: map[[20]byte]int64{}}, nil
 }
 
 // Commit makes the batch's writes durable and visible, rebuilding any index
@@ -236,7 +244,7 @@ func (b *Batch) assetRow(ctx context.Context, id chains.AssetID) (int64, error) 
 // transfersPerInsert is how many rows one INSERT statement carries.
 const transfersPerInsert = 100
 
-const transferCols = 10
+const transferCols = 11
 
 // insertShape selects an INSERT statement: n rows, and whether tx_index and
 // time are the literals 0 and NULL in it rather than parameters. They are
@@ -252,17 +260,17 @@ func (b *Batch) insertStmt(ctx context.Context, sh insertShape) (*sql.Stmt, erro
 	if s, ok := b.ins[sh]; ok {
 		return s, nil
 	}
-	row := "(?,?,?,?,?,?,?,?,?,?)"
+	row := "(?,?,?,?,?,?,?,?,?,?,?)"
 	switch {
 	case sh.noTxIndex && sh.noTime:
-		row = "(?,?,?,0,?,NULL,?,?,?,?)"
+		row = "(?,?,?,?,0,?,NULL,?,?,?,?)"
 	case sh.noTxIndex:
-		row = "(?,?,?,0,?,?,?,?,?,?)"
+		row = "(?,?,?,?,0,?,?,?,?,?,?)"
 	case sh.noTime:
-		row = "(?,?,?,?,?,NULL,?,?,?,?)"
+		row = "(?,?,?,?,?,?,NULL,?,?,?,?)"
 	}
 	var sb strings.Builder
-	sb.WriteString(`INSERT OR IGNORE INTO transfers (tx, asset, position, tx_index, block, time, from_addr, to_addr, amount, zero) VALUES `)
+	sb.WriteString(`INSERT OR IGNORE INTO transfers (tx_prefix, tx, asset, position, tx_index, block, time, from_id, to_id, amount, zero) VALUES `)
 	for i := 0; i < sh.n; i++ {
 		if i > 0 {
 			sb.WriteByte(',')
@@ -277,14 +285,129 @@ func (b *Batch) insertStmt(ctx context.Context, sh insertShape) (*sql.Stmt, erro
 	return s, nil
 }
 
+// txPrefix is the tx_prefix column of a transfer in transaction tx: its
+// first 7 bytes as a big-endian integer (migration 0003 computes the same).
+func txPrefix(tx chains.TxHash) int64 { return int64(binary.BigEndian.Uint64(tx[:8]) >> 8) }
+
+// addressesPerQuery is how many addresses one lookup or INSERT of the
+// addresses table carries.
+const addressesPerQuery = 200
+
+// addressIDs returns the ids of the addresses of ts, From and To of each in
+// turn: stored ones are looked up, new ones are given the next ids and
+// stored. The ids are assigned here because the batch holds the write
+// lock: no other writer can add an address until it ends.
+func (b *Batch) addressIDs(ctx context.Context, ts []chains.Transfer) ([]int64, error) {
+	if b.addrNext == 0 {
+		var top int64
+		if err := b.tx.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM addresses`).Scan(&top); err != nil {
+			return nil, fmt.Errorf("addresses: %w", err)
+		}
+		b.addrNext, b.addrEmpty = top+1, top == 0
+	}
+	ids := make([]int64, 2*len(ts))
+	var unknown [][20]byte
+	var later []int // positions in ids of addresses in unknown
+	pending := map[[20]byte]bool{}
+	for i := range ts {
+		for j, a := range [2]chains.Address{ts[i].From, ts[i].To} {
+			k := a.Bytes()
+			if id, ok := b.addrs[k]; ok {
+				ids[2*i+j] = id
+				continue
+			}
+			later = append(later, 2*i+j)
+			if !pending[k] {
+				pending[k] = true
+				unknown = append(unknown, k)
+			}
+		}
+	}
+	if len(unknown) == 0 {
+		return ids, nil
+	}
+	found := map[[20]byte]int64{}
+	if !b.addrEmpty {
+		args := make([]any, 0, addressesPerQuery)
+		for start := 0; start < len(unknown); start += addressesPerQuery {
+			part := unknown[start:min(start+addressesPerQuery, len(unknown))]
+			args = args[:0]
+			for i := range part {
+				args = append(args, part[i][:])
+			}
+			q := `SELECT id, addr FROM addresses WHERE addr IN (?` + strings.Repeat(",?", len(part)-1) + `)`
+			rows, err := b.tx.QueryContext(ctx, q, args...)
+			if err != nil {
+				return nil, fmt.Errorf("addresses: %w", err)
+			}
+			for rows.Next() {
+				var id int64
+				var ab []byte
+				if err := rows.Scan(&id, &ab); err != nil {
+					rows.Close()
+					return nil, fmt.Errorf("addresses: %w", err)
+				}
+				found[[20]byte(ab)] = id
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return nil, fmt.Errorf("addresses: %w", err)
+			}
+		}
+	}
+	var fresh [][20]byte
+	for _, k := range unknown {
+		if _, ok := found[k]; !ok {
+			fresh = append(fresh, k)
+		}
+	}
+	next := b.addrNext
+	args := make([]any, 0, 2*addressesPerQuery)
+	for start := 0; start < len(fresh); start += addressesPerQuery {
+		part := fresh[start:min(start+addressesPerQuery, len(fresh))]
+		args = args[:0]
+		for i := range part {
+			args = append(args, next+int64(start+i), part[i][:])
+		}
+		q := `INSERT INTO addresses (id, addr) VALUES (?,?)` + strings.Repeat(",(?,?)", len(part)-1)
+		if _, err := b.tx.ExecContext(ctx, q, args...); err != nil {
+			// Some of fresh may be stored: read the table again next time.
+			b.addrNext = 0
+			return nil, fmt.Errorf("addresses: %w", err)
+		}
+	}
+	// Only now, with every row stored, does the batch remember the ids.
+	for k, id := range found {
+		b.addrs[k] = id
+	}
+	for i, k := range fresh {
+		b.addrs[k] = next + int64(i)
+	}
+	b.addrNext = next + int64(len(fresh))
+	for _, p := range later {
+		a := ts[p/2].From
+		if p%2 == 1 {
+			a = ts[p/2].To
+		}
+		ids[p] = b.addrs[a.Bytes()]
+	}
+	return ids, nil
+}
+
 // PutTransfers stores transfers, ignoring any already stored (same chain,
 // transaction, asset and position), and returns how many were new. A
 // transfer's zero Time is stored as unknown and read back from the block.
 func (b *Batch) PutTransfers(ctx context.Context, ts []chains.Transfer) (added int, err error) {
+	for i := range ts {
+		if t := &ts[i]; t.Asset.Chain != t.Chain {
+			return 0, fmt.Errorf("transfer %s: asset %s is not on chain %s", t.Tx, t.Asset, t.Chain)
+		}
+	}
+	ids, err := b.addressIDs(ctx, ts)
+	if err != nil {
+		return 0, fmt.Errorf("put transfers: %w", err)
+	}
 	args := make([]any, 0, transfersPerInsert*transferCols)
-	// addrs holds a chunk's address bytes: the driver copies bound values,
-	// so one buffer serves every chunk without an allocation per address.
-	addrs := make([]byte, 40*transfersPerInsert)
 	for start := 0; start < len(ts); start += transfersPerInsert {
 		chunk := ts[start:min(start+transfersPerInsert, len(ts))]
 		sh := insertShape{n: len(chunk), noTxIndex: true, noTime: true}
@@ -295,22 +418,15 @@ func (b *Batch) PutTransfers(ctx context.Context, ts []chains.Transfer) (added i
 		args = args[:0]
 		for i := range chunk {
 			t := &chunk[i]
-			if t.Asset.Chain != t.Chain {
-				return added, fmt.Errorf("transfer %s: asset %s is not on chain %s", t.Tx, t.Asset, t.Chain)
-			}
 			aid, err := b.assetRow(ctx, t.Asset)
 			if err != nil {
 				return added, err
 			}
-			from, to := t.From.Bytes(), t.To.Bytes()
-			a := addrs[40*i : 40*i+40]
-			copy(a, from[:])
-			copy(a[20:], to[:])
 			zero := 0
 			if t.Amount.IsZero() {
 				zero = 1
 			}
-			args = append(args, t.Tx[:], aid, int64(t.Position))
+			args = append(args, txPrefix(t.Tx), t.Tx[:], aid, int64(t.Position))
 			if !sh.noTxIndex {
 				args = append(args, int64(t.TxIndex))
 			}
@@ -322,7 +438,16 @@ func (b *Batch) PutTransfers(ctx context.Context, ts []chains.Transfer) (added i
 				}
 				args = append(args, tm)
 			}
-			args = append(args, a[:20], a[20:], t.Amount.String(), zero)
+			// amount is a TEXT column: SQLite stores a bound integer as its
+			// decimal text, what Amount.String gives, without the driver
+			// copying a string for it.
+			var amount any
+			if n, ok := t.Amount.Int64(); ok {
+				amount = n
+			} else {
+				amount = t.Amount.String()
+			}
+			args = append(args, ids[2*(start+i)], ids[2*(start+i)+1], amount, zero)
 			if t.Block > b.maxBlock[t.Chain] {
 				b.maxBlock[t.Chain] = t.Block
 			}
