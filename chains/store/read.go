@@ -31,13 +31,17 @@ func (db *DB) assetRowID(ctx context.Context, id chains.AssetID) (int64, error) 
 }
 
 // transferSelect selects a transfer; the time falls back to the block's.
-const transferSelect = `SELECT t.tx, t.position, t.tx_index, t.block, coalesce(t.time, b.time), fa.addr, ta.addr, t.amount
-	FROM transfers t JOIN addresses fa ON fa.id = t.from_id JOIN addresses ta ON ta.id = t.to_id
-	LEFT JOIN blocks b ON b.chain = ? AND b.number = t.block `
+// The addresses come as ids, resolved by DB.resolveAddresses.
+const transferSelect = `SELECT t.tx, t.position, t.tx_index, t.block, coalesce(t.time, b.time), t.from_id, t.to_id, t.amount
+	FROM transfers t LEFT JOIN blocks b ON b.chain = ? AND b.number = t.block `
 
 // addressID is the id of the address given as the only parameter, NULL
 // (matching no transfer) when it is not stored.
 const addressID = `(SELECT id FROM addresses WHERE addr = ?)`
+
+// cachedTransfersQuery reads both sides of an address's transfers of an asset.
+const cachedTransfersQuery = transferSelect + `WHERE t.asset = ? AND t.from_id = ` + addressID + ` AND t.block BETWEEN ? AND ?
+	UNION ` + transferSelect + `WHERE t.asset = ? AND t.to_id = ` + addressID + ` AND t.block BETWEEN ? AND ?`
 
 // CachedTransfers returns the stored transfers of q.Asset to or from
 // q.Address with a block in [q.From, q.To], in canonical order, whether or
@@ -53,13 +57,15 @@ func (db *DB) CachedTransfers(ctx context.Context, q chains.Query) ([]chains.Tra
 		to = 1<<63 - 1
 	}
 	ch := string(q.Asset.Chain)
-	query := transferSelect + `WHERE t.asset = ? AND t.from_id = ` + addressID + ` AND t.block BETWEEN ? AND ?
-		UNION ` + transferSelect + `WHERE t.asset = ? AND t.to_id = ` + addressID + ` AND t.block BETWEEN ? AND ?`
-	rows, err := db.sql.QueryContext(ctx, query, ch, aid, ab[:], int64(q.From), int64(to), ch, aid, ab[:], int64(q.From), int64(to))
+	st, err := db.prepared(ctx, cachedTransfersQuery)
 	if err != nil {
 		return nil, fmt.Errorf("read transfers of %s: %w", q.Address, err)
 	}
-	out, err := scanTransfers(rows, q.Asset)
+	rows, err := st.QueryContext(ctx, ch, aid, ab[:], int64(q.From), int64(to), ch, aid, ab[:], int64(q.From), int64(to))
+	if err != nil {
+		return nil, fmt.Errorf("read transfers of %s: %w", q.Address, err)
+	}
+	out, err := db.scanTransfers(ctx, rows, q.Asset)
 	if err != nil {
 		return nil, fmt.Errorf("read transfers of %s: %w", q.Address, err)
 	}
@@ -71,9 +77,8 @@ func (db *DB) CachedTransfers(ctx context.Context, q chains.Query) ([]chains.Tra
 // transaction (it was fetched as a whole, not just the transfers of some
 // addresses).
 func (db *DB) CachedTxTransfers(ctx context.Context, c chains.Chain, tx chains.TxHash) ([]chains.Transfer, bool, error) {
-	rows, err := db.sql.QueryContext(ctx, `SELECT a.contract, t.tx, t.position, t.tx_index, t.block, coalesce(t.time, b.time), fa.addr, ta.addr, t.amount
+	rows, err := db.sql.QueryContext(ctx, `SELECT a.contract, t.tx, t.position, t.tx_index, t.block, coalesce(t.time, b.time), t.from_id, t.to_id, t.amount
 		FROM transfers t JOIN assets a ON a.id = t.asset
-		JOIN addresses fa ON fa.id = t.from_id JOIN addresses ta ON ta.id = t.to_id
 		LEFT JOIN blocks b ON b.chain = a.chain AND b.number = t.block
 		WHERE t.tx_prefix = ? AND t.tx = ? AND a.chain = ?`, txPrefix(tx), tx[:], string(c))
 	if err != nil {
@@ -81,10 +86,12 @@ func (db *DB) CachedTxTransfers(ctx context.Context, c chains.Chain, tx chains.T
 	}
 	defer rows.Close()
 	out := []chains.Transfer{}
+	var ids [][2]int64
 	for rows.Next() {
 		var contract []byte
 		var t chains.Transfer
-		if err := scanTransfer(rows, &t, &contract); err != nil {
+		var id [2]int64
+		if err := scanTransfer(rows, &t, &id, &contract); err != nil {
 			return nil, false, fmt.Errorf("read transaction %s: %w", tx, err)
 		}
 		t.Chain = c
@@ -94,12 +101,13 @@ func (db *DB) CachedTxTransfers(ctx context.Context, c chains.Chain, tx chains.T
 				return nil, false, err
 			}
 		}
-		fam := c.Family()
-		t.From, t.To = t.From.In(fam), t.To.In(fam)
-		out = append(out, t)
+		out, ids = append(out, t), append(ids, id)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, false, err
+	}
+	if err := db.resolveAddresses(ctx, out, ids, c.Family()); err != nil {
+		return nil, false, fmt.Errorf("read transaction %s: %w", tx, err)
 	}
 	slices.SortFunc(out, chains.Compare)
 	var one int
@@ -113,13 +121,14 @@ func (db *DB) CachedTxTransfers(ctx context.Context, c chains.Chain, tx chains.T
 type scanner interface{ Scan(...any) error }
 
 // scanTransfer reads a transferSelect row (with extra leading columns in
-// pre) into t; addresses get no family, the caller sets it.
-func scanTransfer(r scanner, t *chains.Transfer, pre ...any) error {
-	var tx, from, to []byte
+// pre) into t, and its sender's and receiver's address ids into ids; the
+// caller resolves them (DB.resolveAddresses).
+func scanTransfer(r scanner, t *chains.Transfer, ids *[2]int64, pre ...any) error {
+	var tx []byte
 	var pos, txi, blk int64
 	var tm sql.NullInt64
 	var amt string
-	if err := r.Scan(append(pre, &tx, &pos, &txi, &blk, &tm, &from, &to, &amt)...); err != nil {
+	if err := r.Scan(append(pre, &tx, &pos, &txi, &blk, &tm, &ids[0], &ids[1], &amt)...); err != nil {
 		return err
 	}
 	if len(tx) != 32 {
@@ -131,32 +140,30 @@ func scanTransfer(r scanner, t *chains.Transfer, pre ...any) error {
 		t.Time = time.Unix(tm.Int64, 0).UTC()
 	}
 	var err error
-	if t.From, err = chains.AddressFromSlice(chains.FamilyNone, from); err != nil {
-		return err
-	}
-	if t.To, err = chains.AddressFromSlice(chains.FamilyNone, to); err != nil {
-		return err
-	}
 	if t.Amount, err = chains.ParseAmount(amt); err != nil {
 		return fmt.Errorf("stored amount: %w", err)
 	}
 	return nil
 }
 
-func scanTransfers(rows *sql.Rows, asset chains.AssetID) ([]chains.Transfer, error) {
+func (db *DB) scanTransfers(ctx context.Context, rows *sql.Rows, asset chains.AssetID) ([]chains.Transfer, error) {
 	defer rows.Close()
-	fam := asset.Chain.Family()
 	out := []chains.Transfer{}
+	var ids [][2]int64
 	for rows.Next() {
 		var t chains.Transfer
-		if err := scanTransfer(rows, &t); err != nil {
+		var id [2]int64
+		if err := scanTransfer(rows, &t, &id); err != nil {
 			return nil, err
 		}
 		t.Chain, t.Asset = asset.Chain, asset
-		t.From, t.To = t.From.In(fam), t.To.In(fam)
-		out = append(out, t)
+		out, ids = append(out, t), append(ids, id)
 	}
 	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows.Close()
+	if err := db.resolveAddresses(ctx, out, ids, asset.Chain.Family()); err != nil {
 		return nil, err
 	}
 	slices.SortFunc(out, chains.Compare)

@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
@@ -26,8 +27,12 @@ const busyTimeoutMS = 120000
 
 // DB is an open freezetrace database. It is safe for concurrent use.
 type DB struct {
-	sql  *sql.DB
-	path string
+	sql   *sql.DB
+	path  string
+	addrs addrCache
+
+	stmtMu sync.Mutex
+	stmts  map[string]*sql.Stmt // prepared read statements, by query
 }
 
 // Open opens (creating if needed) the database file at path and brings its
@@ -63,7 +68,34 @@ func Open(ctx context.Context, path string) (*DB, error) {
 }
 
 // Close closes the database.
-func (db *DB) Close() error { return db.sql.Close() }
+func (db *DB) Close() error {
+	db.stmtMu.Lock()
+	for _, st := range db.stmts {
+		st.Close()
+	}
+	db.stmts = nil
+	db.stmtMu.Unlock()
+	return db.sql.Close()
+}
+
+// prepared returns query prepared once for the life of the DB: reads that
+// run thousands of times per trace then skip parsing the SQL each time.
+func (db *DB) prepared(ctx context.Context, query string) (*sql.Stmt, error) {
+	db.stmtMu.Lock()
+	defer db.stmtMu.Unlock()
+	if st, ok := db.stmts[query]; ok {
+		return st, nil
+	}
+	st, err := db.sql.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if db.stmts == nil {
+		db.stmts = map[string]*sql.Stmt{}
+	}
+	db.stmts[query] = st
+	return st, nil
+}
 
 // Path returns the file the database lives in.
 func (db *DB) Path() string { return db.path }
