@@ -34,16 +34,7 @@ func importTokenTransfers(ctx context.Context, t *table, im sink, res *Result) e
 	// batches while this one stores the previous batch.
 	return pipeline(ctx, func(emit func([]chains.Transfer) ([]chains.Transfer, error)) error {
 		batch := make([]chains.Transfer, 0, batchRows)
-		for {
-			ok, err := t.next()
-			if err != nil {
-				return err
-			}
-			if !ok {
-				_, err := emit(batch)
-				return err
-			}
-			res.Read++
+		err := t.each(res, func() error {
 			token, err := t.addressAt(colToken, "token_address")
 			if err != nil {
 				return err
@@ -52,7 +43,7 @@ func importTokenTransfers(ctx context.Context, t *table, im sink, res *Result) e
 			if nft[asset] {
 				res.Skipped++
 				res.NonFungible++
-				continue
+				return nil
 			}
 			tr := chains.Transfer{Chain: t.chain, Asset: asset}
 			if tr.From, err = t.addressAt(colFrom, "from_address"); err != nil {
@@ -80,11 +71,15 @@ func importTokenTransfers(ctx context.Context, t *table, im sink, res *Result) e
 			}
 			batch = append(batch, tr)
 			if len(batch) == batchRows {
-				if batch, err = emit(batch); err != nil {
-					return err
-				}
+				batch, err = emit(batch)
 			}
+			return err
+		})
+		if err != nil {
+			return err
 		}
+		_, err = emit(batch)
+		return err
 	}, func(batch []chains.Transfer) error {
 		n, err := im.PutTransfers(ctx, batch)
 		res.Added += n
@@ -150,28 +145,18 @@ func importTransactions(ctx context.Context, t *table, im sink, res *Result) err
 		return err
 	}
 	native := chains.NativeAsset(t.chain)
-	batch := make([]chains.Transfer, 0, batchRows)
 	var blocks []store.Block
 	seen := map[uint64]bool{}
-	flush := func() error {
+	batch := newBatcher(batchRows, func(ts []chains.Transfer) error {
 		if _, _, err := im.PutBlocks(ctx, blocks); err != nil {
 			return err
 		}
 		blocks = blocks[:0]
-		n, err := im.PutTransfers(ctx, batch)
+		n, err := im.PutTransfers(ctx, ts)
 		res.Added += n
-		batch = batch[:0]
 		return err
-	}
-	for {
-		ok, err := t.next()
-		if err != nil {
-			return err
-		}
-		if !ok {
-			break
-		}
-		res.Read++
+	})
+	err := t.each(res, func() (err error) {
 		tr := chains.Transfer{Chain: t.chain, Asset: native}
 		if tr.Tx, err = t.hash("hash"); err != nil {
 			return err
@@ -212,7 +197,7 @@ func importTransactions(ctx context.Context, t *table, im sink, res *Result) err
 			case "0":
 				res.Skipped++
 				res.Failed++
-				continue
+				return nil
 			case "1", "":
 			default:
 				return t.errf("receipt_status: want 0 or 1, got %q", t.get("receipt_status"))
@@ -225,7 +210,7 @@ func importTransactions(ctx context.Context, t *table, im sink, res *Result) err
 			if t.get(toCol) == "" {
 				res.Skipped++
 				res.NoRecipient++
-				continue
+				return nil
 			}
 		}
 		if tr.To, err = t.address(toCol); err != nil {
@@ -234,36 +219,24 @@ func importTransactions(ctx context.Context, t *table, im sink, res *Result) err
 		if tr.Amount.IsZero() {
 			res.Zero++
 		}
-		batch = append(batch, tr)
-		if len(batch) == batchRows {
-			if err := flush(); err != nil {
-				return err
-			}
-		}
+		return batch.add(tr)
+	})
+	if err != nil {
+		return err
 	}
-	return flush()
+	return batch.flush()
 }
 
 func importBlocks(ctx context.Context, t *table, im sink, res *Result) error {
 	if err := t.need("number", "hash", "timestamp"); err != nil {
 		return err
 	}
-	batch := make([]store.Block, 0, 1000)
-	flush := func() error {
-		n, _, err := im.PutBlocks(ctx, batch)
+	batch := newBatcher(1000, func(bs []store.Block) error {
+		n, _, err := im.PutBlocks(ctx, bs)
 		res.Added += n
-		batch = batch[:0]
 		return err
-	}
-	for {
-		ok, err := t.next()
-		if err != nil {
-			return err
-		}
-		if !ok {
-			break
-		}
-		res.Read++
+	})
+	err := t.each(res, func() (err error) {
 		b := store.Block{Chain: t.chain}
 		if b.Number, err = t.uint("number", 63); err != nil {
 			return err
@@ -275,13 +248,12 @@ func importBlocks(ctx context.Context, t *table, im sink, res *Result) error {
 			return err
 		}
 		im.NoteBlock(b.Number)
-		if batch = append(batch, b); len(batch) == cap(batch) {
-			if err := flush(); err != nil {
-				return err
-			}
-		}
+		return batch.add(b)
+	})
+	if err != nil {
+		return err
 	}
-	return flush()
+	return batch.flush()
 }
 
 // importTokens stores token metadata. A token without decimals is taken
@@ -291,15 +263,7 @@ func importTokens(ctx context.Context, t *table, im sink, res *Result) error {
 	if err := t.need("address", "symbol", "decimals"); err != nil {
 		return err
 	}
-	for {
-		ok, err := t.next()
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return nil
-		}
-		res.Read++
+	return t.each(res, func() error {
 		a, err := t.address("address")
 		if err != nil {
 			return err
@@ -313,18 +277,16 @@ func importTokens(ctx context.Context, t *table, im sink, res *Result) error {
 			}
 			res.Added += n
 			res.NonFungible++
-			continue
+			return nil
 		}
 		d, err := t.uint("decimals", 8)
 		if err != nil {
 			return err
 		}
 		n, err := im.PutAssets(ctx, []chains.Asset{{ID: id, Symbol: sym, Decimals: uint8(d)}})
-		if err != nil {
-			return err
-		}
 		res.Added += n
-	}
+		return err
+	})
 }
 
 // importContracts records known contracts; is_erc721=true also marks the
@@ -333,33 +295,22 @@ func importContracts(ctx context.Context, t *table, im sink, res *Result) error 
 	if err := t.need("address"); err != nil {
 		return err
 	}
-	var batch []chains.Address
 	var nfts []chains.AssetID
-	flush := func() error {
-		n, err := im.PutContracts(ctx, t.chain, batch, true, string(Contracts))
+	batch := newBatcher(1000, func(as []chains.Address) error {
+		n, err := im.PutContracts(ctx, t.chain, as, true, string(Contracts))
 		res.Added += n
-		batch = batch[:0]
 		if err != nil {
 			return err
 		}
 		_, err = im.PutNonFungible(ctx, nfts, "")
 		nfts = nfts[:0]
 		return err
-	}
-	for {
-		ok, err := t.next()
-		if err != nil {
-			return err
-		}
-		if !ok {
-			break
-		}
-		res.Read++
+	})
+	err := t.each(res, func() error {
 		a, err := t.address("address")
 		if err != nil {
 			return err
 		}
-		batch = append(batch, a)
 		switch strings.ToLower(t.get("is_erc721")) {
 		case "true", "1":
 			nfts = append(nfts, chains.AssetID{Chain: t.chain, Contract: a})
@@ -368,11 +319,35 @@ func importContracts(ctx context.Context, t *table, im sink, res *Result) error 
 		default:
 			return t.errf("is_erc721: want true or false, got %q", t.get("is_erc721"))
 		}
-		if len(batch) == 1000 {
-			if err := flush(); err != nil {
-				return err
-			}
-		}
+		return batch.add(a)
+	})
+	if err != nil {
+		return err
 	}
-	return flush()
+	return batch.flush()
+}
+
+// batcher collects rows and hands them to put size at a time; flush hands
+// over the rest (and always calls put, even with none left).
+type batcher[T any] struct {
+	rows []T
+	size int
+	put  func([]T) error
+}
+
+func newBatcher[T any](size int, put func([]T) error) *batcher[T] {
+	return &batcher[T]{rows: make([]T, 0, size), size: size, put: put}
+}
+
+func (b *batcher[T]) add(x T) error {
+	if b.rows = append(b.rows, x); len(b.rows) < b.size {
+		return nil
+	}
+	return b.flush()
+}
+
+func (b *batcher[T]) flush() error {
+	err := b.put(b.rows)
+	b.rows = b.rows[:0]
+	return err
 }

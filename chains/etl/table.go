@@ -59,6 +59,21 @@ func (t *table) need(names ...string) error {
 
 func (t *table) has(name string) bool { _, ok := t.cols[name]; return ok }
 
+// each calls row for every data row in turn, counting it in res.Read, and
+// stops at the end of the file or at the first error.
+func (t *table) each(res *Result, row func() error) error {
+	for {
+		ok, err := t.next()
+		if err != nil || !ok {
+			return err
+		}
+		res.Read++
+		if err := row(); err != nil {
+			return err
+		}
+	}
+}
+
 // next reads the next row; false at the end of the file.
 func (t *table) next() (bool, error) {
 	rec, err := t.r.Read()
