@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -109,22 +108,7 @@ func (l labelList) Labels(_ context.Context, c chains.Chain, a chains.Address) (
 }
 
 // endpointLines renders endpoints as expected.yaml writes them.
-func (ts *tronScenario) endpointLines(r *trace.Result) []string {
-	var out []string
-	for _, e := range r.Endpoints {
-		var bs []string
-		for _, sh := range e.BySource {
-			bs = append(bs, sh.Source+"="+sh.Amount.Format(6))
-		}
-		name := ts.s.ActorAt(e.Address.In(chains.FamilyEVM))
-		if name == "" {
-			name = e.Address.String()
-		}
-		out = append(out, fmt.Sprintf("%s %s hops=%d amount=%s %s", e.Kind, name, e.Hops, e.Amount.Format(6), strings.Join(bs, ",")))
-	}
-	slices.Sort(out)
-	return out
-}
+func (ts *tronScenario) endpointLines(r *trace.Result) []string { return ts.s.EndpointLines(r, 6) }
 
 func expectedLines(t *testing.T, rule trace.Rule) []string {
 	t.Helper()
@@ -132,24 +116,10 @@ func expectedLines(t *testing.T, rule trace.Rule) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eps, ok := exp.Rules[string(rule)]
+	out, ok := exp.Lines(string(rule))
 	if !ok {
 		t.Fatalf("expected.yaml has no rule %s", rule)
 	}
-	var out []string
-	for _, e := range eps {
-		var ids []string
-		for id := range e.BySource {
-			ids = append(ids, id)
-		}
-		slices.Sort(ids)
-		var bs []string
-		for _, id := range ids {
-			bs = append(bs, id+"="+e.BySource[id])
-		}
-		out = append(out, fmt.Sprintf("%s %s hops=%d amount=%s %s", e.Kind, e.Actor, e.Hops, e.Amount, strings.Join(bs, ",")))
-	}
-	slices.Sort(out)
 	return out
 }
 

@@ -189,7 +189,7 @@ func TestTraceOverRPCEqualsCSV(t *testing.T) {
 		if a, b := withoutOpeningNotes(viaBal), withoutOpeningNotes(viaCSV); !bytes.Equal(a, b) {
 			t.Errorf("%s: trace.json with archive balances differs from over CSV beyond the opening-balance notes:\n%s", rule, firstDiff(a, b))
 		}
-		if got, want := endpointLines(fx, r), expectedLines(exp, string(rule)); !slices.Equal(got, want) {
+		if got, want := fx.EndpointLines(r, 6), mustLines(t, exp, string(rule)); !slices.Equal(got, want) {
 			t.Errorf("%s: endpoints differ from expected.yaml\n got:\n  %s\nwant:\n  %s", rule, strings.Join(got, "\n  "), strings.Join(want, "\n  "))
 		}
 	}
@@ -235,37 +235,11 @@ func firstDiff(a, b []byte) string {
 	return fmt.Sprintf("%d lines vs %d", len(al), len(bl))
 }
 
-func endpointLines(s *fixtures.Scenario, r *trace.Result) []string {
-	var out []string
-	for _, e := range r.Endpoints {
-		var bs []string
-		for _, sh := range e.BySource {
-			bs = append(bs, sh.Source+"="+sh.Amount.Format(6))
-		}
-		name := s.ActorAt(e.Address)
-		if name == "" {
-			name = e.Address.String()
-		}
-		out = append(out, fmt.Sprintf("%s %s hops=%d amount=%s %s", e.Kind, name, e.Hops, e.Amount.Format(6), strings.Join(bs, ",")))
+func mustLines(t *testing.T, exp *fixtures.Expected, rule string) []string {
+	t.Helper()
+	out, ok := exp.Lines(rule)
+	if !ok {
+		t.Fatalf("expected.yaml has no rule %s", rule)
 	}
-	slices.Sort(out)
-	return out
-}
-
-func expectedLines(exp *fixtures.Expected, rule string) []string {
-	var out []string
-	for _, e := range exp.Rules[rule] {
-		var ids []string
-		for id := range e.BySource {
-			ids = append(ids, id)
-		}
-		slices.Sort(ids)
-		var bs []string
-		for _, id := range ids {
-			bs = append(bs, id+"="+e.BySource[id])
-		}
-		out = append(out, fmt.Sprintf("%s %s hops=%d amount=%s %s", e.Kind, e.Actor, e.Hops, e.Amount, strings.Join(bs, ",")))
-	}
-	slices.Sort(out)
 	return out
 }
