@@ -169,18 +169,20 @@ func (c *Chain) Head() uint64 { return c.backend.BlockChain().CurrentBlock().Num
 func (c *Chain) Mine() { c.beacon.Commit() }
 
 // MineAll seals one block holding all n transactions sent since the last
-// block. The pool promotes transactions asynchronously, so it first waits
-// (up to five seconds) until it lists all n as pending.
+// block. The pool promotes transactions asynchronously (a busy machine, or
+// the race detector, can delay that by seconds), so it first waits, up to
+// mineWait, until it lists all n as pending.
 func (c *Chain) MineAll(n int) error {
 	pool := c.backend.TxPool()
-	for i := 0; ; i++ {
+	deadline := time.Now().Add(mineWait)
+	for {
 		if err := pool.Sync(); err != nil {
 			return fmt.Errorf("devchain mine: %w", err)
 		}
 		if pending, _ := pool.Stats(); pending >= n {
 			break
 		}
-		if i == 500 {
+		if time.Now().After(deadline) {
 			pending, queued := pool.Stats()
 			return fmt.Errorf("devchain mine: %d transactions pending and %d queued, want %d pending", pending, queued, n)
 		}
@@ -195,6 +197,9 @@ func (c *Chain) MineAll(n int) error {
 	}
 	return nil
 }
+
+// mineWait is how long MineAll waits for the pool to promote what was sent.
+const mineWait = 30 * time.Second
 
 // Wait seals n empty blocks whose times advance by d in total (at least one
 // second each).
