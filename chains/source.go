@@ -105,3 +105,28 @@ func FirstBlockAt(ctx context.Context, lo, hi uint64, t time.Time, blockTime fun
 	}
 	return lo, nil
 }
+
+// PairQuery asks for the transfers of one asset from one address to
+// another in the inclusive block range [FromBlock, ToBlock].
+type PairQuery struct {
+	Chain     Chain
+	Asset     AssetID
+	From, To  Address
+	FromBlock uint64
+	ToBlock   uint64 // Latest for no upper bound
+}
+
+// PairFinder is implemented by sources that can find the transfers from
+// one address to another without reading either address's whole history
+// (eth_getLogs with both topics set). TransfersBetween returns them in
+// canonical order, the whole range or an error; ErrUnsupported when the
+// asset has no such filter (native coins over plain JSON-RPC).
+type PairFinder interface {
+	TransfersBetween(ctx context.Context, q PairQuery) ([]Transfer, error)
+}
+
+// Requester is implemented by sources that talk to an upstream: the number
+// of requests they have sent so far, for the summary and benchmarks.
+type Requester interface {
+	Requests() int64
+}
