@@ -59,6 +59,33 @@ type Result struct {
 	Flows      []Flow         `json:"flows"`
 	Clusters   []Cluster      `json:"clusters"`
 	Ledger     []Step         `json:"ledger"`
+	// Warnings are what the trace could not do or know, which every reader
+	// of the result must see (the summary, the letters): missing block
+	// times, deposit detection that could not run. Sorted by code, then
+	// message; absent when there are none.
+	Warnings []Warning `json:"warnings,omitempty"`
+}
+
+// Warning codes.
+const (
+	// WarnNoBlockTimes: transfers without block times were read, so times
+	// print as unknown and time windows could not be evaluated.
+	WarnNoBlockTimes = "no_block_times"
+	// WarnNoDepositDetection: exchange deposit-address detection could not
+	// run for some addresses (no block times for the sweep window).
+	WarnNoDepositDetection = "deposit_detection_not_run"
+	// WarnHotWallet: taint reached a labeled exchange wallet directly
+	// without a detected deposit address, so the customer account is not
+	// identified by the trace.
+	WarnHotWallet = "hot_wallet_reached"
+)
+
+// Warning is one thing the trace could not do or know. Addresses are the
+// addresses it concerns, sorted.
+type Warning struct {
+	Code      string           `json:"code"`
+	Message   string           `json:"message"`
+	Addresses []chains.Address `json:"addresses,omitempty"`
 }
 
 // Params are the stop rules and limits the trace ran with.
