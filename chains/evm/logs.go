@@ -5,10 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
-	"regexp"
 	"slices"
-	"strconv"
-	"strings"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/common/hexutil"
@@ -132,15 +129,22 @@ func (s *Source) tokenTransfers(ctx context.Context, q chains.Query, to uint64) 
 		}
 		logs = append(logs, ls...)
 	}
+	return s.collect(ctx, q.Chain, logs, func(t chains.Transfer) bool {
+		return t.Asset == q.Asset && (t.From == q.Address || t.To == q.Address)
+	})
+}
+
+// collect decodes the Transfer logs that keep accepts, once each (a
+// transfer to oneself matches both the sent and the received filter), checks
+// that the logs of one block agree on its hash and that hash is canonical,
+// stamps block times and returns them in canonical order.
+func (s *Source) collect(ctx context.Context, chain chains.Chain, logs []Log, keep func(chains.Transfer) bool) ([]chains.Transfer, error) {
 	seen := make(map[chains.TransferKey]bool, len(logs))
 	var out []chains.Transfer
 	hashes := make(map[uint64]common.Hash)
 	for _, l := range logs {
-		t, ok := DecodeTransfer(q.Chain, l)
-		if !ok || t.Asset != q.Asset || (t.From != q.Address && t.To != q.Address) {
-			continue
-		}
-		if seen[t.Key()] { // a transfer to oneself matches both filters
+		t, ok := DecodeTransfer(chain, l)
+		if !ok || !keep(t) || seen[t.Key()] {
 			continue
 		}
 		seen[t.Key()] = true
@@ -150,7 +154,7 @@ func (s *Source) tokenTransfers(ctx context.Context, q chains.Query, to uint64) 
 		hashes[t.Block] = l.BlockHash
 		out = append(out, t)
 	}
-	if err := s.stamp(ctx, q.Chain, out, hashes); err != nil {
+	if err := s.stamp(ctx, chain, out, hashes); err != nil {
 		return nil, err
 	}
 	slices.SortFunc(out, chains.Compare)
@@ -168,10 +172,24 @@ func (s *Source) stamp(ctx context.Context, chain chains.Chain, ts []chains.Tran
 		blocks = append(blocks, b)
 	}
 	slices.Sort(blocks)
-	hs, err := s.Headers(ctx, chain, blocks)
-	if err != nil {
-		return err
+	var hs, known []Header
+	var missing []uint64
+	s.mu.Lock()
+	for _, b := range blocks {
+		if h, ok := s.headers[b]; ok {
+			known = append(known, h)
+		} else {
+			missing = append(missing, b)
+		}
 	}
+	s.mu.Unlock()
+	if len(missing) > 0 {
+		var err error
+		if hs, err = s.Headers(ctx, chain, missing); err != nil {
+			return err
+		}
+	}
+	hs = append(hs, known...)
 	byNum := make(map[uint64]Header, len(hs))
 	for _, h := range hs {
 		if want := hashes[h.Number]; want != (common.Hash{}) && want != h.Hash {
@@ -184,6 +202,21 @@ func (s *Source) stamp(ctx context.Context, chain chains.Chain, ts []chains.Tran
 	}
 	s.remember(hs)
 	return nil
+}
+
+// maxHeaders bounds the header cache; it is emptied when full.
+const maxHeaders = 1 << 16
+
+// keepHeaders adds headers to the cache.
+func (s *Source) keepHeaders(hs []Header) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.headers)+len(hs) > maxHeaders {
+		clear(s.headers)
+	}
+	for _, h := range hs {
+		s.headers[h.Number] = h
+	}
 }
 
 // remember keeps the hashes of headers just fetched with transfers for
@@ -223,89 +256,4 @@ func (s *Source) getLogs(ctx context.Context, contract common.Address, topics []
 		return nil
 	})
 	return out, err
-}
-
-func (s *Source) currentSpan() uint64 {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return max(s.span, 1)
-}
-
-// growAfter is how many windows in a row must succeed before the range is
-// doubled again; growing after every success would make every other call
-// fail against a provider that caps results rather than blocks.
-const growAfter = 4
-
-// grow widens the range again after growAfter successes in a row, up to
-// MaxRange and any hard cap the node named.
-func (s *Source) grow() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.streak++
-	if s.streak < growAfter {
-		return
-	}
-	s.streak = 0
-	limit := s.opts.MaxRange
-	if s.cap != 0 {
-		limit = min(limit, s.cap)
-	}
-	s.span = min(s.span*2, limit)
-}
-
-var (
-	// geth: "exceed maximum block range 50"; others: "block range limit (1000)",
-	// "range exceeds 10000 blocks", "max range: 5".
-	capRe  = regexp.MustCompile(`(?i)(?:maximum block range|block range limit|range exceeds|max(?:imum)? range|limited to a|up to a)\D{0,12}(\d+)(k?)`)
-	hintRe = regexp.MustCompile(`\[\s*(0x[0-9a-fA-F]+)\s*,\s*(0x[0-9a-fA-F]+)\s*\]`)
-)
-
-// shrink reads a range error: a named cap, a hinted range, or just "too
-// many"; it narrows the span and reports whether retrying makes sense.
-func (s *Source) shrink(err error, from, to uint64) bool {
-	msg := err.Error()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.streak = 0
-	width := to - from + 1
-	if m := hintRe.FindStringSubmatch(msg); m != nil {
-		a, e1 := strconv.ParseUint(m[1][2:], 16, 64)
-		b, e2 := strconv.ParseUint(m[2][2:], 16, 64)
-		if e1 == nil && e2 == nil && b >= a && a == from && b-a+1 < width {
-			s.span = b - a + 1
-			return true
-		}
-	}
-	if m := capRe.FindStringSubmatch(msg); m != nil {
-		n, perr := strconv.ParseUint(m[1], 10, 64)
-		if perr == nil && m[2] != "" {
-			n *= 1000
-		}
-		if perr == nil && n > 0 && n < width {
-			s.cap = n
-			s.span = n
-			return true
-		}
-	}
-	if tooMuch(err) && width > 1 {
-		s.span = max(width/2, 1)
-		return true
-	}
-	return false
-}
-
-// tooMuch reports whether err is a provider refusing a range as too wide or
-// too full.
-func tooMuch(err error) bool {
-	if rpcCode(err) == -32005 {
-		return true
-	}
-	m := strings.ToLower(err.Error())
-	for _, s := range []string{"block range", "range too", "too many", "more than", "limit exceeded",
-		"response size", "query timeout", "exceed", "too large", "result window"} {
-		if strings.Contains(m, s) {
-			return true
-		}
-	}
-	return false
 }

@@ -440,30 +440,3 @@ func missingMethod(err error) bool {
 }
 
 func (h *rpcHeader) blockTime() time.Time { return time.Unix(int64(h.Timestamp), 0).UTC() }
-
-// ranged runs f over [from, to] in windows of the current span, narrowing
-// the span on range errors and widening it after successes.
-func (s *Source) ranged(ctx context.Context, from, to uint64, f func(lo, hi uint64) error) error {
-	for at := from; at <= to; {
-		span := s.currentSpan()
-		end := to
-		if to-at >= span {
-			end = at + span - 1
-		}
-		if err := f(at, end); err != nil {
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			if s.shrink(err, at, end) {
-				continue
-			}
-			return fmt.Errorf("blocks %d-%d: %w", at, end, err)
-		}
-		s.grow()
-		if end == to {
-			break
-		}
-		at = end + 1
-	}
-	return nil
-}

@@ -26,8 +26,13 @@ var _ chains.BlockFinder = (*Source)(nil)
 type Options struct {
 	Transport TransportOptions
 
-	// MaxRange is the widest eth_getLogs block range tried (default 2,000,
-	// Alchemy's cap). The range adapts below it to the provider's errors.
+	// MaxRange is the widest eth_getLogs (and trace_filter) block range
+	// ever asked for; 0, the default, sets no limit of our own, so that the
+	// first call asks for the whole range and the provider decides. Below
+	// it the range adapts to the provider's refusals: a block cap the
+	// provider names is kept for the Source's lifetime, a hinted range is
+	// used for the next window, and "too many results" halves the window;
+	// after a few successes in a row the range doubles again.
 	MaxRange uint64
 	// BatchSize is the most calls sent in one JSON-RPC batch (default 50).
 	BatchSize int
@@ -48,6 +53,10 @@ type Options struct {
 	// transfer history: the answer an imported export gives, and one a
 	// cache can hold.
 	NoBalances bool
+	// HeadTTL: a head read less than HeadTTL ago is reused instead of
+	// asking again (a trace asks for it with every history); 0 asks every
+	// time.
+	HeadTTL time.Duration
 	// HTTPBase is the round tripper under the retrying Transport; nil for
 	// http.DefaultTransport.
 	HTTPBase http.RoundTripper
@@ -66,12 +75,18 @@ type Source struct {
 	blocks    atomic.Int64
 
 	mu      sync.Mutex
-	span    uint64 // current eth_getLogs range
-	cap     uint64 // a hard range cap the node told us, 0 if none
+	span    uint64 // current eth_getLogs range, before MaxRange and cap
+	cap     uint64 // the block cap the node named, 0 if none (see span.go)
 	streak  int    // eth_getLogs windows in a row that succeeded
 	native  string // resolved native method: "trace", "debug" or "none"
 	checked bool   // the chain id was checked
 	traced  traceCache
+	// head and headAt are the last head read and when (see HeadTTL).
+	head   uint64
+	headAt time.Time
+	// headers holds the headers fetched so far (bounded), so that a block
+	// shared by several addresses' transfers is fetched once.
+	headers map[uint64]Header
 	// recent holds the block hashes of the last headers fetched with
 	// transfers; BlockHash answers each once from it (see BlockHash).
 	recent map[uint64]common.Hash
@@ -83,9 +98,6 @@ type Source struct {
 func Dial(ctx context.Context, rawURL string, chain chains.Chain, o Options) (*Source, error) {
 	if chain.Family() != chains.FamilyEVM {
 		return nil, chains.Invalid(fmt.Errorf("chain %s is not an EVM chain", chain))
-	}
-	if o.MaxRange == 0 {
-		o.MaxRange = 2000
 	}
 	if o.BatchSize <= 0 {
 		o.BatchSize = 50
@@ -109,8 +121,8 @@ func Dial(ctx context.Context, rawURL string, chain chains.Chain, o Options) (*S
 	if o.TraceCacheBlocks <= 0 {
 		o.TraceCacheBlocks = 4096
 	}
-	return &Source{chain: chain, url: rawURL, client: c, transport: tr, opts: o, span: o.MaxRange, native: o.Native,
-		recent: map[uint64]common.Hash{}, traced: traceCache{limit: o.TraceCacheBlocks}}, nil
+	return &Source{chain: chain, url: rawURL, client: c, transport: tr, opts: o, span: unbounded, native: o.Native,
+		recent: map[uint64]common.Hash{}, headers: map[uint64]Header{}, traced: traceCache{limit: o.TraceCacheBlocks}}, nil
 }
 
 // ready checks, once it succeeds, that the node serves the chain asked for.
@@ -206,10 +218,21 @@ func (s *Source) Head(ctx context.Context, chain chains.Chain) (uint64, error) {
 	if err := s.check(ctx, chain); err != nil {
 		return 0, err
 	}
+	if s.opts.HeadTTL > 0 {
+		s.mu.Lock()
+		h, at := s.head, s.headAt
+		s.mu.Unlock()
+		if !at.IsZero() && time.Since(at) < s.opts.HeadTTL {
+			return h, nil
+		}
+	}
 	var n hexutil.Uint64
 	if err := s.call(ctx, &n, "eth_blockNumber"); err != nil {
 		return 0, err
 	}
+	s.mu.Lock()
+	s.head, s.headAt = uint64(n), time.Now()
+	s.mu.Unlock()
 	return uint64(n), nil
 }
 
@@ -250,17 +273,20 @@ func (s *Source) Headers(ctx context.Context, chain chains.Chain, blocks []uint6
 		}
 		out[i] = Header{Number: blocks[i], Hash: h.Hash, Time: h.blockTime()}
 	}
+	s.keepHeaders(out)
 	return out, nil
 }
 
-// BlockHash returns the hash of a block, for reorg checks. The hash of a
-// block whose transfers the source has just returned (checked against its
-// logs) is answered once from memory, since a cache storing those transfers
-// asks for exactly that; every other call asks the node.
+// BlockHash returns the hash of a block, for reorg checks: from the
+// headers this Source has fetched (checked against the logs that named
+// them), else from the node.
 func (s *Source) BlockHash(ctx context.Context, chain chains.Chain, block uint64) ([32]byte, error) {
 	s.mu.Lock()
 	h, ok := s.recent[block]
 	delete(s.recent, block)
+	if hd, cached := s.headers[block]; cached && !ok {
+		h, ok = hd.Hash, true
+	}
 	s.mu.Unlock()
 	if ok && chain == s.chain {
 		return h, nil

@@ -116,3 +116,37 @@ func (s *Source) txNative(ctx context.Context, rc *rpcReceipt, t *rpcTx) ([]chai
 	}
 	return out, nil
 }
+
+// TokenTransfersOf returns the ERC-20 Transfer logs of each transaction,
+// decoded with their log indices, from their receipts alone (no call
+// trace, no block time), asking for many receipts in each JSON-RPC batch.
+// It is what a source without log indices (an explorer) needs to place its
+// token transfers exactly. A transaction the node does not know is an
+// ErrNotFound error.
+func (s *Source) TokenTransfersOf(ctx context.Context, chain chains.Chain, txs []chains.TxHash) (map[chains.TxHash][]chains.Transfer, error) {
+	if err := s.check(ctx, chain); err != nil {
+		return nil, err
+	}
+	out := make(map[chains.TxHash][]chains.Transfer, len(txs))
+	rcs := make([]*rpcReceipt, len(txs))
+	elems := make([]rpc.BatchElem, len(txs))
+	for i, tx := range txs {
+		elems[i] = rpc.BatchElem{Method: "eth_getTransactionReceipt", Args: []any{common.Hash(tx)}, Result: &rcs[i]}
+	}
+	if err := s.batch(ctx, elems); err != nil {
+		return nil, fmt.Errorf("receipts: %w", err)
+	}
+	for i, rc := range rcs {
+		if rc == nil {
+			return nil, fmt.Errorf("transaction %s: %w", txs[i], chains.ErrNotFound)
+		}
+		ts := []chains.Transfer{}
+		for _, l := range rc.Logs {
+			if tr, ok := DecodeTransfer(chain, l); ok {
+				ts = append(ts, tr)
+			}
+		}
+		out[txs[i]] = ts
+	}
+	return out, nil
+}

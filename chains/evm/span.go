@@ -1,0 +1,209 @@
+package evm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/ethereum/go-ethereum/rpc"
+)
+
+// The eth_getLogs (and trace_filter) range adapts to the provider. A Source
+// starts with the widest range allowed (the whole query when MaxRange is 0)
+// and reads the provider's refusals:
+//
+//   - a named block cap ("exceed maximum block range: 5000", "eth_getLogs is
+//     limited to a 10,000 range", "up to a 10 block range") is remembered for
+//     the Source's lifetime and never exceeded again;
+//   - a hinted range ("Try with this block range [0x.., 0x..]") that starts
+//     at the window asked is used for the next window only: it is a limit on
+//     the number of results in that window, not a block cap;
+//   - a message offering both a block cap and a result cap ("up to a 2K block
+//     range ... or any block range with a cap of 10K logs") limits results,
+//     so its block figure is not learnt as a cap;
+//   - any other "too many results" answer (result counts, response size,
+//     query timeout, HTTP 413) halves the window.
+//
+// After growAfter successes in a row the span doubles, up to the learnt cap
+// and MaxRange, or without bound when there is neither.
+
+// unbounded is the span when nothing limits the range.
+const unbounded = math.MaxUint64
+
+// growAfter is how many windows in a row must succeed before the range is
+// doubled again; growing after every success would make every other call
+// fail against a provider that caps results rather than blocks.
+const growAfter = 4
+
+// limitLocked is the widest range allowed now: MaxRange and the learnt cap,
+// unbounded when neither is set. s.mu must be held.
+func (s *Source) limitLocked() uint64 {
+	l := uint64(unbounded)
+	if s.opts.MaxRange > 0 {
+		l = s.opts.MaxRange
+	}
+	if s.cap > 0 {
+		l = min(l, s.cap)
+	}
+	return l
+}
+
+func (s *Source) currentSpan() uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return max(min(s.span, s.limitLocked()), 1)
+}
+
+// grow widens the range again after growAfter successes in a row, up to
+// MaxRange and any hard cap the node named.
+func (s *Source) grow() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.streak++
+	if s.streak < growAfter {
+		return
+	}
+	s.streak = 0
+	l := s.limitLocked()
+	if s.span >= l/2 {
+		s.span = l
+	} else {
+		s.span = max(s.span*2, 1)
+	}
+}
+
+var (
+	// geth: "exceed maximum block range 50"; BSC, Ankr: "exceed maximum block
+	// range: 5000"; QuickNode: "eth_getLogs is limited to a 10,000 range";
+	// Alchemy: "up to a 10 block range"; others: "block range limit (1000)",
+	// "range exceeds 10000 blocks", "max range: 5".
+	capRe = regexp.MustCompile(`(?i)(?:maximum block range|block range limit|range exceeds|max(?:imum)? range|limited to a|up to a)\D{0,12}?(\d{1,3}(?:,\d{3})+|\d+)\s?(k?)`)
+	// Alchemy: "... or you can request any block range with a cap of 10K
+	// logs in the response": the limit is on results, whatever the blocks.
+	resultCapRe = regexp.MustCompile(`(?i)any block range|cap of [\d,]+\s?k?\s+(?:logs|results)|no limit on the response size`)
+	hintRe      = regexp.MustCompile(`\[\s*(0x[0-9a-fA-F]+)\s*,\s*(0x[0-9a-fA-F]+)\s*\]`)
+)
+
+// namedCap returns the block cap msg names, or 0 when it names none or
+// limits results rather than blocks.
+func namedCap(msg string) uint64 {
+	if resultCapRe.MatchString(msg) {
+		return 0
+	}
+	m := capRe.FindStringSubmatch(msg)
+	if m == nil {
+		return 0
+	}
+	n, err := strconv.ParseUint(strings.ReplaceAll(m[1], ",", ""), 10, 64)
+	if err != nil {
+		return 0
+	}
+	if m[2] != "" {
+		if n > math.MaxUint64/1000 {
+			return 0
+		}
+		n *= 1000
+	}
+	return n
+}
+
+// hintWidth returns the width of the range msg suggests, when that range
+// starts at from; 0 otherwise.
+func hintWidth(msg string, from uint64) uint64 {
+	m := hintRe.FindStringSubmatch(msg)
+	if m == nil {
+		return 0
+	}
+	a, e1 := strconv.ParseUint(m[1][2:], 16, 64)
+	b, e2 := strconv.ParseUint(m[2][2:], 16, 64)
+	if e1 != nil || e2 != nil || a != from || b < a || b-a == math.MaxUint64 {
+		return 0
+	}
+	return b - a + 1
+}
+
+// shrink reads the refusal of the window [from, to]: a named cap, a hinted
+// range, or just "too many". It narrows the span below the window's width
+// and reports whether retrying makes sense.
+func (s *Source) shrink(err error, from, to uint64) bool {
+	msg := err.Error()
+	width := to - from + 1
+	if to-from == math.MaxUint64 {
+		width = math.MaxUint64
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.streak = 0
+	next := uint64(0)
+	if h := hintWidth(msg, from); h > 0 && h < width {
+		next = h
+	}
+	if c := namedCap(msg); c > 0 && c < width {
+		if s.cap == 0 || c < s.cap {
+			s.cap = c
+		}
+		if next == 0 || c < next {
+			next = c
+		}
+	}
+	if next == 0 && tooMuch(err) && width > 1 {
+		next = width / 2
+	}
+	if next == 0 {
+		return false
+	}
+	s.span = next
+	return true
+}
+
+// tooMuch reports whether err is a provider refusing a range as too wide or
+// too full.
+func tooMuch(err error) bool {
+	if rpcCode(err) == -32005 {
+		return true
+	}
+	var he rpc.HTTPError
+	if errors.As(err, &he) && he.StatusCode == http.StatusRequestEntityTooLarge {
+		return true
+	}
+	m := strings.ToLower(err.Error())
+	for _, s := range []string{"block range", "range too", "too many", "more than", "limit exceeded",
+		"response size", "query timeout", "exceed", "too large", "result window"} {
+		if strings.Contains(m, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// ranged runs f over [from, to] in windows of the current span, narrowing
+// the span on range errors and widening it after successes.
+func (s *Source) ranged(ctx context.Context, from, to uint64, f func(lo, hi uint64) error) error {
+	for at := from; at <= to; {
+		span := s.currentSpan()
+		end := to
+		if to-at >= span {
+			end = at + span - 1
+		}
+		if err := f(at, end); err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			if s.shrink(err, at, end) {
+				continue
+			}
+			return fmt.Errorf("blocks %d-%d: %w", at, end, err)
+		}
+		s.grow()
+		if end == to {
+			break
+		}
+		at = end + 1
+	}
+	return nil
+}
