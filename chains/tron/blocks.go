@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -79,6 +80,30 @@ func (s *Source) BlockHash(ctx context.Context, chain chains.Chain, n uint64) ([
 	}
 	s.mu.Lock()
 	h, ok := s.hashes[n]
+	var batch []uint64
+	if !ok && slices.Contains(s.unhashed, n) {
+		batch, s.unhashed = s.unhashed, nil
+	}
+	s.mu.Unlock()
+	if ok {
+		return h, nil
+	}
+	if len(batch) > 1 {
+		// The caller is going through the blocks of the last answer (the
+		// caching store keeps each block's hash): read them all at once. A
+		// failure here is retried below, for the block asked about only.
+		_ = each(ctx, len(batch), s.workers, func(ctx context.Context, i int) error {
+			s.mu.Lock()
+			_, known := s.hashes[batch[i]]
+			s.mu.Unlock()
+			if !known {
+				_ = s.fetchBlock(ctx, batch[i])
+			}
+			return nil
+		})
+	}
+	s.mu.Lock()
+	h, ok = s.hashes[n]
 	s.mu.Unlock()
 	if ok {
 		return h, nil
@@ -89,6 +114,19 @@ func (s *Source) BlockHash(ctx context.Context, chain chains.Chain, n uint64) ([
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.hashes[n], nil
+}
+
+// noteUnhashed remembers the blocks of ts whose hashes are not known, for
+// BlockHash to read together.
+func (s *Source) noteUnhashed(ts []chains.Transfer) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.unhashed = nil
+	for i, t := range ts {
+		if _, ok := s.hashes[t.Block]; !ok && (i == 0 || ts[i-1].Block != t.Block) {
+			s.unhashed = append(s.unhashed, t.Block)
+		}
+	}
 }
 
 // fetchBlock reads block n's header and keeps its time and hash.
@@ -134,23 +172,6 @@ func (s *Source) BlockAt(ctx context.Context, chain chains.Chain, t time.Time) (
 	return chains.FirstBlockAt(ctx, 0, head.BlockHeader.RawData.Number, t, func(ctx context.Context, n uint64) (time.Time, error) {
 		return s.BlockTime(ctx, chain, n)
 	})
-}
-
-// setTxIndex sets each transfer's TxIndex to its transaction's index in its
-// block, reading each block's transaction list once. With NoTxIndex it
-// leaves them 0.
-func (s *Source) setTxIndex(ctx context.Context, ts []chains.Transfer) error {
-	if s.noIdx {
-		return nil
-	}
-	for i := range ts {
-		idx, err := s.txIndex(ctx, ts[i].Block, ts[i].Tx)
-		if err != nil {
-			return err
-		}
-		ts[i].TxIndex = idx
-	}
-	return nil
 }
 
 // txIndex returns the index of tx among the transactions of block n.

@@ -48,12 +48,13 @@ type Options struct {
 	// PageSize is the page size of the /v1 listings; 0 means 200 (the most
 	// TronGrid allows).
 	PageSize int
-	// Workers is how many transactions are resolved at once; 0 means 4.
+	// Workers is how many lookups (a block's receipts, a header, a
+	// receipt) run at once, all under RateLimit; 0 means 4.
 	Workers int
-	// NoTxIndex leaves every transfer's TxIndex 0 instead of reading each
-	// block's transaction list (one more request per block). Transfers of
-	// one block are then ordered by position and transaction id, which is
-	// not the chain's order.
+	// NoTxIndex leaves every transfer's TxIndex 0 and reads each listed
+	// transaction's receipt by id instead of each block's receipts.
+	// Transfers of one block are then ordered by position and transaction
+	// id, which is not the chain's order.
 	NoTxIndex bool
 	// HTTPClient sends the requests; nil means a client with a 60s timeout.
 	HTTPClient *http.Client

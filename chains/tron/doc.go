@@ -7,25 +7,45 @@
 // Source lists an address's TRC-20 transfers from
 // /v1/accounts/{address}/transactions/trc20 and its TRX transfers from
 // /v1/accounts/{address}/transactions, both paged by meta.fingerprint and
-// narrowed to the query's block range by block timestamps. The TRC-20
-// listing carries no block number and no event index, so every listed
-// transaction is resolved once with /wallet/gettransactioninfobyid, whose
-// receipt gives the block number, the block time and the event logs; the
-// transfers are decoded from those logs, which makes them exact. Block times
-// come from /wallet/getblock and the confirmed head from
-// /walletsolidity/getnowblock. Only confirmed, successful transactions are
-// returned.
+// narrowed to the query's block range by block timestamps: [time(From),
+// time(To+1)), so a busy account is never paged beyond the range asked, and
+// the next range of a split query reuses the bound. Block times and the
+// confirmed head come from /wallet/getblock and /walletsolidity/getnowblock
+// and are kept. Only confirmed, successful transactions are returned.
 //
-// # Position and order
+// # Receipts, position and order
 //
-// TronGrid's listings give no transaction index within a block, so Source
-// reads each block's transaction list once (/wallet/getblock with detail)
-// and sets TxIndex, for TRC-20 and TRX transfers alike, to the
-// transaction's index in its block. chains.Compare then orders TRON
-// transfers as the chain executed them: (block, tx index, position). With
-// Options.NoTxIndex, TxIndex stays 0 and a block's transfers are ordered by
-// position, then transaction id, which may differ from the chain's order
-// when an address moves funds twice in one block.
+// The TRC-20 listing gives neither a block number nor an event index, and
+// no listing gives a transaction's index in its block, which canonical
+// order needs: chains.Compare orders transfers of every address by (block,
+// tx index, position), so a transfer gets its real index even when it is
+// its address's only transfer in the block (the same transfer, read for
+// the other party, sits among others). Source reads each block once with
+// /wallet/gettransactioninfobyblocknum: every receipt of the block in block
+// order, which gives each listed transaction its index, its block time and
+// its event log; the transfers are decoded from the logs, which makes them
+// exact. One request serves every listed transaction in the block, for
+// every address (the receipts of recent blocks are kept).
+//
+// A listed transaction's block is found from its timestamp: blocks are 3 s
+// slots apart, so between two blocks of known time with no empty slot
+// between them each time has one block. Where empty slots leave a doubt,
+// Source reads a few headers when many listed times share the doubt, tries
+// the likelier of two possible blocks, or else reads the receipt by id
+// (/wallet/gettransactioninfobyid), which names the block. A placement
+// holds only when the block's receipts contain the transaction. Lookups run
+// Options.Workers at a time under the rate limit.
+//
+// Nodes without gettransactioninfobyblocknum are read as before: a receipt
+// per transaction and each block's transaction list (/wallet/getblock with
+// detail, or /wallet/getblockbynum on nodes older than java-tron 4.7.2).
+// With Options.NoTxIndex, receipts are read by id, TxIndex stays 0 and a
+// block's transfers are ordered by position, then transaction id, which
+// may differ from the chain's order when an address moves funds twice in
+// one block.
+//
+// BlockHash reads a block's header; asked about a block of the last
+// Transfers answer, it reads the headers of all of them at once.
 //
 //   - A TRC-20 transfer's Position is the index of its Transfer event in the
 //     transaction's event log (the receipt's log array), counting every

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"math/big"
 	"net/http"
 	"net/http/httptest"
@@ -34,8 +35,13 @@ type fakeGrid struct {
 	contracts map[chains.Address]bool
 	hits      map[string]int // path pattern → requests
 	keys      map[string]int // API key header values seen
-	// old makes the node lack /wallet/getblock, as before java-tron 4.7.2.
-	old bool
+	// sorted lists every transaction newest first, byBlock in block order;
+	// both are rebuilt after a change (nil).
+	sorted  []*fakeTx
+	byBlock map[uint64][]*fakeTx
+	// old makes the node lack /wallet/getblock, as before java-tron 4.7.2;
+	// noListing makes it lack /wallet/gettransactioninfobyblocknum.
+	old, noListing bool
 	// fault, when set, may answer a request instead of the fake; it returns
 	// true when it did.
 	fault func(w http.ResponseWriter, r *http.Request) bool
@@ -97,6 +103,7 @@ func (g *fakeGrid) add(tr chains.Transfer) {
 	if tx == nil {
 		tx = &fakeTx{id: id, block: tr.Block, index: tr.TxIndex, owner: tr.From}
 		g.txs[id] = tx
+		g.sorted, g.byBlock = nil, nil
 	}
 	if tr.Block != tx.block {
 		g.t.Fatalf("fake: tx %s in two blocks", id)
@@ -137,7 +144,7 @@ func (g *fakeGrid) total() int {
 func (g *fakeGrid) serve(w http.ResponseWriter, r *http.Request) {
 	g.mu.Lock()
 	g.keys[r.Header.Get("TRON-PRO-API-KEY")]++
-	fault, old := g.fault, g.old
+	fault, old, noListing := g.fault, g.old, g.noListing
 	g.mu.Unlock()
 	pattern := r.URL.Path
 	parts := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
@@ -185,15 +192,8 @@ func (g *fakeGrid) serve(w http.ResponseWriter, r *http.Request) {
 		}
 		b := g.block(n)
 		if detail && len(b) > 0 {
-			var in []*fakeTx
-			for _, tx := range g.txs {
-				if tx.block == n {
-					in = append(in, tx)
-				}
-			}
-			sort.Slice(in, func(i, j int) bool { return in[i].index < in[j].index })
 			var list []any
-			for _, tx := range in {
+			for _, tx := range g.inBlock(n) {
 				list = append(list, g.txJSON(tx))
 			}
 			if len(list) > 0 {
@@ -203,6 +203,22 @@ func (g *fakeGrid) serve(w http.ResponseWriter, r *http.Request) {
 		out = b
 	case "/wallet/gettransactioninfobyid":
 		out = g.txInfo(fmt.Sprint(body["value"]))
+	case "/wallet/gettransactioninfobyblocknum":
+		num, ok := body["num"].(float64)
+		if noListing {
+			http.Error(w, `{"Error":"not found"}`, http.StatusNotFound)
+			return
+		}
+		if !ok {
+			http.Error(w, "bad num", http.StatusBadRequest)
+			return
+		}
+		// java-tron answers an array, [] for a block without transactions.
+		list := []any{}
+		for _, tx := range g.inBlock(uint64(num)) {
+			list = append(list, g.txInfo(tx.id))
+		}
+		out = list
 	case "/wallet/gettransactionbyid":
 		if tx := g.txs[fmt.Sprint(body["value"])]; tx != nil {
 			out = g.txJSON(tx)
@@ -258,9 +274,9 @@ func window(r *http.Request) (lo, hi int64) {
 	return lo, hi
 }
 
-// paginate cuts items by limit and fingerprint; TronGrid answers newest
-// first.
-func paginate(w http.ResponseWriter, r *http.Request, items []map[string]any) any {
+// paginate cuts n items, item(i) being the i-th, by limit and fingerprint;
+// TronGrid answers newest first.
+func paginate(w http.ResponseWriter, r *http.Request, n int, item func(int) map[string]any) any {
 	q := r.URL.Query()
 	if q.Get("only_confirmed") != "true" {
 		http.Error(w, `{"success":false,"error":"want only_confirmed"}`, http.StatusBadRequest)
@@ -277,12 +293,12 @@ func paginate(w http.ResponseWriter, r *http.Request, items []map[string]any) an
 		if err == nil {
 			off, err = strconv.Atoi(strings.TrimPrefix(string(b), "off:"))
 		}
-		if err != nil || off > len(items) {
+		if err != nil || off > n {
 			http.Error(w, `{"success":false,"error":"bad fingerprint"}`, http.StatusBadRequest)
 			return nil
 		}
 	}
-	end := min(off+limit, len(items))
+	end := min(off+limit, n)
 	meta := map[string]any{"at": int64(1700000000000), "page_size": end - off}
 	if end-off == limit {
 		// Like TronGrid, a full page carries a fingerprint even when nothing
@@ -290,10 +306,17 @@ func paginate(w http.ResponseWriter, r *http.Request, items []map[string]any) an
 		meta["fingerprint"] = base64.RawURLEncoding.EncodeToString([]byte("off:" + strconv.Itoa(end)))
 		meta["links"] = map[string]any{"next": "https://api.trongrid.io/v1/…"}
 	}
-	return map[string]any{"data": items[off:end], "success": true, "meta": meta}
+	data := make([]map[string]any, 0, end-off)
+	for i := off; i < end; i++ {
+		data = append(data, item(i))
+	}
+	return map[string]any{"data": data, "success": true, "meta": meta}
 }
 
 func (g *fakeGrid) sortedTxs() []*fakeTx {
+	if g.sorted != nil {
+		return g.sorted
+	}
 	out := make([]*fakeTx, 0, len(g.txs))
 	for _, tx := range g.txs {
 		out = append(out, tx)
@@ -305,7 +328,31 @@ func (g *fakeGrid) sortedTxs() []*fakeTx {
 		}
 		return out[i].id < out[j].id
 	})
+	g.sorted = out
 	return out
+}
+
+// inBlock lists the transactions of block n in block order.
+func (g *fakeGrid) inBlock(n uint64) []*fakeTx {
+	if g.byBlock == nil {
+		g.byBlock = make(map[uint64][]*fakeTx)
+		for _, tx := range g.txs {
+			g.byBlock[tx.block] = append(g.byBlock[tx.block], tx)
+		}
+		for _, in := range g.byBlock {
+			sort.Slice(in, func(i, j int) bool { return in[i].index < in[j].index })
+		}
+	}
+	return g.byBlock[n]
+}
+
+// newestFirst returns the part of sortedTxs whose block times are in
+// [lo, hi].
+func (g *fakeGrid) newestFirst(lo, hi int64) []*fakeTx {
+	all := g.sortedTxs()
+	i := sort.Search(len(all), func(i int) bool { return g.blockTime[all[i].block] <= hi })
+	j := sort.Search(len(all), func(j int) bool { return g.blockTime[all[j].block] < lo })
+	return all[i:max(i, j)]
 }
 
 func (g *fakeGrid) trc20(w http.ResponseWriter, r *http.Request, who string) any {
@@ -319,31 +366,37 @@ func (g *fakeGrid) trc20(w http.ResponseWriter, r *http.Request, who string) any
 		contract, _ = chains.Tron.ParseAddress(c)
 	}
 	lo, hi := window(r)
-	items := []map[string]any{}
-	for _, tx := range g.sortedTxs() {
-		ms := g.blockTime[tx.block]
-		if ms < lo || ms > hi || tx.failed {
+	type ref struct {
+		tx *fakeTx
+		l  int
+	}
+	var items []ref
+	for _, tx := range g.newestFirst(lo, hi) {
+		if tx.failed {
 			continue
 		}
-		for _, l := range tx.logs {
+		for i, l := range tx.logs {
 			if l.other || (l.from != addr && l.to != addr) || (!contract.IsZero() && l.contract != contract) {
 				continue
 			}
-			tok := g.tokens[l.contract]
-			items = append(items, map[string]any{
-				"transaction_id": tx.id,
-				"token_info": map[string]any{
-					"symbol": tok.symbol, "address": l.contract.String(), "decimals": tok.decimals, "name": tok.symbol + " token",
-				},
-				"block_timestamp": ms,
-				"from":            l.from.String(),
-				"to":              l.to.String(),
-				"type":            "Transfer",
-				"value":           l.value.String(),
-			})
+			items = append(items, ref{tx, i})
 		}
 	}
-	return paginate(w, r, items)
+	return paginate(w, r, len(items), func(i int) map[string]any {
+		tx, l := items[i].tx, items[i].tx.logs[items[i].l]
+		tok := g.tokens[l.contract]
+		return map[string]any{
+			"transaction_id": tx.id,
+			"token_info": map[string]any{
+				"symbol": tok.symbol, "address": l.contract.String(), "decimals": tok.decimals, "name": tok.symbol + " token",
+			},
+			"block_timestamp": g.blockTime[tx.block],
+			"from":            l.from.String(),
+			"to":              l.to.String(),
+			"type":            "Transfer",
+			"value":           l.value.String(),
+		}
+	})
 }
 
 func (g *fakeGrid) accountTxs(w http.ResponseWriter, r *http.Request, who string) any {
@@ -357,12 +410,8 @@ func (g *fakeGrid) accountTxs(w http.ResponseWriter, r *http.Request, who string
 		return nil
 	}
 	lo, hi := window(r)
-	items := []map[string]any{}
-	for _, tx := range g.sortedTxs() {
-		ms := g.blockTime[tx.block]
-		if ms < lo || ms > hi {
-			continue
-		}
+	var items []*fakeTx
+	for _, tx := range g.newestFirst(lo, hi) {
 		related := tx.owner == addr
 		if tx.trx != nil && (tx.trx.From == addr || tx.trx.To == addr) {
 			related = true
@@ -371,10 +420,10 @@ func (g *fakeGrid) accountTxs(w http.ResponseWriter, r *http.Request, who string
 			related = true
 		}
 		if related {
-			items = append(items, g.txJSON(tx))
+			items = append(items, tx)
 		}
 	}
-	return paginate(w, r, items)
+	return paginate(w, r, len(items), func(i int) map[string]any { return g.txJSON(items[i]) })
 }
 
 // txJSON is a transaction as /v1/accounts/{a}/transactions and
@@ -521,6 +570,7 @@ func (g *fakeGrid) addCall(tr chains.Transfer) {
 	defer g.mu.Unlock()
 	c := tr
 	g.txs[hex.EncodeToString(tr.Tx[:])] = &fakeTx{id: hex.EncodeToString(tr.Tx[:]), block: tr.Block, index: tr.TxIndex, owner: tr.From, call: &c}
+	g.sorted, g.byBlock = nil, nil
 	g.contracts[tr.To] = true
 }
 
@@ -536,6 +586,20 @@ func (g *fakeGrid) setFault(f func(w http.ResponseWriter, r *http.Request) bool)
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.fault = f
+}
+
+// setNoListing makes the node lack /wallet/gettransactioninfobyblocknum.
+func (g *fakeGrid) setNoListing() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.noListing = true
+}
+
+// counts returns the requests per path pattern.
+func (g *fakeGrid) counts() map[string]int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return maps.Clone(g.hits)
 }
 
 // setOld makes the node lack /wallet/getblock.

@@ -26,11 +26,22 @@ type Source struct {
 	head   *blockResp
 	blocks map[uint64]time.Time
 	hashes map[uint64][32]byte
-	order  map[uint64]map[chains.TxHash]uint32 // block → tx → index in block
+	order  map[uint64]map[chains.TxHash]uint32 // block → tx → index in block, from getblock
 	txs    map[chains.TxHash]*txInfoResp
+	index  map[chains.TxHash]uint32 // tx → index in its block
 	assets map[chains.AssetID]chains.Asset
-	// oldNode is set once the node turned out to lack /wallet/getblock.
-	oldNode bool
+	// listings holds the receipts of the keptListings blocks read last,
+	// listingOrder their numbers, oldest first.
+	listings     map[uint64]*listing
+	listingOrder []uint64
+	// unhashed are the blocks of the last Transfers answer whose hashes
+	// are not known yet: the first BlockHash asked about one of them reads
+	// them all at once.
+	unhashed []uint64
+	// oldNode is set once the node turned out to lack /wallet/getblock,
+	// noListing once it turned out to lack
+	// /wallet/gettransactioninfobyblocknum.
+	oldNode, noListing bool
 }
 
 var (
@@ -60,7 +71,9 @@ func New(o Options) (*Source, error) {
 		order:    make(map[uint64]map[chains.TxHash]uint32),
 		noIdx:    o.NoTxIndex,
 		txs:      make(map[chains.TxHash]*txInfoResp),
+		index:    make(map[chains.TxHash]uint32),
 		assets:   make(map[chains.AssetID]chains.Asset),
+		listings: make(map[uint64]*listing),
 	}
 	if s.pageSize <= 0 || s.pageSize > 200 {
 		s.pageSize = 200
@@ -108,9 +121,11 @@ func (s *Source) Transfers(ctx context.Context, q chains.Query) ([]chains.Transf
 		return []chains.Transfer{}, nil
 	}
 	// Block times rise strictly with block numbers, so the time window
-	// [time(From), time(to)] holds exactly the blocks [From, to]. Each bound
-	// is widened by 1 ms so it does not matter whether the API treats them
-	// as inclusive; blocks are 3 s apart and the block filter below is exact.
+	// [time(From), time(to+1)) holds exactly the blocks [From, to] (up to
+	// time(to) when to is the head). The lower bound is widened by 1 ms so it
+	// does not matter whether the API treats it as inclusive; blocks are
+	// 3 s apart and the block filter below is exact. The next range of a
+	// split query starts at to+1, whose time is then already known.
 	params := url.Values{}
 	params.Set("only_confirmed", "true")
 	params.Set("limit", strconv.Itoa(s.pageSize))
@@ -121,15 +136,17 @@ func (s *Source) Transfers(ctx context.Context, q chains.Query) ([]chains.Transf
 		}
 		params.Set("min_timestamp", strconv.FormatInt(t.UnixMilli()-1, 10))
 	}
-	tt, err := s.BlockTime(ctx, q.Chain, to)
+	maxMs, err := s.windowEnd(ctx, q.From, to, head)
 	if err != nil {
 		return nil, err
 	}
-	params.Set("max_timestamp", strconv.FormatInt(tt.UnixMilli()+1, 10))
+	params.Set("max_timestamp", strconv.FormatInt(maxMs, 10))
 
 	var all []chains.Transfer
 	if q.Asset.IsNative() {
-		all, err = s.trxTransfers(ctx, q.Address, params)
+		if all, err = s.trxTransfers(ctx, q.Address, params); err == nil {
+			err = s.setTxIndex(ctx, all)
+		}
 	} else {
 		all, err = s.trc20Transfers(ctx, q.Address, q.Asset, params)
 	}
@@ -142,11 +159,32 @@ func (s *Source) Transfers(ctx context.Context, q chains.Query) ([]chains.Transf
 			out = append(out, t)
 		}
 	}
-	if err := s.setTxIndex(ctx, out); err != nil {
-		return nil, err
-	}
 	slices.SortFunc(out, chains.Compare)
+	s.noteUnhashed(out)
 	return out, nil
+}
+
+// windowEnd is the newest block timestamp (ms) the listing may return for
+// blocks up to to: just before block to+1's time, which a following range
+// starting at to+1 reuses, or just after block to's time when that is known
+// already, to is the head, or the range is that one block.
+func (s *Source) windowEnd(ctx context.Context, from, to, head uint64) (int64, error) {
+	s.mu.Lock()
+	tNext, nextOK := s.blocks[to+1]
+	_, toOK := s.blocks[to]
+	s.mu.Unlock()
+	switch {
+	case nextOK && to < head:
+		return tNext.UnixMilli() - 1, nil
+	case toOK || to >= head || from == to:
+		t, err := s.BlockTime(ctx, chains.Tron, to)
+		return t.UnixMilli() + 1, err
+	}
+	tNext, err := s.BlockTime(ctx, chains.Tron, to+1)
+	if err != nil {
+		return 0, err
+	}
+	return tNext.UnixMilli() - 1, nil
 }
 
 // trxTransfers lists the TRX that addr sent or received in its own
@@ -188,7 +226,7 @@ func (s *Source) trc20Transfers(ctx context.Context, addr chains.Address, token 
 	params.Set("contract_address", token.Contract.String())
 	path := "/v1/accounts/" + addr.String() + "/transactions/trc20"
 	seen := make(map[chains.TxHash]bool)
-	var ids []chains.TxHash
+	var ids []listedTx
 	err := pages(ctx, s.c, path, params, func(items []trc20Item) error {
 		for _, it := range items {
 			if it.Type != "" && it.Type != "Transfer" {
@@ -205,7 +243,7 @@ func (s *Source) trc20Transfers(ctx context.Context, addr chains.Address, token 
 			s.noteAsset(token, it.TokenInfo.Symbol, it.TokenInfo.Decimals)
 			if !seen[h] {
 				seen[h] = true
-				ids = append(ids, h)
+				ids = append(ids, listedTx{h: h, ms: it.BlockTimestamp})
 			}
 		}
 		return nil
@@ -213,26 +251,27 @@ func (s *Source) trc20Transfers(ctx context.Context, addr chains.Address, token 
 	if err != nil {
 		return nil, err
 	}
-	infos, err := s.txInfos(ctx, ids)
+	infos, idx, err := s.receipts(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
 	var out []chains.Transfer
 	for i, info := range infos {
-		ts, err := info.transfers(ids[i])
+		ts, err := info.transfers(ids[i].h)
 		if err != nil {
 			return nil, err
 		}
 		found := false
 		for _, t := range ts {
 			if t.Asset == token && (t.From == addr || t.To == addr) {
+				t.TxIndex = idx[i]
 				out = append(out, t)
 				found = true
 			}
 		}
 		if !found && !info.failed() {
 			return nil, fmt.Errorf("tx %s: listed as a %s transfer of %s, but its receipt has no such Transfer event",
-				chains.Tron.FormatTx(ids[i]), token, addr)
+				chains.Tron.FormatTx(ids[i].h), token, addr)
 		}
 	}
 	return out, nil
@@ -266,70 +305,6 @@ func pages[T any](ctx context.Context, c *client, path string, params url.Values
 		seen[fp] = true
 		params.Set("fingerprint", fp)
 	}
-}
-
-// txInfos resolves the receipts of ids (from the cache where it can), with
-// at most s.workers requests at once. The result is in the order of ids.
-func (s *Source) txInfos(ctx context.Context, ids []chains.TxHash) ([]*txInfoResp, error) {
-	out := make([]*txInfoResp, len(ids))
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var (
-		wg       sync.WaitGroup
-		errOnce  sync.Once
-		firstErr error
-		next     = make(chan int)
-	)
-	for range min(s.workers, len(ids)) {
-		wg.Go(func() {
-			for i := range next {
-				info, err := s.txInfo(ctx, ids[i])
-				if err != nil {
-					errOnce.Do(func() { firstErr = err; cancel() })
-					continue
-				}
-				out[i] = info
-			}
-		})
-	}
-	for i := range ids {
-		if ctx.Err() != nil {
-			break
-		}
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	if firstErr != nil {
-		return nil, firstErr
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	return out, nil
-}
-
-// txInfo returns the receipt of a confirmed transaction; ErrNotFound when
-// the node does not know it.
-func (s *Source) txInfo(ctx context.Context, h chains.TxHash) (*txInfoResp, error) {
-	s.mu.Lock()
-	info, ok := s.txs[h]
-	s.mu.Unlock()
-	if ok {
-		return info, nil
-	}
-	var r txInfoResp
-	if err := s.c.post(ctx, "/wallet/gettransactioninfobyid", map[string]string{"value": txID(h)}, &r); err != nil {
-		return nil, fmt.Errorf("tx %s: %w", chains.Tron.FormatTx(h), err)
-	}
-	if r.ID == "" {
-		return nil, fmt.Errorf("tx %s: %w", chains.Tron.FormatTx(h), chains.ErrNotFound)
-	}
-	s.mu.Lock()
-	s.txs[h] = &r
-	s.blocks[r.BlockNumber] = time.UnixMilli(r.BlockTimeStamp).UTC()
-	s.mu.Unlock()
-	return &r, nil
 }
 
 // TxTransfers returns every transfer tx moved: its own TRX and every TRC-20

@@ -1,8 +1,10 @@
 package tron_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -149,17 +151,22 @@ func TestTransfersTRC20(t *testing.T) {
 		if n := g.count("/v1/accounts/{a}/transactions/trc20"); n != 5 {
 			t.Errorf("listing pages: got %d requests, want 5", n)
 		}
-		// head (which also gives the head block's time) + 5 pages + 7
-		// receipts + the transaction lists of 6 blocks
-		if n := s.Requests(); n != 19 || int(n) != g.total() {
-			t.Errorf("requests: source counted %d, server saw %d, want 19", n, g.total())
+		// head (which also gives the head block's time) + 5 pages + 2 block
+		// headers to place the listed times (nothing is known below the
+		// head, and a slot before block 110 is empty) + the receipts of 6
+		// blocks, one request each; no receipt is read by id.
+		if n := s.Requests(); n != 14 || int(n) != g.total() {
+			t.Errorf("requests: source counted %d, server saw %d, want 14", n, g.total())
+		}
+		if n, m := g.count("/wallet/gettransactioninfobyblocknum"), g.count("/wallet/gettransactioninfobyid"); n != 6 || m != 0 {
+			t.Errorf("block receipts %d, receipts by id %d; want 6 and 0", n, m)
 		}
 		// Receipts and block times are kept: a repeat lists again, nothing else.
 		if _, err := s.Transfers(ctx, chains.Query{Chain: chains.Tron, Address: pool, Asset: usdt, To: chains.Latest}); err != nil {
 			t.Fatal(err)
 		}
-		if n := s.Requests(); n != 24 {
-			t.Errorf("repeat: got %d requests in all, want 24", n)
+		if n := s.Requests(); n != 19 {
+			t.Errorf("repeat: got %d requests in all, want 19", n)
 		}
 	})
 	t.Run("BlockRange", func(t *testing.T) {
@@ -205,9 +212,14 @@ func TestTransfersTRC20(t *testing.T) {
 			t.Fatal(err)
 		}
 		sameTransfers(t, got, []chains.Transfer{t3a, t3b, t4, t5, t6, t7})
-		// One refused getblock, then getblockbynum for everything.
-		if n, m := g.count("/wallet/getblock"), g.count("/wallet/getblockbynum"); n != 1 || m != 6 {
-			t.Errorf("getblock %d, getblockbynum %d; want 1 and 6 (2 range ends + 4 transaction lists)", n, m)
+		// One refused getblock, then getblockbynum for every header: the
+		// times of block 105 and of block 114 (the range ends). Each block's
+		// receipts give the order in it.
+		if n, m := g.count("/wallet/getblock"), g.count("/wallet/getblockbynum"); n != 1 || m != 2 {
+			t.Errorf("getblock %d, getblockbynum %d; want 1 and 2 (the range ends)", n, m)
+		}
+		if n, m := g.count("/wallet/gettransactioninfobyblocknum"), g.count("/wallet/gettransactioninfobyid"); n != 4 || m != 0 {
+			t.Errorf("block receipts %d, receipts by id %d; want 4 and 0", n, m)
 		}
 	})
 	t.Run("FakeTokenIsItsOwnAsset", func(t *testing.T) {
@@ -399,7 +411,7 @@ func TestRetries(t *testing.T) {
 		g := newScenario(t)
 		var n atomic.Int32
 		g.setFault(func(w http.ResponseWriter, r *http.Request) bool {
-			if strings.HasSuffix(r.URL.Path, "/gettransactioninfobyid") && n.Add(1) <= 2 {
+			if strings.HasSuffix(r.URL.Path, "/gettransactioninfobyblocknum") && n.Add(1) <= 2 {
 				http.Error(w, "upstream busy", http.StatusServiceUnavailable)
 				return true
 			}
@@ -411,8 +423,8 @@ func TestRetries(t *testing.T) {
 			t.Fatal(err)
 		}
 		sameTransfers(t, got, []chains.Transfer{t1, t2, t3a, t3b, t4, t5, t6, t7})
-		if got := g.count("/wallet/gettransactioninfobyid"); got != 9 {
-			t.Errorf("receipt requests: got %d, want 7 + 2 retries", got)
+		if got := g.count("/wallet/gettransactioninfobyblocknum"); got != 8 {
+			t.Errorf("block receipt requests: got %d, want 6 + 2 retries", got)
 		}
 	})
 	t.Run("GivesUpWithoutLeakingTheKey", func(t *testing.T) {
@@ -513,10 +525,10 @@ func TestRateLimit(t *testing.T) {
 	if _, err := s.Transfers(context.Background(), chains.Query{Chain: chains.Tron, Address: pool, Asset: usdt, To: chains.Latest}); err != nil {
 		t.Fatal(err)
 	}
-	// head + 1 page + 7 receipts + 6 block lists = 15 requests at 20/s: the
-	// last may start no sooner than 14 × 50 ms.
-	if n, d := s.Requests(), time.Since(start); n != 15 || d < 700*time.Millisecond {
-		t.Fatalf("%d requests in %v; want 15 taking at least 700ms", n, d)
+	// head + 1 page + 2 headers + 6 block receipts = 10 requests at 20/s:
+	// the last may start no sooner than 9 × 50 ms.
+	if n, d := s.Requests(), time.Since(start); n != 10 || d < 450*time.Millisecond {
+		t.Fatalf("%d requests in %v; want 10 taking at least 450ms", n, d)
 	}
 }
 
@@ -530,4 +542,80 @@ func TestNewRejectsBadURL(t *testing.T) {
 	if err == nil || strings.Contains(err.Error(), "key-in-path-abc") {
 		t.Errorf("got %v; want an error that hides the path", err)
 	}
+}
+
+func TestBlockReceipts(t *testing.T) {
+	ctx := context.Background()
+	q := chains.Query{Chain: chains.Tron, Address: pool, Asset: usdt, To: chains.Latest}
+	want := []chains.Transfer{t1, t2, t3a, t3b, t4, t5, t6, t7}
+	t.Run("NodeWithoutThem", func(t *testing.T) {
+		g := newScenario(t)
+		g.setNoListing()
+		s := newSource(t, g, tron.Options{Workers: 1})
+		got, err := s.Transfers(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sameTransfers(t, got, want)
+		// One refused listing, then a receipt per transaction and each
+		// block's transaction list.
+		if a, b, c := g.count("/wallet/gettransactioninfobyblocknum"), g.count("/wallet/gettransactioninfobyid"), g.count("/wallet/getblock"); a != 1 || b != 7 || c < 6 {
+			t.Errorf("listings %d, receipts %d, blocks %d; want 1, 7 and at least 6", a, b, c)
+		}
+	})
+	t.Run("TxMissingFromListing", func(t *testing.T) {
+		g := newScenario(t)
+		g.setFault(func(w http.ResponseWriter, r *http.Request) bool {
+			if !strings.HasSuffix(r.URL.Path, "/gettransactioninfobyblocknum") {
+				return false
+			}
+			b, _ := io.ReadAll(r.Body)
+			r.Body = io.NopCloser(bytes.NewReader(b))
+			if strings.Contains(string(b), `"num":113`) {
+				w.Write([]byte("[]"))
+				return true
+			}
+			return false
+		})
+		s := newSource(t, g, tron.Options{})
+		got, err := s.Transfers(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The receipts by id name block 113; its transaction list orders it.
+		sameTransfers(t, got, want)
+		if n := g.count("/wallet/gettransactioninfobyid"); n != 2 {
+			t.Errorf("receipts by id: %d, want 2 (t6 and t7)", n)
+		}
+	})
+	t.Run("IndexAcrossAddresses", func(t *testing.T) {
+		// t7 is the exchange's only transfer in block 113, and still gets
+		// its place in the block, as in the pool's answer: one transfer has
+		// one order, whichever address it is read for.
+		s := newSource(t, newScenario(t), tron.Options{})
+		got, err := s.Transfers(ctx, chains.Query{Chain: chains.Tron, Address: exchange, Asset: usdt, From: 113, To: 113})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sameTransfers(t, got, []chains.Transfer{t7})
+	})
+	t.Run("BlockHashesTogether", func(t *testing.T) {
+		g := newScenario(t)
+		s := newSource(t, g, tron.Options{})
+		got, err := s.Transfers(ctx, chains.Query{Chain: chains.Tron, Address: pool, Asset: usdt, From: 101, To: 113})
+		if err != nil {
+			t.Fatal(err)
+		}
+		before := g.count("/wallet/getblock")
+		for _, tr := range got {
+			h, err := s.BlockHash(ctx, chains.Tron, tr.Block)
+			if err != nil || h[31] != byte(tr.Block) {
+				t.Fatalf("hash of block %d: %x, %v", tr.Block, h, err)
+			}
+		}
+		// At most one header per block not read already.
+		if n := g.count("/wallet/getblock") - before; n > distinctBlocks(got) {
+			t.Errorf("%d headers for %d blocks", n, distinctBlocks(got))
+		}
+	})
 }
