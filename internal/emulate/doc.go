@@ -1,0 +1,12 @@
+// Package emulate provides emulated mainnet data providers for tests and
+// benchmarks: a deterministic pig-butchering case on Ethereum USDT at real
+// block heights (Generate), ethereum-etl CSV and label files written from
+// it, a JSON-RPC provider answering what an EVM source asks, with Infura,
+// Alchemy and QuickNode eth_getLogs limits and a rate limit (NewRPC), and
+// an Etherscan v2 API with the free tier's paging and rate limits
+// (NewExplorer). Servers listen on 127.0.0.1 only.
+//
+// It depends on the standard library, go-ethereum's common, hexutil and
+// crypto packages and freezetrace/chains only: never on chains/evm,
+// chains/store, trace or cmd, so that it can check them from outside.
+package emulate
