@@ -163,23 +163,23 @@ func (s *Source) Transfers(ctx context.Context, q chains.Query) ([]chains.Transf
 	if err != nil {
 		return nil, err
 	}
+	ts, err := s.transfers(ctx, q, cov)
+	if errors.Is(err, errNoFinal) {
+		return []chains.Transfer{}, nil
+	}
+	return ts, err
+}
+
+func (s *Source) transfers(ctx context.Context, q chains.Query, cov []Range) ([]chains.Transfer, error) {
 	if q.To != chains.Latest && len(gaps(cov, q.From, q.To)) == 0 {
 		// Covered ranges hold final blocks only: no need for the head.
-		return s.db.CachedTransfers(ctx, q)
+		return s.withTimes(ctx, q.Chain)(s.db.CachedTransfers(ctx, q))
 	}
-	// Blocks up to safe are answered from the cache, fetching what it
-	// lacks; newer blocks are not final and this Source does not show them.
-	safe := q.To
-	h, known, err := s.head(ctx, q.Chain)
+	safe, bounded, err := s.safeTo(ctx, q.Chain, q.To)
 	if err != nil {
 		return nil, err
 	}
-	switch {
-	case known && h < s.opt.ConfirmDepth:
-		return []chains.Transfer{}, nil
-	case known:
-		safe = min(q.To, h-s.opt.ConfirmDepth)
-	case q.To == chains.Latest:
+	if !bounded {
 		// No head to bound the range: pass through, cache nothing.
 		return s.upstreamTransfers(ctx, q, q.From, q.To)
 	}
@@ -193,7 +193,62 @@ func (s *Source) Transfers(ctx context.Context, q chains.Query) ([]chains.Transf
 	}
 	cq := q
 	cq.To = safe
-	return s.db.CachedTransfers(ctx, cq)
+	return s.withTimes(ctx, q.Chain)(s.db.CachedTransfers(ctx, cq))
+}
+
+// safeTo is the newest block up to to that this Source answers for: blocks
+// up to it are answered from the cache, fetching what it lacks; newer blocks
+// are not final and this Source does not show them. bounded is false when
+// to is Latest and the upstream cannot tell its head (nothing can be
+// cached then). It fails with errNoFinal while the chain is shorter than
+// the confirmation depth.
+func (s *Source) safeTo(ctx context.Context, c chains.Chain, to uint64) (safe uint64, bounded bool, err error) {
+	h, known, err := s.head(ctx, c)
+	switch {
+	case err != nil:
+		return 0, false, err
+	case known && h < s.opt.ConfirmDepth:
+		return 0, true, errNoFinal
+	case known:
+		return min(to, h-s.opt.ConfirmDepth), true, nil
+	case to == chains.Latest:
+		return 0, false, nil
+	}
+	return to, true, nil
+}
+
+// errNoFinal: the chain has no block deep enough to be final yet.
+var errNoFinal = errors.New("no final block yet")
+
+// withTimes sets the block time of transfers read from the cache without
+// one (an import without its blocks file), asking the upstream for each
+// such block (cached); offline they stay unknown.
+func (s *Source) withTimes(ctx context.Context, c chains.Chain) func([]chains.Transfer, error) ([]chains.Transfer, error) {
+	return func(ts []chains.Transfer, err error) ([]chains.Transfer, error) {
+		if err != nil || s.opt.Offline {
+			return ts, err
+		}
+		return s.setTimes(ctx, c, ts)
+	}
+}
+
+func (s *Source) setTimes(ctx context.Context, c chains.Chain, ts []chains.Transfer) ([]chains.Transfer, error) {
+	var err error
+	times := map[uint64]time.Time{}
+	for i := range ts {
+		if !ts[i].Time.IsZero() {
+			continue
+		}
+		t, ok := times[ts[i].Block]
+		if !ok {
+			if t, err = s.BlockTime(ctx, c, ts[i].Block); err != nil {
+				return nil, fmt.Errorf("time of block %d: %w", ts[i].Block, err)
+			}
+			times[ts[i].Block] = t
+		}
+		ts[i].Time = t
+	}
+	return ts, nil
 }
 
 func (s *Source) upstreamTransfers(ctx context.Context, q chains.Query, from, to uint64) ([]chains.Transfer, error) {
@@ -223,17 +278,7 @@ func (s *Source) fill(ctx context.Context, q chains.Query, g Range) error {
 				return fmt.Errorf("fetch transfers of %s %d-%d: upstream returned a transfer of %s in block %d", q.Address, from, to, t.Asset, t.Block)
 			}
 		}
-		blocks, err := s.blockHashes(ctx, q.Chain, ts)
-		if err != nil {
-			return err
-		}
-		err = s.db.update(ctx, func(b *Batch) error {
-			if _, _, err := b.PutBlocks(ctx, blocks); err != nil {
-				return err
-			}
-			if _, err := b.PutTransfers(ctx, ts); err != nil {
-				return err
-			}
+		err = s.store(ctx, q.Chain, ts, func(b *Batch) error {
 			return b.AddCoverage(ctx, q.Address, q.Asset, from, to, s.opt.Name, s.opt.Clock())
 		})
 		if err != nil {
@@ -244,6 +289,25 @@ func (s *Source) fill(ctx context.Context, q chains.Query, g Range) error {
 		}
 		from = to + 1
 	}
+}
+
+// store saves fetched transfers with their blocks (hashes when the
+// upstream gives them) and, in the same transaction, the coverage that
+// cover records.
+func (s *Source) store(ctx context.Context, c chains.Chain, ts []chains.Transfer, cover func(*Batch) error) error {
+	blocks, err := s.blockHashes(ctx, c, ts)
+	if err != nil {
+		return err
+	}
+	return s.db.update(ctx, func(b *Batch) error {
+		if _, _, err := b.PutBlocks(ctx, blocks); err != nil {
+			return err
+		}
+		if _, err := b.PutTransfers(ctx, ts); err != nil {
+			return err
+		}
+		return cover(b)
+	})
 }
 
 // blockHashes returns the blocks of ts with their hashes when the upstream
@@ -404,21 +468,49 @@ func (s *Source) BlockTime(ctx context.Context, c chains.Chain, n uint64) (time.
 	return t, nil
 }
 
-// BlockAt implements chains.BlockFinder: the upstream's answer when it has
-// one, else (offline) the first stored block at or after t, which is exact
-// only when the stored blocks around t are contiguous.
+// BlockAt implements chains.BlockFinder. The stored blocks answer when
+// they hold the first block at or after t and the block before it; else
+// the upstream answers (when it can find blocks by time) and those two
+// blocks are stored, so the same question costs nothing next time.
+// Offline, the first stored block at or after t is the answer, which is
+// exact only when the stored blocks around t are contiguous.
 func (s *Source) BlockAt(ctx context.Context, c chains.Chain, t time.Time) (uint64, error) {
+	n, found, err := s.storedBlockAt(ctx, c, t)
+	if err != nil {
+		return 0, err
+	}
 	if !s.opt.Offline {
+		if found {
+			if _, prev, err := s.db.BlockOf(ctx, c, n-1); err != nil || prev || n == 0 {
+				return n, err
+			}
+		}
 		if bf, ok := s.up.(chains.BlockFinder); ok {
-			return bf.BlockAt(ctx, c, t)
+			n, err := bf.BlockAt(ctx, c, t)
+			if err != nil {
+				return 0, err
+			}
+			for _, b := range []uint64{n, n - 1} {
+				if b <= n { // n−1 wraps when n is 0
+					if _, err := s.BlockTime(ctx, c, b); err != nil {
+						return 0, err
+					}
+				}
+			}
+			return n, nil
 		}
 	}
-	var n sql.NullInt64
-	if err := s.db.sql.QueryRowContext(ctx, `SELECT min(number) FROM blocks WHERE chain = ? AND time >= ?`, string(c), t.Unix()).Scan(&n); err != nil {
-		return 0, fmt.Errorf("block at %s: %w", t.UTC().Format(time.RFC3339), err)
-	}
-	if !n.Valid {
+	if !found {
 		return 0, fmt.Errorf("block at %s: %w", t.UTC().Format(time.RFC3339), chains.ErrNotFound)
 	}
-	return uint64(n.Int64), nil
+	return n, nil
+}
+
+// storedBlockAt is the first stored block of c at or after t.
+func (s *Source) storedBlockAt(ctx context.Context, c chains.Chain, t time.Time) (uint64, bool, error) {
+	var n sql.NullInt64
+	if err := s.db.sql.QueryRowContext(ctx, `SELECT min(number) FROM blocks WHERE chain = ? AND time >= ?`, string(c), t.Unix()).Scan(&n); err != nil {
+		return 0, false, fmt.Errorf("block at %s: %w", t.UTC().Format(time.RFC3339), err)
+	}
+	return uint64(n.Int64), n.Valid, nil
 }
