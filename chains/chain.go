@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 )
 
 // Family is an address and transaction format shared by several chains.
@@ -46,17 +47,21 @@ type chainInfo struct {
 	symbol   string // native coin
 	decimals uint8
 	explorer string // base URL of a public block explorer
+	// interval is the shortest time between two blocks the chain produces
+	// in practice, in milliseconds: a lower bound, so that a time window
+	// turned into blocks with it is never too short.
+	interval int64
 }
 
 // known is a fixed table; it is never modified.
 var known = map[Chain]chainInfo{
-	Ethereum: {1, FamilyEVM, "ETH", 18, "https://etherscan.io"},
-	BSC:      {56, FamilyEVM, "BNB", 18, "https://bscscan.com"},
-	Polygon:  {137, FamilyEVM, "POL", 18, "https://polygonscan.com"},
-	Arbitrum: {42161, FamilyEVM, "ETH", 18, "https://arbiscan.io"},
-	Base:     {8453, FamilyEVM, "ETH", 18, "https://basescan.org"},
-	Optimism: {10, FamilyEVM, "ETH", 18, "https://optimistic.etherscan.io"},
-	Tron:     {728126428, FamilyTRON, "TRX", 6, "https://tronscan.org"},
+	Ethereum: {1, FamilyEVM, "ETH", 18, "https://etherscan.io", 12000},
+	BSC:      {56, FamilyEVM, "BNB", 18, "https://bscscan.com", 750},
+	Polygon:  {137, FamilyEVM, "POL", 18, "https://polygonscan.com", 2000},
+	Arbitrum: {42161, FamilyEVM, "ETH", 18, "https://arbiscan.io", 250},
+	Base:     {8453, FamilyEVM, "ETH", 18, "https://basescan.org", 2000},
+	Optimism: {10, FamilyEVM, "ETH", 18, "https://optimistic.etherscan.io", 2000},
+	Tron:     {728126428, FamilyTRON, "TRX", 6, "https://tronscan.org", 3000},
 }
 
 // Chains returns every known chain, sorted by name.
@@ -109,6 +114,19 @@ func (c Chain) Family() Family { return known[c].family }
 func (c Chain) Native() Asset {
 	i := known[c]
 	return Asset{ID: AssetID{Chain: c}, Symbol: i.symbol, Decimals: i.decimals}
+}
+
+// BlocksIn returns how many blocks c can produce in d at most, from the
+// chain's shortest block interval (Ethereum 12 s, TRON 3 s, BSC 0.75 s,
+// Arbitrum 0.25 s, others 2 s), rounded up: a block range that surely
+// covers a time window starting at a given block. Unknown chains: 0.
+func (c Chain) BlocksIn(d time.Duration) uint64 {
+	iv := known[c].interval
+	if iv <= 0 || d <= 0 {
+		return 0
+	}
+	ms := d.Milliseconds()
+	return uint64((ms + iv - 1) / iv)
 }
 
 // Explorer returns the base URL of a public block explorer for the chain.

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -37,7 +38,7 @@ func letter(in letterInput) *document {
 
 	head := [][2]string{
 		{m.To, rc.Name},
-		{m.Date, in.At.UTC().Format("2006-01-02")},
+		{m.Date, m.day(in.At)},
 		{m.OurReference, c.Reference},
 		{m.From, joinNonEmpty(", ", c.Requester.Organisation, c.Requester.Name, c.Requester.Role)},
 	}
@@ -60,6 +61,7 @@ func letter(in letterInput) *document {
 	if strings.TrimSpace(c.Note) != "" {
 		add(p(span{Text: m.Note + ":", Bold: true}, txt(" "+c.Note)))
 	}
+	add(warningBlocks(m, rc.Warnings)...)
 
 	add(heading{2, m.VictimsHeading})
 	vt := table{Head: []string{m.ColSource, m.ColVictim, m.ColPoliceReport, m.ColPayment, m.ColTime, m.ColAmount}}
@@ -74,18 +76,25 @@ func letter(in letterInput) *document {
 		vt.Rows = append(vt.Rows, []tcell{
 			cellOf(txt(src.ID)), cellOf(txt(name)), cellOf(txt(report)),
 			cellOf(link(src.Chain.FormatTx(src.Tx), src.Chain.TxURL(src.Tx), true), txt(string(src.Chain))),
-			cellOf(txt(utc(src.Time))), num(as.money(src.Amount, src.Asset)),
+			cellOf(txt(m.when(src.Time))), num(as.money(src.Amount, src.Asset)),
 		})
 	}
 	add(vt)
 
+	deposits := slices.ContainsFunc(rc.Endpoints, func(e trace.Endpoint) bool { return !ownWallet(e) })
+	owns := slices.ContainsFunc(rc.Endpoints, ownWallet)
 	var actions [][]span
 	for _, a := range c.Actions {
 		switch {
 		case a == ActionFreeze && rc.Kind == RecipientIssuer:
 			actions = append(actions, []span{txt(m.ActionFreezeIssuer)})
 		case a == ActionFreeze:
-			actions = append(actions, []span{txt(m.ActionFreezeExch)})
+			if deposits {
+				actions = append(actions, []span{txt(m.ActionFreezeExch)})
+			}
+			if owns {
+				actions = append(actions, []span{txt(fmt.Sprintf(m.ActionIdentifyExch, m.OwnWalletsHeading))})
+			}
 		case a == ActionPreserve:
 			actions = append(actions, []span{txt(m.ActionPreserve)})
 		}
@@ -94,13 +103,19 @@ func letter(in letterInput) *document {
 
 	var totals [][]span
 	for _, t := range rc.Totals {
-		totals = append(totals, []span{{Text: fmt.Sprintf(m.TotalLine, as.money(t.Amount, t.Asset), t.Amount, t.Asset.Chain), Bold: true}})
+		line := []span{{Text: fmt.Sprintf(m.TotalLine, as.money(t.Amount, t.Asset), t.Amount, t.Asset.Chain), Bold: true}}
+		if t.ToDeposits != nil && t.ToOwnWallets != nil {
+			line = append(line, txt("; "+fmt.Sprintf(m.TotalSplit, as.money(*t.ToDeposits, t.Asset), as.money(*t.ToOwnWallets, t.Asset))))
+		}
+		totals = append(totals, line)
 	}
 	add(heading{2, m.TotalHeading}, list{Items: totals})
 
-	add(heading{2, m.AddressesHeading})
 	addrs := table{Head: []string{m.ColNumber, m.ColChain, m.ColAddress, m.ColAsset, m.ColTraced, m.ColBaseUnits}}
 	for _, e := range rc.Endpoints {
+		if ownWallet(e) {
+			continue
+		}
 		addrs.Rows = append(addrs.Rows, []tcell{
 			cellOf(txt(rc.AddressNumber(e.Chain, e.Address))),
 			cellOf(txt(string(e.Chain))),
@@ -110,12 +125,17 @@ func letter(in letterInput) *document {
 			num(e.Amount.String()),
 		})
 	}
-	add(addrs)
+	if deposits {
+		add(heading{2, m.AddressesHeading}, addrs)
+	}
 	flowTimes := map[chains.TxHash]string{}
 	for _, f := range in.Result.Flows {
-		flowTimes[f.Tx] = utc(f.Time)
+		flowTimes[f.Tx] = m.when(f.Time)
 	}
 	for _, e := range rc.Endpoints {
+		if ownWallet(e) {
+			continue
+		}
 		n := rc.AddressNumber(e.Chain, e.Address)
 		add(heading{3, n + ". " + e.Address.String()})
 		if reason := cleanLine(e.Reason); reason != "" {
@@ -134,6 +154,8 @@ func letter(in letterInput) *document {
 		}
 	}
 
+	add(ownWalletBlocks(m, in.Result, rc, as)...)
+
 	add(heading{2, m.PathsHeading}, p(txt(m.PathsIntro)))
 	srcs := map[string]trace.Source{}
 	for _, s := range in.Result.Sources {
@@ -151,9 +173,13 @@ func letter(in letterInput) *document {
 				hop.Lines = append(hop.Lines, txt(m.VictimPayment))
 			}
 			day, clock, _ := strings.Cut(strings.TrimSuffix(h.Time, " UTC"), " ")
+			when := cellOf(txt(day), txt(clock))
+			if h.Time == "" {
+				when = cellOf(txt(m.TimeUnknown))
+			}
 			t.Rows = append(t.Rows, []tcell{
 				hop,
-				cellOf(txt(day), txt(clock)),
+				when,
 				cellOf(link(h.Chain.FormatTx(h.Tx), h.Chain.TxURL(h.Tx), true),
 					mono(fmt.Sprintf(m.From1, h.From)), mono(fmt.Sprintf(m.To1, h.To))),
 				num(as.money(h.Amount, path.Asset)),
@@ -185,7 +211,7 @@ func letter(in letterInput) *document {
 	if addr := strings.TrimSpace(c.Requester.Address); addr != "" {
 		add(fields{Rows: [][2]string{{m.ColAddress, addr}}})
 	}
-	add(p(txt(fmt.Sprintf(m.Generated, in.At.UTC().Format("2006-01-02 15:04:05")+" UTC"))))
+	add(p(txt(fmt.Sprintf(m.Generated, m.when(in.At)))))
 	add(heading{2, m.FingerprintHeading}, p(txt(fmt.Sprintf(m.FingerprintText, in.MDName))))
 	return d
 }
@@ -224,7 +250,7 @@ func provenanceTable(m *Messages, ps []trace.Provenance) table {
 	for _, pv := range ps {
 		t.Rows = append(t.Rows, []tcell{
 			cellOf(txt(string(pv.Chain))), cellOf(txt(pv.Source)), num(strconv.FormatUint(pv.Block, 10)),
-			cellOf(txt(utc(pv.Retrieved))), cellOf(txt(pv.Detail)),
+			cellOf(txt(m.when(pv.Retrieved))), cellOf(txt(pv.Detail)),
 		})
 	}
 	return t
@@ -233,7 +259,7 @@ func provenanceTable(m *Messages, ps []trace.Provenance) table {
 func thresholds(m *Messages, pr trace.Params) [][]span {
 	until := m.NoUntil
 	if pr.Until != nil {
-		until = fmt.Sprintf(m.Until, utc(*pr.Until))
+		until = fmt.Sprintf(m.Until, m.when(*pr.Until))
 	}
 	return [][]span{
 		{txt(fmt.Sprintf(m.MaxHops, pr.MaxHops))},

@@ -2,6 +2,7 @@ package report
 
 import (
 	"sort"
+	"time"
 
 	"freezetrace/trace"
 )
@@ -98,6 +99,16 @@ type Messages struct {
 	Rules               map[trace.Rule]string
 	Kinds               map[trace.Kind]string
 	Note                string
+	TimeUnknown         string // a time the data did not give (no block time)
+	WarningsHeading     string
+	WarningsIntro       string
+	WarningAddresses    string            // %s: addresses, comma-separated
+	WarningCodes        map[string]string // trace warning code → short title
+	OwnWalletsHeading   string
+	OwnWalletLine       string // %s: the exchange's wallet, %s: OwnWalletTx items, comma-separated
+	OwnWalletTx         string // %s: tx, %s: time, %s: amount with symbol
+	ActionIdentifyExch  string // %s: OwnWalletsHeading
+	TotalSplit          string // %s: amount to deposit addresses, %s: amount to the exchange's own wallets
 }
 
 var catalogue = map[string]*Messages{"en": &english}
@@ -200,6 +211,21 @@ var english = Messages{
 	KindExchange:       "exchange",
 	KindIssuer:         "stablecoin issuer",
 	Note:               "Note",
+	TimeUnknown:        "time unknown",
+	WarningsHeading:    "Warnings / limits of this trace",
+	WarningsIntro:      "The trace could not establish everything below; please read the rest of this document with these limits in mind.",
+	WarningAddresses:   "Addresses concerned: %s.",
+	WarningCodes: map[string]string{
+		trace.WarnNoBlockTimes:       "Block times missing",
+		trace.WarnNoDepositDetection: "Deposit addresses not checked",
+		trace.WarnHotWallet:          "Exchange wallet reached directly",
+	},
+	OwnWalletsHeading: "Funds received directly in your own wallets",
+	OwnWalletLine: "The customer deposit address was not identified: the funds reached your wallet %s directly in transaction(s) %s; " +
+		"please identify the account credited by these transactions and freeze it.",
+	OwnWalletTx:        "%s (%s, %s)",
+	ActionIdentifyExch: "Identify the customer accounts credited by the transactions listed under \"%s\" and freeze the funds credited to them, up to the amounts traced.",
+	TotalSplit:         "of which %s to identified deposit addresses and %s directly to your own wallets",
 	Rules: map[trace.Rule]string{
 		trace.FIFO:    "FIFO (first in, first out): each payment out of an address is taken from the oldest funds that came in, as in Clayton's case",
 		trace.LIFO:    "LIFO (last in, first out): each payment out of an address is taken from the newest funds that came in",
@@ -220,4 +246,21 @@ var english = Messages{
 		trace.KindHighActivity: "high activity",
 		trace.KindUnknown:      "unknown funds",
 	},
+}
+
+// when shows t as letters show times ("2024-03-01 10:22:11 UTC"), or
+// TimeUnknown for the zero time: a block time the data did not give.
+func (m *Messages) when(t time.Time) string {
+	if t.IsZero() {
+		return m.TimeUnknown
+	}
+	return utc(t)
+}
+
+// day shows the date of t ("2024-03-01"), or TimeUnknown for the zero time.
+func (m *Messages) day(t time.Time) string {
+	if t.IsZero() {
+		return m.TimeUnknown
+	}
+	return t.UTC().Format("2006-01-02")
 }

@@ -25,23 +25,33 @@ const (
 // Recipient is one addressee of a letter: an exchange or a stablecoin
 // issuer, with the endpoints it can act on and how the funds got there.
 type Recipient struct {
-	Slug      string             `json:"slug"` // file-safe and unique, e.g. "exchange-binance"
-	Kind      RecipientKind      `json:"kind"`
-	Name      string             `json:"name"`
-	Totals    []Total            `json:"totals"`
-	Endpoints []trace.Endpoint   `json:"endpoints"`
-	Paths     []Path             `json:"paths"`
-	Truncated bool               `json:"paths_truncated,omitempty"`
-	Flows     []trace.Flow       `json:"flows"`
-	Sources   []trace.Source     `json:"sources"`
-	Ledger    []trace.Step       `json:"-"`
+	Slug      string           `json:"slug"` // file-safe and unique, e.g. "exchange-binance"
+	Kind      RecipientKind    `json:"kind"`
+	Name      string           `json:"name"`
+	Totals    []Total          `json:"totals"`
+	Endpoints []trace.Endpoint `json:"endpoints"`
+	Paths     []Path           `json:"paths"`
+	Truncated bool             `json:"paths_truncated,omitempty"`
+	Flows     []trace.Flow     `json:"flows"`
+	Sources   []trace.Source   `json:"sources"`
+	Ledger    []trace.Step     `json:"-"`
+	// Warnings are the trace's warnings this recipient's reader must see:
+	// those about its addresses (only those addresses listed), those about
+	// no address in particular, and every missing-block-times warning.
+	Warnings  []trace.Warning    `json:"warnings,omitempty"`
 	addresses map[addrKey]string // address → its number in the letter, "1", "2", …
 }
 
-// Total is what was traced to a recipient in one asset.
+// Total is what was traced to a recipient in one asset. For an exchange
+// some of whose endpoints are its own wallets (ownWallet), ToDeposits and
+// ToOwnWallets split Amount between the customer deposit addresses the
+// trace identified and the exchange's wallets reached directly; otherwise
+// both are nil.
 type Total struct {
-	Asset  chains.AssetID `json:"asset"`
-	Amount chains.Amount  `json:"amount"`
+	Asset        chains.AssetID `json:"asset"`
+	Amount       chains.Amount  `json:"amount"`
+	ToDeposits   *chains.Amount `json:"to_deposit_addresses,omitempty"`
+	ToOwnWallets *chains.Amount `json:"to_own_wallets,omitempty"`
 }
 
 // Path is one route from a victim payment to an endpoint: the payment, then
@@ -183,19 +193,19 @@ func itoa(i int) string { return strconv.Itoa(i) }
 // evidence shows.
 func (rc *Recipient) fill(r *trace.Result) {
 	slices.SortFunc(rc.Endpoints, compareEndpoints)
+	// Deposit (freeze target) addresses are numbered first, the exchange's
+	// own wallets after them.
 	rc.addresses = map[addrKey]string{}
-	totals := map[chains.AssetID]chains.Amount{}
-	for _, e := range rc.Endpoints {
-		k := addrKey{e.Chain, e.Address}
-		if _, ok := rc.addresses[k]; !ok {
-			rc.addresses[k] = itoa(len(rc.addresses) + 1)
+	for _, own := range []bool{false, true} {
+		for _, e := range rc.Endpoints {
+			k := addrKey{e.Chain, e.Address}
+			if _, ok := rc.addresses[k]; !ok && ownWallet(e) == own {
+				rc.addresses[k] = itoa(len(rc.addresses) + 1)
+			}
 		}
-		totals[e.Asset] = totals[e.Asset].Add(e.Amount)
 	}
-	for id, a := range totals {
-		rc.Totals = append(rc.Totals, Total{Asset: id, Amount: a})
-	}
-	slices.SortFunc(rc.Totals, func(a, b Total) int { return a.Asset.Compare(b.Asset) })
+	rc.Totals = totalsOf(rc.Endpoints)
+	rc.Warnings = warningsFor(r.Warnings, rc.Endpoints)
 
 	g := newFlowGraph(r)
 	flowSet := map[flowKey]trace.Flow{}

@@ -40,16 +40,17 @@ func (w *writer) overviewDoc(rcs []*Recipient, self Format) *document {
 	add(fields{Rows: [][2]string{
 		{m.OurReference, c.Reference},
 		{m.From, joinNonEmpty(", ", c.Requester.Organisation, c.Requester.Name)},
-		{m.Date, w.at.UTC().Format("2006-01-02 15:04:05") + " UTC"},
+		{m.Date, m.when(w.at)},
 	}})
 	add(p(txt(m.OverviewIntro)))
+	add(warningBlocks(m, r.Warnings)...)
 
 	add(heading{2, m.PaymentsHeading})
 	pay := table{Head: []string{m.ColSource, m.ColVictim, m.ColPayment, m.ColTime, m.ColAmount}}
 	for _, s := range r.Sources {
 		pay.Rows = append(pay.Rows, []tcell{
 			cellOf(txt(s.ID)), cellOf(txt(victimName(c, s, m))),
-			cellOf(link(s.Chain.FormatTx(s.Tx), s.Chain.TxURL(s.Tx), true)), cellOf(txt(utc(s.Time))),
+			cellOf(link(s.Chain.FormatTx(s.Tx), s.Chain.TxURL(s.Tx), true)), cellOf(txt(m.when(s.Time))),
 			num(w.as.money(s.Amount, s.Asset)),
 		})
 	}
@@ -126,7 +127,7 @@ func (w *writer) overviewDoc(rcs []*Recipient, self Format) *document {
 		}
 	}
 	add(heading{2, m.EvidenceHeading}, list{Items: ev})
-	add(p(txt(fmt.Sprintf(m.Generated, w.at.UTC().Format("2006-01-02 15:04:05")+" UTC"))))
+	add(p(txt(fmt.Sprintf(m.Generated, m.when(w.at)))))
 	return d
 }
 

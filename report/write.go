@@ -289,12 +289,16 @@ func jsonBytes(v any) ([]byte, error) {
 
 // reportJSON is the machine-readable summary of the letters.
 type reportJSON struct {
-	Schema     string       `json:"schema"`
-	Reference  string       `json:"reference"`
-	Generated  time.Time    `json:"generated"`
-	Rule       trace.Rule   `json:"rule"`
-	Params     trace.Params `json:"params"`
-	Recipients []*Recipient `json:"recipients"`
+	Schema    string       `json:"schema"`
+	Reference string       `json:"reference"`
+	Generated time.Time    `json:"generated"`
+	Rule      trace.Rule   `json:"rule"`
+	Params    trace.Params `json:"params"`
+	// Warnings are the trace's warnings: all of them in the case's
+	// report.json, the recipient's own (Recipient.Warnings) in its
+	// recipient.json.
+	Warnings   []trace.Warning `json:"warnings,omitempty"`
+	Recipients []*Recipient    `json:"recipients"`
 }
 
 func (w *writer) caseFiles(rcs []*Recipient) error {
@@ -317,7 +321,7 @@ func (w *writer) caseFiles(rcs []*Recipient) error {
 		}
 		w.put(FormatJSON, "case/trace.json", b)
 		b, err = jsonBytes(reportJSON{Schema: Schema, Reference: cleanLine(w.c.Reference), Generated: w.at.UTC(), Rule: w.r.Rule,
-			Params: w.r.Params, Recipients: rcs})
+			Params: w.r.Params, Warnings: w.r.Warnings, Recipients: rcs})
 		if err != nil {
 			return err
 		}
@@ -336,7 +340,7 @@ func (w *writer) recipientFiles(rc *Recipient) error {
 	}
 	if w.want[FormatJSON] {
 		b, err := jsonBytes(reportJSON{Schema: Schema, Reference: cleanLine(w.c.Reference), Generated: w.at.UTC(), Rule: w.r.Rule,
-			Params: w.r.Params, Recipients: []*Recipient{rc}})
+			Params: w.r.Params, Warnings: rc.Warnings, Recipients: []*Recipient{rc}})
 		if err != nil {
 			return err
 		}

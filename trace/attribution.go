@@ -24,11 +24,18 @@ type Attribution struct {
 	Sanctioned bool
 	// Cluster is the cluster the address belongs to, when one is known.
 	Cluster *Cluster
+	// Undetermined, when set, says why behaviour-based attribution (exchange
+	// deposit-address detection) could not run for the address, e.g. block
+	// times missing for the sweep window. The trace reports it as a warning.
+	Undetermined string
 }
 
 // Attributor says who an address belongs to. Implementations must be safe
 // for concurrent use and deterministic for the same data. asset is the asset
-// being traced: behaviour such as deposit sweeps is judged per asset.
+// being traced: behaviour such as deposit sweeps is judged per asset. from
+// is the block at which the trace's taint first arrives at addr: behaviour
+// is judged on transfers from that block on (within the attributor's
+// window), never on the address's whole history.
 type Attributor interface {
-	Attribute(ctx context.Context, addr chains.Address, asset chains.AssetID) (Attribution, error)
+	Attribute(ctx context.Context, addr chains.Address, asset chains.AssetID, from uint64) (Attribution, error)
 }

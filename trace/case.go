@@ -109,27 +109,31 @@ func (c Case) resolve(ctx context.Context, src chains.Source) ([]chains.Transfer
 	found := map[chains.TransferKey]chains.Transfer{}
 	victim := map[chains.TransferKey]string{}
 	for _, p := range c.Payments {
-		t, err := c.payment(ctx, src, p)
+		ts, err := c.payment(ctx, src, p)
 		if err != nil {
 			return nil, nil, err
 		}
-		found[t.Key()] = t
+		for _, t := range ts {
+			found[t.Key()] = t
+		}
 	}
-	deposit := map[chains.Address]bool{}
-	for _, d := range c.Deposits {
-		deposit[d] = true
+	lo, hi, err := c.blocks(ctx, src)
+	if err != nil {
+		return nil, nil, err
 	}
 	for _, v := range c.Victims {
-		ts, err := src.Transfers(ctx, chains.Query{Chain: c.Chain, Address: v, Asset: c.Asset, From: 0, To: chains.Latest})
-		if err != nil {
-			return nil, nil, fmt.Errorf("payments of victim %s: %w", v, err)
-		}
 		n := 0
-		for _, t := range ts {
-			if t.From == v && deposit[t.To] && !t.Amount.IsZero() && c.Window.Contains(t.Time) {
-				found[t.Key()] = t
-				victim[t.Key()] = v.String()
-				n++
+		for _, d := range c.Deposits {
+			ts, err := paymentsBetween(ctx, src, chains.PairQuery{Chain: c.Chain, Asset: c.Asset, From: v, To: d, FromBlock: lo, ToBlock: hi})
+			if err != nil {
+				return nil, nil, fmt.Errorf("payments of victim %s to %s: %w", v, d, err)
+			}
+			for _, t := range ts {
+				if !t.Amount.IsZero() && c.Window.Contains(t.Time) {
+					found[t.Key()] = t
+					victim[t.Key()] = v.String()
+					n++
+				}
 			}
 		}
 		if n == 0 {
@@ -138,7 +142,7 @@ func (c Case) resolve(ctx context.Context, src chains.Source) ([]chains.Transfer
 	}
 	if len(c.Victims) == 0 {
 		for _, d := range c.Deposits {
-			ts, err := src.Transfers(ctx, chains.Query{Chain: c.Chain, Address: d, Asset: c.Asset, From: 0, To: chains.Latest})
+			ts, err := src.Transfers(ctx, chains.Query{Chain: c.Chain, Address: d, Asset: c.Asset, From: lo, To: hi})
 			if err != nil {
 				return nil, nil, fmt.Errorf("inflows of deposit %s: %w", d, err)
 			}
@@ -160,14 +164,76 @@ func (c Case) resolve(ctx context.Context, src chains.Source) ([]chains.Transfer
 	return out, victim, nil
 }
 
-// payment finds the transfer a Payment names.
-func (c Case) payment(ctx context.Context, src chains.Source, p Payment) (chains.Transfer, error) {
+// blocks turns the case's window into the block range that holds it, when
+// the source can find blocks by time; else the whole chain [0, Latest].
+// Payments are still checked against the window's times.
+func (c Case) blocks(ctx context.Context, src chains.Source) (lo, hi uint64, err error) {
+	lo, hi = 0, chains.Latest
+	bf, ok := src.(chains.BlockFinder)
+	if !ok || c.Window.IsZero() {
+		return lo, hi, nil
+	}
+	at := func(t time.Time) (uint64, bool, error) {
+		n, err := bf.BlockAt(ctx, c.Chain, t)
+		switch {
+		case err == nil:
+			return n, true, nil
+		case errors.Is(err, chains.ErrNotFound), errors.Is(err, chains.ErrOffline), errors.Is(err, chains.ErrUnsupported):
+			return 0, false, nil
+		}
+		return 0, false, fmt.Errorf("case: block at %s: %w", t.Format(time.RFC3339), err)
+	}
+	if !c.Window.From.IsZero() {
+		if n, ok, err := at(c.Window.From); err != nil {
+			return 0, 0, err
+		} else if ok {
+			lo = n
+		}
+	}
+	if !c.Window.To.IsZero() {
+		// The first block after the window's end bounds it (inclusive: one
+		// block more than needed, filtered by time).
+		if n, ok, err := at(c.Window.To.Add(time.Second)); err != nil {
+			return 0, 0, err
+		} else if ok {
+			hi = n
+		}
+	}
+	return lo, max(lo, hi), nil
+}
+
+// paymentsBetween returns the transfers from q.From to q.To in the range:
+// one filtered query when the source has one, else the sender's history.
+func paymentsBetween(ctx context.Context, src chains.Source, q chains.PairQuery) ([]chains.Transfer, error) {
+	if pf, ok := src.(chains.PairFinder); ok {
+		ts, err := pf.TransfersBetween(ctx, q)
+		if !errors.Is(err, chains.ErrUnsupported) {
+			return ts, err
+		}
+	}
+	ts, err := src.Transfers(ctx, chains.Query{Chain: q.Chain, Address: q.From, Asset: q.Asset, From: q.FromBlock, To: q.ToBlock})
+	if err != nil {
+		return nil, err
+	}
+	out := ts[:0:0]
+	for _, t := range ts {
+		if t.From == q.From && t.To == q.To {
+			out = append(out, t)
+		}
+	}
+	return out, nil
+}
+
+// payment finds the transfers a Payment names: the one at its position,
+// or every transfer of the asset the transaction moved when one address
+// (the payer) sent them all.
+func (c Case) payment(ctx context.Context, src chains.Source, p Payment) ([]chains.Transfer, error) {
 	ts, err := src.TxTransfers(ctx, c.Chain, p.Tx)
 	if errors.Is(err, chains.ErrNotFound) {
-		return chains.Transfer{}, chains.Invalid(fmt.Errorf("victim payment %s: transaction not found in the data", c.Chain.FormatTx(p.Tx)))
+		return nil, chains.Invalid(fmt.Errorf("victim payment %s: transaction not found in the data", c.Chain.FormatTx(p.Tx)))
 	}
 	if err != nil {
-		return chains.Transfer{}, fmt.Errorf("victim payment %s: %w", c.Chain.FormatTx(p.Tx), err)
+		return nil, fmt.Errorf("victim payment %s: %w", c.Chain.FormatTx(p.Tx), err)
 	}
 	var match []chains.Transfer
 	for _, t := range ts {
@@ -177,16 +243,28 @@ func (c Case) payment(ctx context.Context, src chains.Source, p Payment) (chains
 	}
 	switch {
 	case len(match) == 1:
-		return match[0], nil
+		return match, nil
 	case len(match) == 0 && p.HasPosition:
-		return chains.Transfer{}, chains.Invalid(fmt.Errorf("victim payment %s: no non-zero transfer of %s at position %d", p, c.Asset, p.Position))
+		return nil, chains.Invalid(fmt.Errorf("victim payment %s: no non-zero transfer of %s at position %d", p, c.Asset, p.Position))
 	case len(match) == 0:
-		return chains.Transfer{}, chains.Invalid(fmt.Errorf("victim payment %s: the transaction moves no non-zero %s", c.Chain.FormatTx(p.Tx), c.Asset))
+		return nil, chains.Invalid(fmt.Errorf("victim payment %s: the transaction moves no non-zero %s", c.Chain.FormatTx(p.Tx), c.Asset))
+	case onePayer(match):
+		return match, nil
 	}
 	var names []string
 	for _, t := range match {
 		names = append(names, fmt.Sprintf("%s:%d (%s → %s, %s)", c.Chain.FormatTx(t.Tx), t.Position, t.From, t.To, t.Amount))
 	}
-	return chains.Transfer{}, chains.Invalid(fmt.Errorf("victim payment %s moves %d transfers of %s; name one as HASH:POSITION: %s",
+	return nil, chains.Invalid(fmt.Errorf("victim payment %s moves %d transfers of %s from different senders; name one as HASH:POSITION: %s",
 		c.Chain.FormatTx(p.Tx), len(match), c.Asset, strings.Join(names, ", ")))
+}
+
+// onePayer reports whether every transfer was sent by the same address.
+func onePayer(ts []chains.Transfer) bool {
+	for _, t := range ts[1:] {
+		if t.From != ts[0].From {
+			return false
+		}
+	}
+	return true
 }

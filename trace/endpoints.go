@@ -34,15 +34,20 @@ type epAcc struct {
 	txs    []chains.Transfer
 }
 
-func (w *walker) attribution(y *node) (Attribution, error) {
+// attribution asks who y is, once, judged from block from (the taint's
+// first arrival).
+func (w *walker) attribution(y *node, from uint64) (Attribution, error) {
 	if y.attrDone || w.attr == nil {
 		return y.at, nil
 	}
-	at, err := w.attr.Attribute(w.ctx, y.addr, w.c.Asset)
+	at, err := w.attr.Attribute(w.ctx, y.addr, w.c.Asset, from)
 	if err != nil {
 		return Attribution{}, fmt.Errorf("attribute %s: %w", y.addr, err)
 	}
 	y.at, y.attrDone = at, true
+	if at.Undetermined != "" {
+		w.undetermined[y.addr] = at.Undetermined
+	}
 	return at, nil
 }
 
@@ -71,7 +76,7 @@ func (w *walker) stopFor(y *node, t chains.Transfer, total chains.Amount, hop in
 	if y.stop != "" {
 		return y.stop, y.reason, nil
 	}
-	at, err := w.attribution(y)
+	at, err := w.attribution(y, t.Block)
 	if err != nil {
 		return "", "", err
 	}
@@ -104,26 +109,76 @@ func (w *walker) stopFor(y *node, t chains.Transfer, total chains.Amount, hop in
 		return y.stop, y.reason, nil
 	}
 	if w.o.MaxDegree > 0 {
+		n, span, err := w.countPeers(y.addr, t.Block)
+		if err != nil {
+			return "", "", err
+		}
+		if n > w.o.MaxDegree {
+			y.stop = KindHighActivity
+			y.reason = fmt.Sprintf("unlabeled address with %d distinct counterparties in its ledger, more than --max-degree %d", n, w.o.MaxDegree)
+			if span != "" {
+				y.reason = fmt.Sprintf("unlabeled address with more than --max-degree %d distinct counterparties in %s", w.o.MaxDegree, span)
+			}
+			return y.stop, y.reason, nil
+		}
 		op, err := w.open(y.addr, t.Block)
 		if err != nil {
 			return "", "", err
 		}
-		peers := map[chains.Address]struct{}{}
-		for _, e := range op.ledger {
-			if e.From == y.addr {
+		y.preOpen, y.preOpenAt = op, t.Block
+	}
+	return "", "", nil
+}
+
+// probeSteps is how many doubling windows countPeers reads before it reads
+// the rest of a ledger in one query. One: a wallet busy enough to stop the
+// walk shows it within the first window after the taint arrives, and a
+// quiet one then costs one more query, however long its history.
+const probeSteps = 1
+
+// countPeers counts the distinct counterparties of addr from block b on.
+// With Options.ProbeWindow set it reads the first window of the ledger,
+// then the rest, and stops as soon as the count exceeds MaxDegree, so that a busy
+// wallet's history is never read whole; span then names the blocks read
+// ("blocks A-B"). Without it, it reads the ledger whole and span is "".
+func (w *walker) countPeers(addr chains.Address, b uint64) (n int, span string, err error) {
+	peers := map[chains.Address]struct{}{}
+	count := func(ts []chains.Transfer) {
+		for _, e := range ts {
+			if e.From == addr {
 				peers[e.To] = struct{}{}
 			} else {
 				peers[e.From] = struct{}{}
 			}
 		}
-		if len(peers) > w.o.MaxDegree {
-			y.stop = KindHighActivity
-			y.reason = fmt.Sprintf("unlabeled address with %d distinct counterparties in its ledger, more than --max-degree %d", len(peers), w.o.MaxDegree)
-			return y.stop, y.reason, nil
-		}
-		y.preOpen, y.preOpenAt = op, t.Block
 	}
-	return "", "", nil
+	if w.o.ProbeWindow == 0 {
+		op, err := w.open(addr, b)
+		if err != nil {
+			return 0, "", err
+		}
+		count(op.ledger)
+		return len(peers), "", nil
+	}
+	lo, width := b, w.o.ProbeWindow
+	for step := 0; ; step++ {
+		hi := chains.Latest
+		if step < probeSteps && lo <= chains.Latest-width {
+			hi = lo + width
+		}
+		ts, err := w.src.Transfers(w.ctx, chains.Query{Chain: w.c.Chain, Address: addr, Asset: w.c.Asset, From: lo, To: hi})
+		if err != nil {
+			return 0, "", fmt.Errorf("ledger of %s in blocks %d-%d: %w", addr, lo, hi, err)
+		}
+		count(ts)
+		if len(peers) > w.o.MaxDegree {
+			return len(peers), fmt.Sprintf("blocks %d-%d", b, hi), nil
+		}
+		if hi == chains.Latest {
+			return len(peers), "", nil
+		}
+		lo, width = hi+1, width*2
+	}
 }
 
 // endpoint adds the taint that t carried into y to y's endpoint of kind k.
@@ -188,10 +243,21 @@ func (w *walker) finish(res *Result) error {
 		}
 		res.Endpoints = append(res.Endpoints, ep)
 	}
-	for _, y := range w.nodes {
-		if c := y.at.Cluster; c != nil {
-			clusters[c.ID] = *c
+	// Clusters judged in bounded windows may be found with different
+	// members from different addresses: merge them, in address order.
+	addrs := make([]chains.Address, 0, len(w.nodes))
+	for a, y := range w.nodes {
+		if y.at.Cluster != nil {
+			addrs = append(addrs, a)
 		}
+	}
+	slices.SortFunc(addrs, chains.Address.Compare)
+	for _, a := range addrs {
+		c := *w.nodes[a].at.Cluster
+		if prev, ok := clusters[c.ID]; ok {
+			c = mergeClusters(prev, c)
+		}
+		clusters[c.ID] = c
 	}
 	slices.SortFunc(res.Endpoints, func(a, b Endpoint) int {
 		if c := kindRank(a.Kind) - kindRank(b.Kind); c != 0 {
@@ -208,6 +274,7 @@ func (w *walker) finish(res *Result) error {
 	}
 	slices.SortFunc(res.Clusters, func(a, b Cluster) int { return strings.Compare(a.ID, b.ID) })
 	res.Flows = w.flows // delivered in canonical order
+	res.Warnings = w.warnings(res.Endpoints)
 	res.Ledger = w.steps
 	if res.Flows == nil {
 		res.Flows = []Flow{}
@@ -216,4 +283,23 @@ func (w *walker) finish(res *Result) error {
 		res.Ledger = []Step{}
 	}
 	return nil
+}
+
+// mergeClusters joins two findings of one cluster: members sorted, a's
+// evidence first, then b's that a lacks.
+func mergeClusters(a, b Cluster) Cluster {
+	a.Members = slices.Clone(a.Members)
+	for _, m := range b.Members {
+		if !slices.Contains(a.Members, m) {
+			a.Members = append(a.Members, m)
+		}
+	}
+	slices.SortFunc(a.Members, chains.Address.Compare)
+	a.Evidence = slices.Clone(a.Evidence)
+	for _, e := range b.Evidence {
+		if !slices.Contains(a.Evidence, e) {
+			a.Evidence = append(a.Evidence, e)
+		}
+	}
+	return a
 }

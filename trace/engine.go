@@ -35,6 +35,12 @@ type Options struct {
 	// counterparties than this in its ledger. Zero means DefaultMaxDegree,
 	// a negative value disables the rule.
 	MaxDegree int
+	// ProbeWindow, when set, makes the high-activity check read an
+	// unlabeled address's ledger first in a window from the taint's arrival
+	// (this many blocks), then the rest, and stop reading once the
+	// counterparties exceed MaxDegree: a busy wallet's history is never read
+	// whole. 0 reads the ledger whole.
+	ProbeWindow uint64
 	// Provenance is copied into the result; an entry with Block 0 gets the
 	// newest block the trace saw.
 	Provenance []Provenance
@@ -79,10 +85,11 @@ func Run(ctx context.Context, src chains.Source, attr Attributor, c Case, opts O
 	}
 	w := &walker{
 		ctx: ctx, src: src, attr: attr, c: c, o: o,
-		nodes:     map[chains.Address]*node{},
-		srcOf:     map[chains.TransferKey]int{},
-		delivered: map[chains.TransferKey]bool{},
-		eps:       map[epKey]*epAcc{},
+		nodes:        map[chains.Address]*node{},
+		srcOf:        map[chains.TransferKey]int{},
+		undetermined: map[chains.Address]string{},
+		delivered:    map[chains.TransferKey]bool{},
+		eps:          map[epKey]*epAcc{},
 	}
 	res := &Result{Schema: Schema, Rule: o.Rule, Params: Params{
 		MaxHops: o.MaxHops, MinAmount: o.MinAmount, Until: o.Until, MaxDegree: o.MaxDegree,
@@ -201,14 +208,16 @@ type walker struct {
 	c    Case
 	o    Options
 
-	nodes     map[chains.Address]*node
-	srcOf     map[chains.TransferKey]int
-	delivered map[chains.TransferKey]bool // victim payments already delivered
-	queue     nodeHeap
-	flows     []Flow
-	steps     []Step
-	eps       map[epKey]*epAcc
-	maxBlock  uint64
+	nodes map[chains.Address]*node
+	srcOf map[chains.TransferKey]int
+	// undetermined: addresses whose attribution could not run, and why.
+	undetermined map[chains.Address]string
+	delivered    map[chains.TransferKey]bool // victim payments already delivered
+	queue        nodeHeap
+	flows        []Flow
+	steps        []Step
+	eps          map[epKey]*epAcc
+	maxBlock     uint64
 }
 
 func (w *walker) seen(b uint64) {

@@ -22,7 +22,7 @@ func NewLabelAttributor(l chains.Labeler) LabelAttributor { return LabelAttribut
 // Attribute returns the labels of addr on asset's chain. The main label is
 // the most confident one that is not a sanctions entry (a sanctions entry
 // when there is nothing else); Sanctioned is set when any label is one.
-func (a LabelAttributor) Attribute(ctx context.Context, addr chains.Address, asset chains.AssetID) (Attribution, error) {
+func (a LabelAttributor) Attribute(ctx context.Context, addr chains.Address, asset chains.AssetID, _ uint64) (Attribution, error) {
 	if a.Labeler == nil {
 		return Attribution{}, nil
 	}

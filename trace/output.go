@@ -151,6 +151,8 @@ func Summary(w io.Writer, r *Result) error {
 	for _, e := range r.Endpoints {
 		who := e.Entity
 		switch {
+		case e.Kind == KindExchange && e.Category == chains.CategoryExchange:
+			who += " (its own wallet: deposit address not identified)"
 		case e.Kind == KindExchange:
 		case e.Kind == KindHeld && chains.Issuer(e.Asset) != "":
 			who = chains.Issuer(e.Asset) + " (issuer freeze)"
@@ -164,6 +166,9 @@ func Summary(w io.Writer, r *Result) error {
 		table(bw, rows, []bool{false, false, false, true, true})
 	}
 	fmt.Fprintf(bw, "\n%d traced transfers, %d ledger steps.\n", len(r.Flows), len(r.Ledger))
+	for _, x := range r.Warnings {
+		fmt.Fprintf(bw, "WARNING (%s): %s\n", x.Code, printable(x.Message))
+	}
 	return bw.err
 }
 

@@ -114,7 +114,7 @@ type Source struct {
 	Tx       chains.TxHash  `json:"tx"`
 	Position uint32         `json:"position"`
 	Block    uint64         `json:"block"`
-	Time     time.Time      `json:"time"`
+	Time     time.Time      `json:"time,omitzero"` // absent when the block time is unknown
 	From     chains.Address `json:"from"`
 	To       chains.Address `json:"to"`
 	Asset    chains.AssetID `json:"asset"`
@@ -153,7 +153,7 @@ type Flow struct {
 	Tx       chains.TxHash  `json:"tx"`
 	Position uint32         `json:"position"`
 	Block    uint64         `json:"block"`
-	Time     time.Time      `json:"time"`
+	Time     time.Time      `json:"time,omitzero"` // absent when the block time is unknown
 	From     chains.Address `json:"from"`
 	To       chains.Address `json:"to"`
 	Asset    chains.AssetID `json:"asset"`
@@ -185,7 +185,7 @@ type Step struct {
 	Tx       chains.TxHash  `json:"tx"`
 	Position uint32         `json:"position"`
 	Block    uint64         `json:"block"`
-	Time     time.Time      `json:"time"`
+	Time     time.Time      `json:"time,omitzero"` // absent when the block time is unknown
 	// Event is "open" (opening balance), "in", "out", or "shortfall"
 	// (unknown clean funds assumed to cover an outflow).
 	Event        string         `json:"event"`

@@ -199,7 +199,10 @@ func TestCaseInputs(t *testing.T) {
 	multi1 := xfer(4, V, D1, 7)
 	multi2 := multi1
 	multi2.Position, multi2.To, multi2.Amount = 1, D2, chains.NewAmount(8)
-	src := newSource(a, b, c, multi1, multi2)
+	mixed1 := xfer(5, V, addr(6), 9)
+	mixed2 := mixed1
+	mixed2.Position, mixed2.From, mixed2.Amount = 1, Other, chains.NewAmount(10)
+	src := newSource(a, b, c, multi1, multi2, mixed1, mixed2)
 	ctx := context.Background()
 	t.Run("victim and deposits", func(t *testing.T) {
 		r := run(t, src, nil, trace.Case{Chain: chains.Ethereum, Asset: token, Victims: []chains.Address{V}, Deposits: []chains.Address{D1}}, trace.Options{})
@@ -214,8 +217,14 @@ func TestCaseInputs(t *testing.T) {
 			t.Errorf("sources %+v, want only c", r.Sources)
 		}
 	})
-	t.Run("ErrSeveralTransfers", func(t *testing.T) {
-		_, err := trace.Run(ctx, src, nil, trace.Case{Chain: chains.Ethereum, Asset: token, Payments: []trace.Payment{{Tx: multi1.Tx}}}, trace.Options{})
+	t.Run("several transfers from the payer", func(t *testing.T) {
+		r := run(t, src, nil, trace.Case{Chain: chains.Ethereum, Asset: token, Payments: []trace.Payment{{Tx: multi1.Tx}}}, trace.Options{})
+		if len(r.Sources) != 2 || r.Sources[0].Position != 0 || r.Sources[1].Position != 1 || r.Sources[1].To != D2 {
+			t.Errorf("sources %+v, want both transfers of the transaction", r.Sources)
+		}
+	})
+	t.Run("ErrSeveralSenders", func(t *testing.T) {
+		_, err := trace.Run(ctx, src, nil, trace.Case{Chain: chains.Ethereum, Asset: token, Payments: []trace.Payment{{Tx: mixed1.Tx}}}, trace.Options{})
 		var ie *chains.InputError
 		if !errors.As(err, &ie) || !strings.Contains(err.Error(), ":0") || !strings.Contains(err.Error(), ":1") {
 			t.Errorf("got %v, want an input error naming positions 0 and 1", err)

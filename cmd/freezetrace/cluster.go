@@ -195,7 +195,7 @@ func runCluster(ctx context.Context, o clusterOptions, w io.Writer) error {
 }
 
 func clusterOf(ctx context.Context, at *attribute.Attributor, addr chains.Address, asset chains.AssetID) (clusterReport, error) {
-	a, err := at.Attribute(ctx, addr, asset)
+	a, err := at.Attribute(ctx, addr, asset, at.Options().From)
 	if err != nil {
 		return clusterReport{}, err
 	}

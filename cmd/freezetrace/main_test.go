@@ -11,7 +11,7 @@ import (
 
 // runCLI runs freezetrace in-process with args (without the program name)
 // and returns the exit code and what it printed.
-func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
+func runCLI(t testing.TB, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errb bytes.Buffer
 	code = run(context.Background(), append([]string{"freezetrace"}, args...), strings.NewReader(""), &out, &errb)

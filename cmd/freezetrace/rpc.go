@@ -35,7 +35,7 @@ func rpcFlags() []cli.Flag {
 		&cli.Float64Flag{Name: "rpc-rate", Value: 10, Usage: "at most `N` requests per second to the node (0: no limit)"},
 		&cli.IntFlag{Name: "rpc-concurrency", Value: 4, Usage: "at most `N` requests in flight"},
 		&cli.IntFlag{Name: "rpc-retries", Value: 5, Usage: "retry a failed request `N` times (429, 5xx, resets), with backoff"},
-		&cli.Uint64Flag{Name: "rpc-max-range", Value: 2000, Usage: "widest eth_getLogs block range to try, in `BLOCKS`; narrows itself to the provider's cap"},
+		&cli.Uint64Flag{Name: "rpc-max-range", Value: 0, Usage: "widest eth_getLogs block range to ask for, in `BLOCKS` (0: as wide as the provider accepts; it narrows itself to the provider's caps and hints)"},
 		&cli.BoolFlag{Name: "rpc-no-balances", Usage: "never ask the node for balances (no archive state): rebuild them from transfer history"},
 	}
 }
@@ -61,8 +61,6 @@ func parseRPCFlags(c *cli.Context, chain chains.Chain) (rpcOptions, error) {
 		return o, chains.Invalid(fmt.Errorf("--rpc-concurrency: want 1 or more, got %d", o.Concurrency))
 	case o.Retries < 0:
 		return o, chains.Invalid(fmt.Errorf("--rpc-retries: want 0 or more, got %d", o.Retries))
-	case o.MaxRange < 1:
-		return o, chains.Invalid(fmt.Errorf("--rpc-max-range: want 1 or more, got %d", o.MaxRange))
 	}
 	if o.URL != "" && chain.Family() != chains.FamilyEVM {
 		return o, usagef("freezetrace trace --help", "--rpc: %s is not an EVM chain", chain)
@@ -82,6 +80,7 @@ func openRPC(ctx context.Context, chain chains.Chain, o rpcOptions) (*evm.Source
 	}
 	return evm.Dial(ctx, o.URL, chain, evm.Options{
 		MaxRange:   o.MaxRange,
+		HeadTTL:    headTTLNode,
 		NoBalances: o.NoBalances,
 		Transport:  evm.TransportOptions{Rate: o.Rate, Concurrency: o.Concurrency, Retries: retries},
 	})
@@ -151,16 +150,19 @@ func traceUpstream(c *cli.Context, o *traceOptions) error {
 	if err != nil {
 		return err
 	}
-	src, err := openRPC(c.Context, o.Chain, ro)
+	eo, err := parseExplorerFlags(c, os.Getenv)
 	if err != nil {
 		return err
 	}
-	if src == nil { // a nil *evm.Source in the interface would not be nil
-		return nil
+	up, err := evmUpstream(c.Context, o.Chain, ro, eo)
+	if err != nil || up == nil {
+		return err
 	}
-	o.Upstream, o.UpstreamName = src, upstreamName(src.Endpoint())
-	o.Progress = func(ctx context.Context) func() { return rpcProgress(ctx, src, os.Stderr) }
-	o.Requests = func() int64 { return src.Stats().Requests }
+	o.Upstream, o.UpstreamName, o.Roles, o.Counters, o.Close = up.src, up.name, up.roles, up.counters, up.close
+	if up.evm != nil {
+		node := up.evm
+		o.Progress = func(ctx context.Context) func() { return rpcProgress(ctx, node, os.Stderr) }
+	}
 	return nil
 }
 
@@ -182,7 +184,8 @@ func tronUpstream(flag string, getenv func(string) string, o *traceOptions) erro
 	if err != nil {
 		return chains.Invalid(fmt.Errorf("--rpc: %w", err))
 	}
-	o.Upstream, o.UpstreamName, o.Requests = src, src.Name(), src.Requests
+	o.Upstream, o.UpstreamName, o.Counters = src, src.Name(), []counter{{src.Name(), src.Requests}}
+	o.Roles = "everything from " + src.Name()
 	return nil
 }
 
@@ -195,3 +198,8 @@ func upstreamName(endpoint string) string {
 	}
 	return "rpc " + u.Scheme + "://" + u.Host
 }
+
+// headTTLNode is how long a node's head is reused within one run: the
+// store bounds its queries by its own head, so the node's need not be
+// asked again with every history.
+const headTTLNode = 30 * time.Second

@@ -78,7 +78,10 @@ func TestParseRPCFlags(t *testing.T) {
 	if err != nil || o.URL != "https://from.env/key" || o.Rate != 3 || o.MaxRange != 500 || !o.NoBalances || o.Concurrency != 4 || o.Retries != 5 {
 		t.Errorf("got %+v %v", o, err)
 	}
-	for _, bad := range [][]string{{"--rpc-rate", "-1"}, {"--rpc-concurrency", "0"}, {"--rpc-retries", "-2"}, {"--rpc-max-range", "0"}} {
+	if o, err := parse(); err != nil || o.MaxRange != 0 {
+		t.Errorf("default --rpc-max-range: got %d, %v; want 0 (as wide as the provider accepts)", o.MaxRange, err)
+	}
+	for _, bad := range [][]string{{"--rpc-rate", "-1"}, {"--rpc-concurrency", "0"}, {"--rpc-retries", "-2"}} {
 		_, err := parse(bad...)
 		var ie *chains.InputError
 		if !errors.As(err, &ie) {

@@ -36,11 +36,15 @@ type traceOptions struct {
 	// Confirmations is how far below the upstream's head a block must be
 	// to be cached (reorg safety).
 	Confirmations uint64
+	// Roles says which upstream answers what, for the summary.
+	Roles string
 	// Progress, when set, shows the upstream's progress; the returned
 	// function stops it.
 	Progress func(ctx context.Context) (stop func())
-	// Requests, when set, counts the requests sent upstream so far.
-	Requests func() int64
+	// Counters count the requests sent to each upstream so far.
+	Counters []counter
+	// Close, when set, releases the upstream.
+	Close func()
 }
 
 // headTTL is how long a fetched head stays fresh, so that a re-run soon
@@ -78,7 +82,7 @@ func traceCommand() *cli.Command {
 			&cli.BoolFlag{Name: "labels-only", Usage: "attribute addresses from listed labels only (no deposit-address or cluster detection)"},
 			&cli.StringFlag{Name: "out", Usage: "write trace.json and ledger.csv into `DIR`"},
 			&cli.Uint64Flag{Name: "confirmations", Value: 12, Usage: "cache only blocks at least `N` below the node's head, so a reorg cannot change a cached trace"},
-		}, append(heuristicFlags(), rpcFlags()...)...),
+		}, append(heuristicFlags(), append(rpcFlags(), explorerFlags()...)...)...),
 		Action: func(c *cli.Context) error {
 			if c.Args().Present() {
 				return usagef("freezetrace trace --help", "trace takes no arguments, got %q", c.Args().First())
@@ -219,6 +223,9 @@ func traceTime(flag, s string, end bool) (time.Time, error) {
 
 // runTrace opens the database, traces the case and writes the results.
 func runTrace(ctx context.Context, o traceOptions, w io.Writer) error {
+	if o.Close != nil {
+		defer o.Close()
+	}
 	if o.Upstream == nil {
 		if _, err := os.Stat(o.DB); errors.Is(err, os.ErrNotExist) {
 			return usagef("freezetrace import --db "+o.DB+" FILE…", "no database at %s: import data first", o.DB)
@@ -231,6 +238,14 @@ func runTrace(ctx context.Context, o traceOptions, w io.Writer) error {
 	defer db.Close()
 	src := store.NewSource(db, o.Upstream, store.Options{Name: o.UpstreamName, Offline: o.Offline,
 		ConfirmDepth: o.Confirmations, HeadTTL: headTTL})
+	// Every read behind a verdict is bounded by the case: deposit detection
+	// judges the sweep window after the taint's arrival, and the
+	// high-activity check reads a ledger's first window before the rest.
+	// The first window is four times the detection span, and detection
+	// asks for the same window, so that one fetch serves both.
+	span := o.Heuristics.SweepSpan(o.Chain)
+	o.Heuristics.Span = span
+	o.Heuristics.ReadSpan, o.Trace.ProbeWindow = 4*span, 4*span
 	var attr trace.Attributor = trace.NewLabelAttributor(db)
 	if o.Heuristic {
 		attr = attribute.New(db, src, o.Heuristics)
@@ -266,9 +281,10 @@ func runTrace(ctx context.Context, o traceOptions, w io.Writer) error {
 	if err := trace.Summary(w, res); err != nil {
 		return err
 	}
-	if o.Requests != nil {
-		fmt.Fprintf(w, "%d requests to %s.\n", o.Requests(), o.UpstreamName)
+	if o.Roles != "" {
+		fmt.Fprintf(w, "Data: %s.\n", o.Roles)
 	}
+	fmt.Fprint(w, requestLines(o.Counters))
 	if o.Out == "" {
 		return nil
 	}

@@ -55,6 +55,30 @@ type Options struct {
 	// From and To bound the blocks whose transfers are considered
 	// (To 0 means chains.Latest).
 	From, To uint64
+	// Span, when set, bounds every read behind a verdict to the blocks
+	// [from, from+Span], from being the block at which the question arises
+	// (the trace's arrival at the address): a trace then never reads an
+	// address's whole history. Inflows are judged in the first half of the
+	// span, so each has a whole window for its sweeps. SweepSpan gives the
+	// span that fits the window. 0 reads [from, To].
+	Span uint64
+	// ReadSpan, when larger than Span, is how far the source is asked
+	// for ([from, from+ReadSpan]) while verdicts still rest on Span alone:
+	// set it to the first window the trace reads ledgers in
+	// (trace.Options.ProbeWindow), so that one fetch serves both.
+	ReadSpan uint64
+}
+
+// SweepSpan is the Span that covers two deposit windows on chain: the
+// window in blocks (WindowBlocks, or Window turned into blocks at the
+// chain's shortest block interval), doubled.
+func (o Options) SweepSpan(chain chains.Chain) uint64 {
+	o = o.withDefaults()
+	w := o.WindowBlocks
+	if w == 0 {
+		w = chain.BlocksIn(o.Window)
+	}
+	return 2 * w
 }
 
 func (o Options) withDefaults() Options {
@@ -98,11 +122,12 @@ type Attributor struct {
 	src     chains.Source
 	opts    Options
 
-	mu        sync.Mutex
-	labels    map[key][]chains.Label
-	transfers map[assetKey][]chains.Transfer
-	deposits  map[assetKey]*Deposit
-	clusters  map[assetKey]*Cluster
+	mu           sync.Mutex
+	labels       map[key][]chains.Label
+	transfers    map[windowKey][]chains.Transfer
+	deposits     map[windowKey]*Deposit
+	undetermined map[windowKey]string
+	clusters     map[windowKey]*Cluster
 }
 
 type key struct {
@@ -110,9 +135,12 @@ type key struct {
 	addr  chains.Address
 }
 
-type assetKey struct {
+// windowKey names the transfers of one address and asset read from one
+// block on.
+type windowKey struct {
 	asset chains.AssetID
 	addr  chains.Address
+	from  uint64
 }
 
 var _ trace.Attributor = (*Attributor)(nil)
@@ -121,13 +149,14 @@ var _ trace.Attributor = (*Attributor)(nil)
 // (src may be nil: then no deposit addresses or clusters are found).
 func New(l chains.Labeler, src chains.Source, opts Options) *Attributor {
 	return &Attributor{
-		labeler:   l,
-		src:       src,
-		opts:      opts.withDefaults(),
-		labels:    map[key][]chains.Label{},
-		transfers: map[assetKey][]chains.Transfer{},
-		deposits:  map[assetKey]*Deposit{},
-		clusters:  map[assetKey]*Cluster{},
+		labeler:      l,
+		src:          src,
+		opts:         opts.withDefaults(),
+		labels:       map[key][]chains.Label{},
+		transfers:    map[windowKey][]chains.Transfer{},
+		deposits:     map[windowKey]*Deposit{},
+		undetermined: map[windowKey]string{},
+		clusters:     map[windowKey]*Cluster{},
 	}
 }
 
@@ -135,8 +164,9 @@ func New(l chains.Labeler, src chains.Source, opts Options) *Attributor {
 func (a *Attributor) Options() Options { return a.opts }
 
 // Attribute says who addr is, judged on asset's chain and, for deposit
-// sweeps and clusters, on transfers of asset. See the package comment.
-func (a *Attributor) Attribute(ctx context.Context, addr chains.Address, asset chains.AssetID) (trace.Attribution, error) {
+// sweeps and clusters, on transfers of asset from block from on (see
+// Options.Span). See the package comment.
+func (a *Attributor) Attribute(ctx context.Context, addr chains.Address, asset chains.AssetID, from uint64) (trace.Attribution, error) {
 	addr = addr.In(asset.Chain.Family())
 	stored, err := a.Labels(ctx, asset.Chain, addr)
 	if err != nil {
@@ -150,15 +180,18 @@ func (a *Attributor) Attribute(ctx context.Context, addr chains.Address, asset c
 			own = append(own, l)
 		}
 	}
-	dep, err := a.Deposit(ctx, addr, asset)
+	dep, err := a.DepositFrom(ctx, addr, asset, from)
 	if err != nil {
 		return trace.Attribution{}, err
 	}
-	cl, err := a.Cluster(ctx, addr, asset)
+	cl, err := a.ClusterFrom(ctx, addr, asset, from)
 	if err != nil {
 		return trace.Attribution{}, err
 	}
 	var at trace.Attribution
+	if dep == nil {
+		at.Undetermined = a.Undetermined(addr, asset, from)
+	}
 	at.Labels = slices.Clone(own)
 	if dep != nil {
 		at.Labels = append(at.Labels, dep.Label())
@@ -243,17 +276,42 @@ func (a *Attributor) Labels(ctx context.Context, chain chains.Chain, addr chains
 	return ls, nil
 }
 
+// window is the block range judged for a question arising at block from.
+func (a *Attributor) window(from uint64) (lo, hi uint64) {
+	return a.span(from, a.opts.Span)
+}
+
+func (a *Attributor) span(from, n uint64) (lo, hi uint64) {
+	lo, hi = max(from, a.opts.From), a.opts.To
+	if n > 0 && lo <= hi && hi-lo > n {
+		hi = lo + n
+	}
+	return lo, hi
+}
+
 // transfersOf returns every transfer of asset to or from addr in the
-// configured block range; none when the source has no data for it.
-func (a *Attributor) transfersOf(ctx context.Context, addr chains.Address, asset chains.AssetID) ([]chains.Transfer, error) {
-	k := assetKey{asset, addr}
+// window of from; none when the source has no data for it.
+func (a *Attributor) transfersOf(ctx context.Context, addr chains.Address, asset chains.AssetID, from uint64) ([]chains.Transfer, error) {
+	lo, hi := a.window(from)
+	k := windowKey{asset, addr, lo}
 	a.mu.Lock()
 	ts, ok := a.transfers[k]
 	a.mu.Unlock()
 	if ok || a.src == nil {
 		return ts, nil
 	}
-	ts, err := a.src.Transfers(ctx, chains.Query{Chain: asset.Chain, Address: addr, Asset: asset, From: a.opts.From, To: a.opts.To})
+	readTo := hi
+	if a.opts.Span > 0 && a.opts.ReadSpan > a.opts.Span {
+		_, readTo = a.span(from, a.opts.ReadSpan)
+	}
+	ts, err := a.src.Transfers(ctx, chains.Query{Chain: asset.Chain, Address: addr, Asset: asset, From: lo, To: readTo})
+	if readTo > hi {
+		n := 0
+		for n < len(ts) && ts[n].Block <= hi {
+			n++
+		}
+		ts = ts[:n]
+	}
 	switch {
 	case err == nil:
 	case errors.Is(err, chains.ErrOffline), errors.Is(err, chains.ErrNotFound), errors.Is(err, chains.ErrUnsupported):

@@ -90,26 +90,38 @@ func (c *Cluster) linkTxs(a, b chains.Address) []chains.TxHash {
 // Cluster returns the cluster addr belongs to for asset, or nil when it
 // belongs to none: it is a labeled exchange or service wallet, or neither
 // a deposit address nor a payer into one (among the first
-// Options.MaxRecipients addresses it paid).
+// Options.MaxRecipients addresses it paid). With bounded reads
+// (Options.Span) a cluster is a deposit address and the addresses that
+// paid it in its window: the component is not explored further.
 func (a *Attributor) Cluster(ctx context.Context, addr chains.Address, asset chains.AssetID) (*Cluster, error) {
+	return a.ClusterFrom(ctx, addr, asset, a.opts.From)
+}
+
+// ClusterFrom is Cluster judged on transfers from block from on: addr's
+// own window starts there, a recipient's at the block addr paid it, a
+// sender's at the block it paid the deposit address (see Options.Span).
+func (a *Attributor) ClusterFrom(ctx context.Context, addr chains.Address, asset chains.AssetID, from uint64) (*Cluster, error) {
 	addr = addr.In(asset.Chain.Family())
-	k := assetKey{asset, addr}
+	lo, _ := a.window(from)
+	k := windowKey{asset, addr, lo}
 	a.mu.Lock()
 	c, ok := a.clusters[k]
 	a.mu.Unlock()
 	if ok {
 		return c, nil
 	}
-	c, err := a.grow(ctx, addr, asset)
+	c, err := a.grow(ctx, addr, asset, lo)
 	if err != nil {
 		return nil, err
 	}
 	a.mu.Lock()
 	a.clusters[k] = c
-	if c != nil && !c.Truncated {
-		// The same component is found from every member.
+	if c != nil && !c.Truncated && a.opts.Span == 0 {
+		// Over whole histories the same component is found from every
+		// member (windows differ per member, so bounded reads do not
+		// share it).
 		for m := range c.members {
-			a.clusters[assetKey{asset, m}] = c
+			a.clusters[windowKey{asset, m, lo}] = c
 		}
 	}
 	a.mu.Unlock()
@@ -118,21 +130,32 @@ func (a *Attributor) Cluster(ctx context.Context, addr chains.Address, asset cha
 
 // grow explores the component of addr in the graph of payments into
 // deposit addresses, breadth first.
-func (a *Attributor) grow(ctx context.Context, addr chains.Address, asset chains.AssetID) (*Cluster, error) {
+func (a *Attributor) grow(ctx context.Context, addr chains.Address, asset chains.AssetID, from uint64) (*Cluster, error) {
 	own, err := a.Labels(ctx, asset.Chain, addr)
 	if err != nil || isServiceLike(own) {
 		return nil, err
 	}
 	c := &Cluster{confCap: a.opts.ClusterConfidence, members: map[chains.Address]bool{}, own: map[chains.Address][]chains.Label{}}
-	queue := []chains.Address{addr}
+	type item struct {
+		addr chains.Address
+		from uint64
+	}
+	// Over whole histories (no Span) every window starts where addr's does.
+	at := func(b uint64) uint64 {
+		if a.opts.Span == 0 {
+			return from
+		}
+		return b
+	}
+	queue := []item{{addr, from}}
 	seen := map[chains.Address]bool{addr: true}
 	for i := 0; i < len(queue); i++ {
 		if len(c.members) >= a.opts.MaxClusterSize {
 			c.Truncated = true
 			break
 		}
-		x := queue[i]
-		dep, err := a.Deposit(ctx, x, asset)
+		x, xfrom := queue[i].addr, queue[i].from
+		dep, err := a.DepositFrom(ctx, x, asset, xfrom)
 		if err != nil {
 			return nil, err
 		}
@@ -157,15 +180,24 @@ func (a *Attributor) grow(ctx context.Context, addr chains.Address, asset chains
 				}
 				c.Links = append(c.Links, in)
 				c.members[s] = true
+				if a.opts.Span > 0 {
+					continue // bounded: the deposit address and its senders only
+				}
 				if !seen[s] {
 					seen[s] = true
-					queue = append(queue, s)
+					queue = append(queue, item{s, at(in.Block)})
 				}
 			}
 			continue
 		}
-		// Not a deposit address: which deposit addresses did it pay?
-		ts, err := a.transfersOf(ctx, x, asset)
+		// Not a deposit address: which deposit addresses did it pay? With
+		// bounded reads (Options.Span) this is not asked: it would read the
+		// windows of every address it paid, and the trace finds the deposit
+		// addresses its taint reaches, with their senders, anyway.
+		if a.opts.Span > 0 {
+			continue
+		}
+		ts, err := a.transfersOf(ctx, x, asset, xfrom)
 		if err != nil {
 			return nil, err
 		}
@@ -183,13 +215,13 @@ func (a *Attributor) grow(ctx context.Context, addr chains.Address, asset chains
 			if seen[t.To] {
 				continue
 			}
-			d, err := a.Deposit(ctx, t.To, asset)
+			d, err := a.DepositFrom(ctx, t.To, asset, at(t.Block))
 			if err != nil {
 				return nil, err
 			}
 			if d != nil {
 				seen[t.To] = true
-				queue = append(queue, t.To)
+				queue = append(queue, item{t.To, at(t.Block)})
 			}
 		}
 	}

@@ -96,42 +96,82 @@ type sweepAcc struct {
 }
 
 // Deposit returns the evidence that addr is an exchange's deposit address
-// for asset, or nil when it is not one (or has a service-like label of its
-// own, or the source has no transfers of it).
+// for asset, judged on its transfers from Options.From on (see DepositFrom).
+func (a *Attributor) Deposit(ctx context.Context, addr chains.Address, asset chains.AssetID) (*Deposit, error) {
+	return a.DepositFrom(ctx, addr, asset, a.opts.From)
+}
+
+// DepositFrom returns the evidence that addr is an exchange's deposit
+// address for asset, judged on its transfers in the window from block from
+// (Options.Span), or nil when it is not one (or has a service-like label of
+// its own, or the source has no transfers of it, or the window cannot be
+// evaluated: see Undetermined).
 //
 // Outflows are matched to inflows first in, first out; the part of a sweep
 // matched to funds that arrived within the window before it counts as
-// forwarded. Funds still held count as not forwarded.
-func (a *Attributor) Deposit(ctx context.Context, addr chains.Address, asset chains.AssetID) (*Deposit, error) {
+// forwarded. Funds still held count as not forwarded; funds held before the
+// window are not considered.
+func (a *Attributor) DepositFrom(ctx context.Context, addr chains.Address, asset chains.AssetID, from uint64) (*Deposit, error) {
 	addr = addr.In(asset.Chain.Family())
-	k := assetKey{asset, addr}
+	lo, _ := a.window(from)
+	k := windowKey{asset, addr, lo}
 	a.mu.Lock()
 	d, ok := a.deposits[k]
 	a.mu.Unlock()
 	if ok {
 		return d, nil
 	}
-	d, err := a.detect(ctx, addr, asset)
+	d, why, err := a.detect(ctx, addr, asset, lo)
 	if err != nil {
 		return nil, err
 	}
 	a.mu.Lock()
 	a.deposits[k] = d
+	if why != "" {
+		a.undetermined[k] = why
+	}
 	a.mu.Unlock()
 	return d, nil
 }
 
-func (a *Attributor) detect(ctx context.Context, addr chains.Address, asset chains.AssetID) (*Deposit, error) {
+// Undetermined says why deposit detection could not be decided for addr in
+// the window from block from, or "" when it could (or has not been asked).
+func (a *Attributor) Undetermined(addr chains.Address, asset chains.AssetID, from uint64) string {
+	lo, _ := a.window(from)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.undetermined[windowKey{asset, addr.In(asset.Chain.Family()), lo}]
+}
+
+// detect judges addr on its transfers from block from; why says what made
+// the judgement impossible.
+func (a *Attributor) detect(ctx context.Context, addr chains.Address, asset chains.AssetID, from uint64) (_ *Deposit, why string, _ error) {
 	own, err := a.Labels(ctx, asset.Chain, addr)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	if isServiceLike(own) {
-		return nil, nil
+		return nil, "", nil
 	}
-	ts, err := a.transfersOf(ctx, addr, asset)
+	ts, err := a.transfersOf(ctx, addr, asset, from)
 	if err != nil {
-		return nil, err
+		return nil, "", err
+	}
+	lastIn := a.opts.To
+	if a.opts.Span > 0 {
+		lastIn = from + a.opts.Span/2
+	}
+	if a.opts.WindowBlocks == 0 {
+		missing := 0
+		for _, t := range ts {
+			if t.Time.IsZero() && !t.Amount.IsZero() && t.From != t.To {
+				missing++
+			}
+		}
+		if missing > 0 {
+			return nil, fmt.Sprintf("deposit-address detection could not run for %s: %d of its %d transfers in the sweep window have no block time "+
+				"(import the blocks file, trace with a node, or set --window-blocks)", addr, missing, len(ts)), nil
+		}
 	}
 	var (
 		lots     []lot
@@ -145,6 +185,9 @@ func (a *Attributor) detect(ctx context.Context, addr chains.Address, asset chai
 			continue
 		}
 		if t.To == addr {
+			if t.Block > lastIn {
+				continue // no whole window left to judge it on
+			}
 			lots = append(lots, lot{left: t.Amount, in: t})
 			received = received.Add(t.Amount)
 			inflows = append(inflows, t)
@@ -156,7 +199,7 @@ func (a *Attributor) detect(ctx context.Context, addr chains.Address, asset chai
 		}
 		ex, err := a.exchangeOf(ctx, asset.Chain, t.To)
 		if err != nil {
-			return nil, err
+			return nil, "", err
 		}
 		rest := t.Amount
 		var within chains.Amount
@@ -189,7 +232,7 @@ func (a *Attributor) detect(ctx context.Context, addr chains.Address, asset chai
 		}
 	}
 	if received.IsZero() {
-		return nil, nil
+		return nil, "", nil
 	}
 	// The exchange that got the most, ties by name; only one can pass a
 	// threshold above 50%.
@@ -205,14 +248,14 @@ func (a *Attributor) detect(ctx context.Context, addr chains.Address, asset chai
 		}
 	}
 	if best == "" {
-		return nil, nil
+		return nil, "", nil
 	}
 	acc := accs[best]
 	// forwarded*100 >= pct*received, exactly.
 	lhs := new(big.Int).Mul(acc.forwarded.Big(), big.NewInt(100))
 	rhs := new(big.Int).Mul(received.Big(), big.NewInt(int64(a.opts.MinForwardedPct)))
 	if lhs.Cmp(rhs) < 0 || len(acc.sweeps) < a.opts.MinSweeps {
-		return nil, nil
+		return nil, "", nil
 	}
 	slices.SortFunc(acc.wallets, chains.Address.Compare)
 	return &Deposit{
@@ -229,7 +272,7 @@ func (a *Attributor) detect(ctx context.Context, addr chains.Address, asset chai
 		Senders:      len(senders),
 		Confidence:   min(a.opts.DepositConfidence, acc.conf),
 		Rule:         a.rule(),
-	}, nil
+	}, "", nil
 }
 
 // exchangeOf returns the most confident exchange label (from a list, not

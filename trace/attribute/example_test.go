@@ -25,7 +25,7 @@ func ExampleAttributor_Attribute() {
 	src.AddLabel(chains.Label{Chain: chains.Ethereum, Address: hot, Entity: "Binance", Category: chains.CategoryExchange,
 		Source: "exchange-wallets-binance.yaml", Confidence: 90})
 
-	at, err := attribute.New(src, src, attribute.Options{}).Attribute(context.Background(), dep, chains.USDTEthereum)
+	at, err := attribute.New(src, src, attribute.Options{}).Attribute(context.Background(), dep, chains.USDTEthereum, 0)
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -70,7 +70,7 @@ func TestDepositFromSweep(t *testing.T) {
 	sweep := w.pay(deposit, hot, 1_500_000, 5)
 	a := New(w.src, w.src, Options{})
 
-	at, err := a.Attribute(ctx, deposit, usdt)
+	at, err := a.Attribute(ctx, deposit, usdt, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,7 +102,7 @@ func TestDepositFromSweep(t *testing.T) {
 	}
 
 	// The hot wallet is the exchange, not a deposit, and in no cluster.
-	hat, err := a.Attribute(ctx, hot, usdt)
+	hat, err := a.Attribute(ctx, hot, usdt, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -196,7 +196,7 @@ func TestSharedDepositOneCluster(t *testing.T) {
 	}
 
 	// scam1's label propagates to scam2, capped and with its evidence.
-	at, err := a.Attribute(ctx, scam2, usdt)
+	at, err := a.Attribute(ctx, scam2, usdt, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -259,7 +259,7 @@ func TestHotWalletMergesNobody(t *testing.T) {
 		}
 		seen[cl.ID] = true
 	}
-	at, err := a.Attribute(ctx, hot, usdt)
+	at, err := a.Attribute(ctx, hot, usdt, 0)
 	if err != nil || at.Cluster != nil || at.Category != chains.CategoryExchange {
 		t.Fatalf("hot wallet: %+v, %v", at, err)
 	}
@@ -281,7 +281,7 @@ func TestBusyDepositNotExpanded(t *testing.T) {
 	}
 	w.pay(busy, hot, 500, 6)
 	a := New(w.src, w.src, Options{MaxSenders: 3})
-	at, err := a.Attribute(ctx, busy, usdt)
+	at, err := a.Attribute(ctx, busy, usdt, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -305,7 +305,7 @@ func TestOwnLabels(t *testing.T) {
 	w.src.AddLabel(chains.Label{Chain: chain, Address: tc, Category: chains.CategorySanctioned, Source: "OFAC SDN list", Confidence: 100})
 	a := New(w.src, nil, Options{})
 
-	at, err := a.Attribute(ctx, garantex, usdt)
+	at, err := a.Attribute(ctx, garantex, usdt, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -313,11 +313,11 @@ func TestOwnLabels(t *testing.T) {
 		at.Labels[0].Category != chains.CategorySanctioned || !strings.Contains(at.Reason, "sanctions") {
 		t.Errorf("sanctioned exchange: %+v", at)
 	}
-	at, err = a.Attribute(ctx, tc, usdt)
+	at, err = a.Attribute(ctx, tc, usdt, 0)
 	if err != nil || at.Category != chains.CategorySanctioned || !at.Sanctioned {
 		t.Errorf("sanctions-only address: %+v, %v", at, err)
 	}
-	at, err = a.Attribute(ctx, addr(99), usdt)
+	at, err = a.Attribute(ctx, addr(99), usdt, 0)
 	if err != nil || !reflect.DeepEqual(at, trace.Attribution{}) {
 		t.Errorf("unknown address: %+v, %v", at, err)
 	}
@@ -336,7 +336,7 @@ func TestDeterministicAndConcurrent(t *testing.T) {
 	ref := map[chains.Address]trace.Attribution{}
 	a := New(w.src, w.src, Options{})
 	for _, x := range order {
-		at, err := a.Attribute(ctx, x, usdt)
+		at, err := a.Attribute(ctx, x, usdt, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -347,7 +347,7 @@ func TestDeterministicAndConcurrent(t *testing.T) {
 	for range 4 {
 		for i := len(order) - 1; i >= 0; i-- {
 			go func(x chains.Address) {
-				at, err := b.Attribute(ctx, x, usdt)
+				at, err := b.Attribute(ctx, x, usdt, 0)
 				if err == nil && !reflect.DeepEqual(at, ref[x]) {
 					err = errorf("address %s: %+v, want %+v", x, at, ref[x])
 				}
