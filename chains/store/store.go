@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
@@ -44,9 +45,11 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	}
 	q := url.Values{}
 	for _, p := range []string{
+		// busy_timeout first, so that switching a new file to WAL waits
+		// for another process doing the same instead of failing.
+		"busy_timeout(" + strconv.Itoa(busyTimeoutMS) + ")",
 		"journal_mode(WAL)",
 		"synchronous(NORMAL)",
-		"busy_timeout(" + strconv.Itoa(busyTimeoutMS) + ")",
 		"cache_size(-65536)",
 		"temp_store(MEMORY)",
 		"threads(2)",
@@ -140,9 +143,22 @@ func (db *DB) migrate(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("load migrations: %w", err)
 	}
-	if _, err := db.sql.ExecContext(ctx,
-		`CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`); err != nil {
-		return fmt.Errorf("create schema_version: %w", err)
+	// Two processes creating one file at once: the one that loses the race
+	// to switch it to WAL is told SQLITE_BUSY at once, without the busy
+	// handler; it waits and tries again.
+	for wait, waited := 5*time.Millisecond, time.Duration(0); ; wait, waited = min(2*wait, 200*time.Millisecond), waited+wait {
+		_, err := db.sql.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`)
+		if err == nil {
+			break
+		}
+		if !isBusy(err) || waited > busyTimeoutMS*time.Millisecond {
+			return fmt.Errorf("create schema_version: %w", err)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait):
+		}
 	}
 	for _, m := range ms {
 		if err := db.apply(ctx, m); err != nil {
@@ -180,4 +196,10 @@ func (db *DB) apply(ctx context.Context, m migration) error {
 		return err
 	}
 	return tx.Commit()
+}
+
+// isBusy reports whether err is SQLite's SQLITE_BUSY (or a variant of it).
+func isBusy(err error) bool {
+	var coded interface{ Code() int }
+	return errors.As(err, &coded) && coded.Code()&0xff == 5
 }
