@@ -130,3 +130,15 @@ type PairFinder interface {
 type Requester interface {
 	Requests() int64
 }
+
+// PeerCounter is implemented by sources that can count an address's
+// distinct counterparties without reading its transfers whole (a listing
+// paged until the count is reached, an indexed query). Counterparties
+// returns how many distinct addresses q.Address sent q.Asset to or received
+// it from in [q.From, q.To] (itself included for a self-transfer,
+// zero-value transfers included), counting no further than limit+1.
+// ErrUnsupported when it cannot count cheaply; callers then read the
+// transfers.
+type PeerCounter interface {
+	Counterparties(ctx context.Context, q Query, limit int) (int, error)
+}

@@ -137,10 +137,12 @@ func (w *walker) stopFor(y *node, t chains.Transfer, total chains.Amount, hop in
 const probeSteps = 1
 
 // countPeers counts the distinct counterparties of addr from block b on.
-// With Options.ProbeWindow set it reads the first window of the ledger,
-// then the rest, and stops as soon as the count exceeds MaxDegree, so that a busy
-// wallet's history is never read whole; span then names the blocks read
-// ("blocks A-B"). Without it, it reads the ledger whole and span is "".
+// With Options.ProbeWindow set it asks the source to count when it can
+// (chains.PeerCounter: an indexed query, a listing paged only until the
+// count is reached); else it reads the first window of the ledger, then
+// the rest, and stops as soon as the count exceeds MaxDegree, so that a busy
+// wallet's history is never read whole; span then says from which block
+// ("from block B on"). Without it, it reads the ledger whole and span is "".
 func (w *walker) countPeers(addr chains.Address, b uint64) (n int, span string, err error) {
 	peers := map[chains.Address]struct{}{}
 	count := func(ts []chains.Transfer) {
@@ -160,6 +162,19 @@ func (w *walker) countPeers(addr chains.Address, b uint64) (n int, span string, 
 		count(op.ledger)
 		return len(peers), "", nil
 	}
+	over := fmt.Sprintf("from block %d on", b)
+	if pc, ok := w.src.(chains.PeerCounter); ok {
+		q := chains.Query{Chain: w.c.Chain, Address: addr, Asset: w.c.Asset, From: b, To: chains.Latest}
+		n, err := pc.Counterparties(w.ctx, q, w.o.MaxDegree)
+		switch {
+		case err == nil && n > w.o.MaxDegree:
+			return n, over, nil
+		case err == nil:
+			return n, "", nil
+		case !errors.Is(err, chains.ErrUnsupported):
+			return 0, "", fmt.Errorf("counterparties of %s from block %d: %w", addr, b, err)
+		}
+	}
 	lo, width := b, w.o.ProbeWindow
 	for step := 0; ; step++ {
 		hi := chains.Latest
@@ -172,7 +187,7 @@ func (w *walker) countPeers(addr chains.Address, b uint64) (n int, span string, 
 		}
 		count(ts)
 		if len(peers) > w.o.MaxDegree {
-			return len(peers), fmt.Sprintf("blocks %d-%d", b, hi), nil
+			return len(peers), over, nil
 		}
 		if hi == chains.Latest {
 			return len(peers), "", nil

@@ -51,8 +51,8 @@ func TestOpen(t *testing.T) {
 			t.Fatalf("open %d: %v", i, err)
 		}
 		v, err := db.SchemaVersion(ctx)
-		if err != nil || v != 4 {
-			t.Fatalf("schema version: got %d, %v; want 4", v, err)
+		if err != nil || v != 5 {
+			t.Fatalf("schema version: got %d, %v; want 5", v, err)
 		}
 		db.Close()
 	}

@@ -3,7 +3,6 @@ package tron_test
 import (
 	"context"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -343,13 +342,8 @@ func TestHotWalletWindow(t *testing.T) {
 // TestCaseThroughEngine traces the 23 payments with the trace engine
 // through the caching store, cold and then warm, and reports the cost; the
 // exchange hot wallet is unlabeled, so the engine meets its 100,000
-// transfers.
-//
-// It takes minutes under -race: set FREEZETRACE_TRON_ENGINE=1 to run it.
+// transfers, and must stop there after a few pages of its listing.
 func TestCaseThroughEngine(t *testing.T) {
-	if os.Getenv("FREEZETRACE_TRON_ENGINE") == "" {
-		t.Skip("set FREEZETRACE_TRON_ENGINE=1 to trace the week through the engine")
-	}
 	w := theWorld(t)
 	ctx := context.Background()
 	g := w.grid(t)
@@ -366,7 +360,9 @@ func TestCaseThroughEngine(t *testing.T) {
 		defer db.Close()
 		up := newSource(t, g, tron.Options{Workers: 8})
 		s := store.NewSource(db, up, store.Options{Name: "trongrid", HeadTTL: time.Hour})
-		r, err := trace.Run(ctx, s, nil, c, trace.Options{})
+		// As the trace command runs it: the high-activity check counts
+		// counterparties before any ledger is read whole.
+		r, err := trace.Run(ctx, s, nil, c, trace.Options{ProbeWindow: 4 * chains.Tron.BlocksIn(48*time.Hour)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -376,6 +372,18 @@ func TestCaseThroughEngine(t *testing.T) {
 	t.Logf("cold: %d requests %v; %d endpoints, %d ledger steps", n, g.counts(), len(r.Endpoints), len(r.Ledger))
 	if len(r.Sources) != len(w.payments) || len(r.Endpoints) == 0 {
 		t.Fatalf("%d sources, %d endpoints; want %d sources and some endpoints", len(r.Sources), len(r.Endpoints), len(w.payments))
+	}
+	hot := false
+	for _, e := range r.Endpoints {
+		if e.Address == w.hot {
+			hot = e.Kind == trace.KindHighActivity
+		}
+	}
+	if !hot {
+		t.Errorf("the unlabeled hot wallet is not a high_activity endpoint")
+	}
+	if pages := g.counts()["/v1/accounts/{a}/transactions/trc20"]; pages > 1000 {
+		t.Errorf("%d listing pages: the hot wallet's history was paged", pages)
 	}
 	if _, n = run(); n != 0 {
 		t.Errorf("warm run made %d requests, want 0", n)

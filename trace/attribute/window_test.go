@@ -127,7 +127,7 @@ func TestProbeWindowStopsAtBusyWallets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(r.Endpoints) != 1 || r.Endpoints[0].Kind != trace.KindHighActivity || !strings.Contains(r.Endpoints[0].Reason, "blocks 1000-1010") {
+	if len(r.Endpoints) != 1 || r.Endpoints[0].Kind != trace.KindHighActivity || !strings.Contains(r.Endpoints[0].Reason, "from block 1000 on") {
 		t.Fatalf("endpoints %+v, want a high-activity stop found in the first window", r.Endpoints)
 	}
 	if qs := src.queries[busy]; len(qs) != 1 || qs[0] != [2]uint64{1000, 1010} {
