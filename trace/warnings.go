@@ -49,7 +49,7 @@ func (w *walker) warnings(eps []Endpoint) []Warning {
 		if e.Kind == KindExchange && e.Category == chains.CategoryExchange {
 			out = append(out, Warning{Code: WarnHotWallet, Addresses: []chains.Address{e.Address}, Message: fmt.Sprintf(
 				"taint reached %s, a wallet listed as the exchange %q's own, directly: the customer's deposit address was not identified "+
-					"(no address in the data swept into it); the exchange must find the account credited by the listed transactions.",
+					"(no address on the path was found sweeping into the exchange); the exchange must find the account credited by the listed transactions.",
 				e.Address, e.Entity)})
 		}
 	}

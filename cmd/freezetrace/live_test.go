@@ -212,8 +212,10 @@ type liveRun struct {
 	explorerByAction map[string]int64
 }
 
-// runLive traces the case against behaviour b, cold then warm.
-func runLive(t testing.TB, c *liveCase, b liveBehaviour, explorerRate int) liveRun {
+// runLive traces the case against behaviour b, cold then warm, with the
+// explorer (if any) allowing explorerRate requests per second (-1: no
+// limit); rpcFlags replace the default --rpc-rate 0.
+func runLive(t testing.TB, c *liveCase, b liveBehaviour, explorerRate int, rpcFlags ...string) liveRun {
 	t.Helper()
 	rpc := emulate.NewRPC(c.ds, emulate.Behaviour{Logs: b.logs})
 	srv, err := rpc.Start()
@@ -221,7 +223,10 @@ func runLive(t testing.TB, c *liveCase, b liveBehaviour, explorerRate int) liveR
 		t.Fatal(err)
 	}
 	defer srv.Close()
-	flags := []string{"--rpc", srv.URL, "--rpc-rate", "0"}
+	if len(rpcFlags) == 0 {
+		rpcFlags = []string{"--rpc-rate", "0"}
+	}
+	flags := append([]string{"--rpc", srv.URL}, rpcFlags...)
 	var ex *emulate.Explorer
 	if b.explorer {
 		ex = emulate.NewExplorer(c.ds, emulate.ExplorerOptions{Key: "test-key", Rate: explorerRate})
