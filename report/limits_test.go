@@ -360,31 +360,3 @@ func TestNoWarningsNoSection(t *testing.T) {
 		}
 	}
 }
-
-// TestJSONViews keeps the report's JSON views of flows and sources in step
-// with the trace's types: with known times they encode identically.
-func TestJSONViews(t *testing.T) {
-	r := fixtureResult()
-	enc := func(v any) string {
-		b, err := json.Marshal(v)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return string(b)
-	}
-	for _, f := range r.Flows {
-		if a, b := enc(f), enc(flowView(f)); a != b {
-			t.Fatalf("flow view differs from trace.Flow:\n got %s\nwant %s", b, a)
-		}
-	}
-	for _, s := range r.Sources {
-		if a, b := enc(s), enc(sourceView(s)); a != b {
-			t.Fatalf("source view differs from trace.Source:\n got %s\nwant %s", b, a)
-		}
-	}
-	f := r.Flows[0]
-	f.Time = time.Time{}
-	if got := enc(flowView(f)); !strings.Contains(got, `"time":null`) {
-		t.Errorf("unknown time encodes as %s, want null", got)
-	}
-}
