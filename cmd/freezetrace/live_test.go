@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -321,4 +322,70 @@ func firstDiff(got, want []byte) string {
 		}
 	}
 	return "(no difference)"
+}
+
+// TestLiveVictimAndDeposit finds a victim's payments to a scam deposit
+// address with one filtered query (both topics), not from the victim's
+// history, and traces them as the named transactions would be.
+func TestLiveVictimAndDeposit(t *testing.T) {
+	if testing.Short() {
+		t.Skip("traces a 31,000-transfer case")
+	}
+	c := newLiveCase(t)
+	victim := c.ds.Victims[0]
+	var deposit string
+	var want []string
+	for _, tr := range c.ds.Transfers {
+		if tr.From == victim && slices.Contains(c.ds.VictimPayments, tr.TxHash) {
+			deposit = tr.To.Hex()
+			break
+		}
+	}
+	for _, tr := range c.ds.Transfers {
+		if tr.From == victim && tr.To.Hex() == deposit {
+			want = append(want, tr.TxHash.Hex())
+		}
+	}
+	rpc := emulate.NewRPC(c.ds, emulate.Behaviour{Logs: emulate.Cap10000})
+	srv, err := rpc.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	db := c.labeled(t, "pair")
+	out := filepath.Join(t.TempDir(), "out")
+	code, _, stderr := runCLI(t, "trace", "--db", db, "--victim", victim.Hex(), "--deposit", deposit, "--rpc", srv.URL, "--rpc-rate", "0",
+		"--max-hops", "1", "--out", out)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	b, err := os.ReadFile(filepath.Join(out, "trace.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r struct {
+		Sources []struct{ Tx string } `json:"sources"`
+	}
+	if err := json.Unmarshal(b, &r); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, s := range r.Sources {
+		got = append(got, strings.ToLower(s.Tx))
+	}
+	for i := range want {
+		want[i] = strings.ToLower(want[i])
+	}
+	slices.Sort(got)
+	slices.Sort(want)
+	if len(want) == 0 || !slices.Equal(slices.Compact(got), slices.Compact(want)) {
+		t.Errorf("sources %v, want the victim's payments to %s: %v", got, deposit, want)
+	}
+	// The pair query from block 0 to the head, at a 10,000-block cap, is
+	// 2,005 windows; the victim's history would be twice that.
+	pairWindows := int64((c.ds.Head-12)/10000 + 1)
+	t.Logf("%d eth_getLogs (%d windows for the pair query)", rpc.Counts()["eth_getLogs"], pairWindows)
+	if n := rpc.Counts()["eth_getLogs"]; n > pairWindows+200 {
+		t.Errorf("%d eth_getLogs, want about one filtered query (%d windows) plus the deposit address's window", n, pairWindows)
+	}
 }
