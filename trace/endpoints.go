@@ -109,7 +109,7 @@ func (w *walker) stopFor(y *node, t chains.Transfer, total chains.Amount, hop in
 		return y.stop, y.reason, nil
 	}
 	if w.o.MaxDegree > 0 {
-		n, span, err := w.countPeers(y.addr, t.Block)
+		n, span, op, err := w.countPeers(y.addr, t.Block)
 		if err != nil {
 			return "", "", err
 		}
@@ -121,9 +121,10 @@ func (w *walker) stopFor(y *node, t chains.Transfer, total chains.Amount, hop in
 			}
 			return y.stop, y.reason, nil
 		}
-		op, err := w.open(y.addr, t.Block)
-		if err != nil {
-			return "", "", err
+		if op == nil {
+			if op, err = w.open(y.addr, t.Block); err != nil {
+				return "", "", err
+			}
 		}
 		y.preOpen, y.preOpenAt = op, t.Block
 	}
@@ -143,7 +144,8 @@ const probeSteps = 1
 // the rest, and stops as soon as the count exceeds MaxDegree, so that a busy
 // wallet's history is never read whole; span then says from which block
 // ("from block B on"). Without it, it reads the ledger whole and span is "".
-func (w *walker) countPeers(addr chains.Address, b uint64) (n int, span string, err error) {
+// op is the opening it read on the way, if it read one.
+func (w *walker) countPeers(addr chains.Address, b uint64) (n int, span string, op *opening, err error) {
 	peers := map[chains.Address]struct{}{}
 	count := func(ts []chains.Transfer) {
 		for _, e := range ts {
@@ -157,10 +159,10 @@ func (w *walker) countPeers(addr chains.Address, b uint64) (n int, span string, 
 	if w.o.ProbeWindow == 0 {
 		op, err := w.open(addr, b)
 		if err != nil {
-			return 0, "", err
+			return 0, "", nil, err
 		}
 		count(op.ledger)
-		return len(peers), "", nil
+		return len(peers), "", op, nil
 	}
 	over := fmt.Sprintf("from block %d on", b)
 	if pc, ok := w.src.(chains.PeerCounter); ok {
@@ -168,11 +170,11 @@ func (w *walker) countPeers(addr chains.Address, b uint64) (n int, span string, 
 		n, err := pc.Counterparties(w.ctx, q, w.o.MaxDegree)
 		switch {
 		case err == nil && n > w.o.MaxDegree:
-			return n, over, nil
+			return n, over, nil, nil
 		case err == nil:
-			return n, "", nil
+			return n, "", nil, nil
 		case !errors.Is(err, chains.ErrUnsupported):
-			return 0, "", fmt.Errorf("counterparties of %s from block %d: %w", addr, b, err)
+			return 0, "", nil, fmt.Errorf("counterparties of %s from block %d: %w", addr, b, err)
 		}
 	}
 	lo, width := b, w.o.ProbeWindow
@@ -183,14 +185,14 @@ func (w *walker) countPeers(addr chains.Address, b uint64) (n int, span string, 
 		}
 		ts, err := w.src.Transfers(w.ctx, chains.Query{Chain: w.c.Chain, Address: addr, Asset: w.c.Asset, From: lo, To: hi})
 		if err != nil {
-			return 0, "", fmt.Errorf("ledger of %s in blocks %d-%d: %w", addr, lo, hi, err)
+			return 0, "", nil, fmt.Errorf("ledger of %s in blocks %d-%d: %w", addr, lo, hi, err)
 		}
 		count(ts)
 		if len(peers) > w.o.MaxDegree {
-			return len(peers), over, nil
+			return len(peers), over, nil, nil
 		}
 		if hi == chains.Latest {
-			return len(peers), "", nil
+			return len(peers), "", nil, nil
 		}
 		lo, width = hi+1, width*2
 	}
