@@ -25,6 +25,14 @@
 //     Heuristic "cluster", a confidence capped at Options.ClusterConfidence,
 //     and the linking transactions as Evidence.
 //
+// Reads are bounded by the question: with Options.Span set (as a trace
+// sets it), an address is judged on its transfers in the window after the
+// block the question arises at (the taint's arrival), never on its whole
+// history; detection says why when it cannot run (block times missing for
+// the window: Attribution.Undetermined), and a cluster is then a deposit
+// address and its senders in the window. Without Span (the cluster
+// command) whole histories in [Options.From, Options.To] are used.
+//
 // Every decision is deterministic for the same data and options; there is
 // no clock. Label text is untrusted and passed through unchanged; renderers
 // escape it.
