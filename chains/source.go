@@ -142,3 +142,10 @@ type Requester interface {
 type PeerCounter interface {
 	Counterparties(ctx context.Context, q Query, limit int) (int, error)
 }
+
+// FinalOnly is implemented by sources that answer only from irreversible
+// blocks (TRON's solidified blocks): a cache in front of one need not keep
+// block hashes to notice reorganisations, and asks for none.
+type FinalOnly interface {
+	FinalOnly() bool
+}

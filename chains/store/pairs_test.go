@@ -132,3 +132,24 @@ func TestSourceBlockAtIsCached(t *testing.T) {
 		t.Fatalf("warm: upstream calls %v, want none", up.calls)
 	}
 }
+
+// final is a headed fake answering from irreversible blocks only.
+type final struct{ headed }
+
+func (final) FinalOnly() bool { return true }
+
+func TestSourceFinalOnlyAsksNoHashes(t *testing.T) {
+	ctx := context.Background()
+	up := &fakeUpstream{ts: scenario(), head: 200}
+	s := NewSource(openTemp(t), final{headed{up}}, Options{Name: "trongrid", ConfirmDepth: 10})
+	got, err := s.Transfers(ctx, aliceQuery(0, 150))
+	if err != nil || !reflect.DeepEqual(got, want(0, 150)) {
+		t.Fatalf("got %v, %v; want %v", got, err, want(0, 150))
+	}
+	if _, err := s.BlockTime(ctx, chains.Ethereum, 77); err != nil {
+		t.Fatal(err)
+	}
+	if n := up.calls["BlockHash"]; n != 0 {
+		t.Errorf("%d BlockHash calls, want none for a source of final blocks", n)
+	}
+}

@@ -313,7 +313,7 @@ func (s *Source) store(ctx context.Context, c chains.Chain, ts []chains.Transfer
 // blockHashes returns the blocks of ts with their hashes when the upstream
 // can give them, in block order; none otherwise.
 func (s *Source) blockHashes(ctx context.Context, c chains.Chain, ts []chains.Transfer) ([]Block, error) {
-	bh, ok := s.up.(BlockHasher)
+	bh, ok := s.hasher()
 	if !ok {
 		return nil, nil
 	}
@@ -332,6 +332,16 @@ func (s *Source) blockHashes(ctx context.Context, c chains.Chain, ts []chains.Tr
 	}
 	slices.SortFunc(out, func(a, b Block) int { return cmp.Compare(a.Number, b.Number) })
 	return out, nil
+}
+
+// hasher is the upstream as a BlockHasher, unless it answers from final
+// blocks only (chains.FinalOnly): their hashes need no checking.
+func (s *Source) hasher() (BlockHasher, bool) {
+	if fo, ok := s.up.(chains.FinalOnly); ok && fo.FinalOnly() {
+		return nil, false
+	}
+	bh, ok := s.up.(BlockHasher)
+	return bh, ok
 }
 
 // confirmed reports whether block n is deep enough to cache.
@@ -457,7 +467,7 @@ func (s *Source) BlockTime(ctx context.Context, c chains.Chain, n uint64) (time.
 		return t, err
 	}
 	blk := Block{Chain: c, Number: n, Time: t}
-	if bh, isBH := s.up.(BlockHasher); isBH {
+	if bh, isBH := s.hasher(); isBH {
 		if blk.Hash, err = bh.BlockHash(ctx, c, n); err != nil {
 			return time.Time{}, fmt.Errorf("hash of block %d: %w", n, err)
 		}

@@ -13,6 +13,12 @@ import (
 	"freezetrace/chains"
 )
 
+// FinalOnly implements chains.FinalOnly: every answer comes from solidified
+// blocks (only_confirmed, the solidified head), which never change.
+func (s *Source) FinalOnly() bool { return true }
+
+var _ chains.FinalOnly = (*Source)(nil)
+
 // Head returns the newest confirmed (solidified) block. The first answer is
 // kept for the Source's lifetime, so one run sees one consistent chain.
 func (s *Source) Head(ctx context.Context, chain chains.Chain) (uint64, error) {
