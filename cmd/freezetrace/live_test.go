@@ -389,3 +389,34 @@ func TestLiveVictimAndDeposit(t *testing.T) {
 		t.Errorf("%d eth_getLogs, want about one filtered query (%d windows) plus the deposit address's window", n, pairWindows)
 	}
 }
+
+// TestExplorerErrors: a wrong key and a bad explorer URL are one-line
+// usage errors that never show the key.
+func TestExplorerErrors(t *testing.T) {
+	ds := emulate.Generate(2, emulate.Options{Victims: 1, HotInflows: 10, Users: 10})
+	ex := emulate.NewExplorer(ds, emulate.ExplorerOptions{Key: "right-key", Rate: -1})
+	xs, err := ex.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer xs.Close()
+	db := filepath.Join(t.TempDir(), "x.db")
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"ErrWrongKey", []string{"--explorer-url", xs.URL + "/v2/api", "--etherscan-key", "wrong-key-123"}, "key"},
+		{"ErrBadURL", []string{"--explorer-url", "ftp://example.invalid/api", "--etherscan-key", "wrong-key-123"}, "explorer URL"},
+		{"ErrRate", []string{"--explorer-url", xs.URL + "/v2/api", "--explorer-rate", "0"}, "--explorer-rate"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			args := append([]string{"trace", "--db", db, "--victim-tx", ds.VictimPayments[0].Hex(), "--max-hops", "1"}, tc.args...)
+			code, _, stderr := runCLI(t, args...)
+			lines := strings.Split(strings.TrimSpace(stderr), "\n")
+			if code != exitUsage || !strings.Contains(stderr, tc.want) || strings.Contains(stderr, "wrong-key-123") || len(lines) > 2 {
+				t.Errorf("exit %d, stderr %q; want exit 2, one line naming %q, no key", code, stderr, tc.want)
+			}
+		})
+	}
+}
