@@ -47,6 +47,19 @@ type traceOptions struct {
 	Close func()
 }
 
+// storePiece is the most blocks of one address's history the cache fetches
+// and stores in one piece, so that an interrupted fetch keeps what it
+// finished. TronGrid pages by time at the same cost whatever the range, so
+// 30 days' pieces cost little; an EVM node is asked for whole ranges
+// (providers cap them themselves, and every piece would cost two more
+// eth_getLogs).
+func storePiece(c chains.Chain) uint64 {
+	if c == chains.Tron {
+		return c.BlocksIn(30 * 24 * time.Hour)
+	}
+	return 0
+}
+
 // headTTL is how long a fetched head stays fresh, so that a re-run soon
 // after a trace makes no request at all.
 const headTTL = 10 * time.Minute
@@ -237,7 +250,7 @@ func runTrace(ctx context.Context, o traceOptions, w io.Writer) error {
 	}
 	defer db.Close()
 	src := store.NewSource(db, o.Upstream, store.Options{Name: o.UpstreamName, Offline: o.Offline,
-		ConfirmDepth: o.Confirmations, HeadTTL: headTTL})
+		ConfirmDepth: o.Confirmations, HeadTTL: headTTL, MaxRange: storePiece(o.Chain)})
 	// Every read behind a verdict is bounded by the case: deposit detection
 	// judges the sweep window after the taint's arrival, and the
 	// high-activity check reads a ledger's first window before the rest.
