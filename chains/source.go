@@ -116,6 +116,23 @@ type PairQuery struct {
 	ToBlock   uint64 // Latest for no upper bound
 }
 
+// BetweenFromHistory answers a pair query from the sender's history, for
+// sources that have no filter of their own: the sender's transfers in the
+// range, those to q.To kept.
+func BetweenFromHistory(ctx context.Context, src Source, q PairQuery) ([]Transfer, error) {
+	ts, err := src.Transfers(ctx, Query{Chain: q.Chain, Address: q.From, Asset: q.Asset, From: q.FromBlock, To: q.ToBlock})
+	if err != nil {
+		return nil, err
+	}
+	out := ts[:0:0]
+	for _, t := range ts {
+		if t.From == q.From && t.To == q.To {
+			out = append(out, t)
+		}
+	}
+	return out, nil
+}
+
 // PairFinder is implemented by sources that can find the transfers from
 // one address to another without reading either address's whole history
 // (eth_getLogs with both topics set). TransfersBetween returns them in

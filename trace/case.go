@@ -211,17 +211,7 @@ func paymentsBetween(ctx context.Context, src chains.Source, q chains.PairQuery)
 			return ts, err
 		}
 	}
-	ts, err := src.Transfers(ctx, chains.Query{Chain: q.Chain, Address: q.From, Asset: q.Asset, From: q.FromBlock, To: q.ToBlock})
-	if err != nil {
-		return nil, err
-	}
-	out := ts[:0:0]
-	for _, t := range ts {
-		if t.From == q.From && t.To == q.To {
-			out = append(out, t)
-		}
-	}
-	return out, nil
+	return chains.BetweenFromHistory(ctx, src, q)
 }
 
 // payment finds the transfers a Payment names: the one at its position,

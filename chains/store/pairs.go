@@ -150,15 +150,5 @@ func (s *Source) TransfersBetween(ctx context.Context, q chains.PairQuery) ([]ch
 
 // viaSender answers a pair query from the sender's history.
 func (s *Source) viaSender(ctx context.Context, q chains.PairQuery) ([]chains.Transfer, error) {
-	ts, err := s.Transfers(ctx, chains.Query{Chain: q.Chain, Address: q.From, Asset: q.Asset, From: q.FromBlock, To: q.ToBlock})
-	if err != nil {
-		return nil, err
-	}
-	out := ts[:0:0]
-	for _, t := range ts {
-		if t.From == q.From && t.To == q.To {
-			out = append(out, t)
-		}
-	}
-	return out, nil
+	return chains.BetweenFromHistory(ctx, s, q)
 }
