@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
-	"strconv"
 
 	"freezetrace/chains"
 )
@@ -27,30 +25,11 @@ func (s *Source) Counterparties(ctx context.Context, q chains.Query, limit int) 
 	if q.Asset.IsNative() || q.Asset.Chain != chains.Tron || q.Address.Family() != chains.FamilyTRON {
 		return 0, fmt.Errorf("tron counterparties of %s: %w", q.Asset, chains.ErrUnsupported)
 	}
-	head, err := s.Head(ctx, q.Chain)
-	if err != nil {
+	params, _, err := s.window(ctx, q)
+	if err != nil || params == nil {
 		return 0, err
 	}
-	to := min(q.To, head)
-	if q.From > to {
-		return 0, nil
-	}
-	params := url.Values{}
-	params.Set("only_confirmed", "true")
-	params.Set("limit", strconv.Itoa(s.pageSize))
 	params.Set("contract_address", q.Asset.Contract.String())
-	if q.From > 0 {
-		t, err := s.BlockTime(ctx, q.Chain, q.From)
-		if err != nil {
-			return 0, err
-		}
-		params.Set("min_timestamp", strconv.FormatInt(t.UnixMilli()-1, 10))
-	}
-	maxMs, err := s.windowEnd(ctx, q.From, to, head)
-	if err != nil {
-		return 0, err
-	}
-	params.Set("max_timestamp", strconv.FormatInt(maxMs, 10))
 	me := q.Address.String()
 	peers := map[string]bool{}
 	path := "/v1/accounts/" + me + "/transactions/trc20"

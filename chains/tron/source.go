@@ -112,35 +112,10 @@ func (s *Source) Transfers(ctx context.Context, q chains.Query) ([]chains.Transf
 	if q.Asset.Chain != chains.Tron {
 		return nil, chains.Invalid(fmt.Errorf("tron transfers: asset %s is not on TRON", q.Asset))
 	}
-	head, err := s.Head(ctx, q.Chain)
-	if err != nil {
-		return nil, err
+	params, to, err := s.window(ctx, q)
+	if err != nil || params == nil {
+		return []chains.Transfer{}, err
 	}
-	to := min(q.To, head)
-	if q.From > to {
-		return []chains.Transfer{}, nil
-	}
-	// Block times rise strictly with block numbers, so the time window
-	// [time(From), time(to+1)) holds exactly the blocks [From, to] (up to
-	// time(to) when to is the head). The lower bound is widened by 1 ms so it
-	// does not matter whether the API treats it as inclusive; blocks are
-	// 3 s apart and the block filter below is exact. The next range of a
-	// split query starts at to+1, whose time is then already known.
-	params := url.Values{}
-	params.Set("only_confirmed", "true")
-	params.Set("limit", strconv.Itoa(s.pageSize))
-	if q.From > 0 {
-		t, err := s.BlockTime(ctx, q.Chain, q.From)
-		if err != nil {
-			return nil, err
-		}
-		params.Set("min_timestamp", strconv.FormatInt(t.UnixMilli()-1, 10))
-	}
-	maxMs, err := s.windowEnd(ctx, q.From, to, head)
-	if err != nil {
-		return nil, err
-	}
-	params.Set("max_timestamp", strconv.FormatInt(maxMs, 10))
 
 	var all []chains.Transfer
 	if q.Asset.IsNative() {
@@ -185,6 +160,43 @@ func (s *Source) windowEnd(ctx context.Context, from, to, head uint64) (int64, e
 		return 0, err
 	}
 	return tNext.UnixMilli() - 1, nil
+}
+
+// window is the listing parameters that select the blocks [q.From, to] by
+// time, to being q.To clamped to the confirmed head; nil parameters when
+// the range is empty.
+//
+// Block times rise strictly with block numbers, so the time window
+// [time(From), time(to+1)) holds exactly the blocks [From, to] (up to
+// time(to) when to is the head). The lower bound is widened by 1 ms so it
+// does not matter whether the API treats it as inclusive; blocks are 3 s
+// apart and callers filter blocks exactly. The next range of a split query
+// starts at to+1, whose time is then already known.
+func (s *Source) window(ctx context.Context, q chains.Query) (url.Values, uint64, error) {
+	head, err := s.Head(ctx, q.Chain)
+	if err != nil {
+		return nil, 0, err
+	}
+	to := min(q.To, head)
+	if q.From > to {
+		return nil, to, nil
+	}
+	params := url.Values{}
+	params.Set("only_confirmed", "true")
+	params.Set("limit", strconv.Itoa(s.pageSize))
+	if q.From > 0 {
+		t, err := s.BlockTime(ctx, q.Chain, q.From)
+		if err != nil {
+			return nil, 0, err
+		}
+		params.Set("min_timestamp", strconv.FormatInt(t.UnixMilli()-1, 10))
+	}
+	maxMs, err := s.windowEnd(ctx, q.From, to, head)
+	if err != nil {
+		return nil, 0, err
+	}
+	params.Set("max_timestamp", strconv.FormatInt(maxMs, 10))
+	return params, to, nil
 }
 
 // trxTransfers lists the TRX that addr sent or received in its own
