@@ -12,10 +12,12 @@ import (
 var _ chains.PeerCounter = (*Source)(nil)
 
 // countPeersQuery counts the distinct counterparties of an address, up to
-// a limit: each side is an index range scan, UNION removes duplicates.
-const countPeersQuery = `SELECT count(*) FROM (
-	SELECT to_id FROM transfers WHERE asset = ? AND from_id = ` + addressID + ` AND block BETWEEN ? AND ?
-	UNION SELECT from_id FROM transfers WHERE asset = ? AND to_id = ` + addressID + ` AND block BETWEEN ? AND ?
+// a limit: each side is an index range scan, read as a stream of
+// counterparties that stops at the limit-th distinct one (a UNION would
+// read both sides whole before the LIMIT applies).
+const countPeersQuery = `SELECT count(*) FROM (SELECT DISTINCT peer FROM (
+	SELECT to_id AS peer FROM transfers WHERE asset = ? AND from_id = ` + addressID + ` AND block BETWEEN ? AND ?
+	UNION ALL SELECT from_id FROM transfers WHERE asset = ? AND to_id = ` + addressID + ` AND block BETWEEN ? AND ?)
 	LIMIT ?)`
 
 // CountPeers counts the distinct counterparties of q.Address in the
@@ -27,8 +29,12 @@ func (db *DB) CountPeers(ctx context.Context, q chains.Query, limit int) (int, e
 	}
 	ab := q.Address.Bytes()
 	to := min(q.To, 1<<63-1)
+	st, err := db.prepared(ctx, countPeersQuery)
+	if err != nil {
+		return 0, fmt.Errorf("count counterparties of %s: %w", q.Address, err)
+	}
 	var n int
-	if err := db.sql.QueryRowContext(ctx, countPeersQuery, aid, ab[:], int64(q.From), int64(to), aid, ab[:], int64(q.From), int64(to), limit+1).Scan(&n); err != nil {
+	if err := st.QueryRowContext(ctx, aid, ab[:], int64(q.From), int64(to), aid, ab[:], int64(q.From), int64(to), limit+1).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count counterparties of %s: %w", q.Address, err)
 	}
 	return n, nil

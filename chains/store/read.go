@@ -17,16 +17,32 @@ var _ chains.Labeler = (*DB)(nil)
 
 // assetRowID returns the integer id of a stored asset, or 0 when the store
 // has never seen it.
+// A stored asset's id never changes, so ids found are remembered; an
+// asset not stored yet is asked again next time.
 func (db *DB) assetRowID(ctx context.Context, id chains.AssetID) (int64, error) {
-	var n int64
-	err := db.sql.QueryRowContext(ctx, `SELECT id FROM assets WHERE chain = ? AND contract = ?`,
-		string(id.Chain), contractBytes(id)).Scan(&n)
+	db.assetMu.Lock()
+	n, ok := db.assetIDs[id]
+	db.assetMu.Unlock()
+	if ok {
+		return n, nil
+	}
+	st, err := db.prepared(ctx, `SELECT id FROM assets WHERE chain = ? AND contract = ?`)
+	if err != nil {
+		return 0, fmt.Errorf("asset %s: %w", id, err)
+	}
+	err = st.QueryRowContext(ctx, string(id.Chain), contractBytes(id)).Scan(&n)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, nil
 	}
 	if err != nil {
 		return 0, fmt.Errorf("asset %s: %w", id, err)
 	}
+	db.assetMu.Lock()
+	if db.assetIDs == nil {
+		db.assetIDs = map[chains.AssetID]int64{}
+	}
+	db.assetIDs[id] = n
+	db.assetMu.Unlock()
 	return n, nil
 }
 
@@ -170,15 +186,21 @@ func (db *DB) scanTransfers(ctx context.Context, rows *sql.Rows, asset chains.As
 	return out, nil
 }
 
+const labelsQuery = `SELECT l.entity, l.category, a.chain, a.contract, l.source, l.date, l.note, l.confidence, l.heuristic, l.evidence
+	FROM labels l LEFT JOIN assets a ON a.id = l.asset
+	WHERE l.chain = ? AND l.address = ?
+	ORDER BY l.confidence DESC, l.source, l.entity, l.category, l.heuristic, l.asset, l.id`
+
 // Labels returns every label stored for addr on chain, most confident
 // first, then by source, entity and category; an empty slice when there is
 // none. It implements chains.Labeler.
 func (db *DB) Labels(ctx context.Context, c chains.Chain, addr chains.Address) ([]chains.Label, error) {
 	ab := addr.Bytes()
-	rows, err := db.sql.QueryContext(ctx, `SELECT l.entity, l.category, a.chain, a.contract, l.source, l.date, l.note, l.confidence, l.heuristic, l.evidence
-		FROM labels l LEFT JOIN assets a ON a.id = l.asset
-		WHERE l.chain = ? AND l.address = ?
-		ORDER BY l.confidence DESC, l.source, l.entity, l.category, l.heuristic, l.asset, l.id`, string(c), ab[:])
+	st, err := db.prepared(ctx, labelsQuery)
+	if err != nil {
+		return nil, fmt.Errorf("labels of %s: %w", addr, err)
+	}
+	rows, err := st.QueryContext(ctx, string(c), ab[:])
 	if err != nil {
 		return nil, fmt.Errorf("labels of %s: %w", addr, err)
 	}

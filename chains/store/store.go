@@ -16,6 +16,8 @@ import (
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"freezetrace/chains"
 )
 
 //go:embed migrations/*.sql
@@ -34,6 +36,9 @@ type DB struct {
 
 	stmtMu sync.Mutex
 	stmts  map[string]*sql.Stmt // prepared read statements, by query
+
+	assetMu  sync.Mutex
+	assetIDs map[chains.AssetID]int64 // stored assets' row ids
 }
 
 // Open opens (creating if needed) the database file at path and brings its

@@ -45,6 +45,11 @@ type Options struct {
 	// this is still a deposit address, but its senders are not merged into
 	// one cluster (it behaves like a shared or hot wallet). Default 100.
 	MaxSenders int
+	// MaxPeers: an address with more distinct counterparties than this
+	// in the window is not judged a deposit address. A deposit address
+	// serves one customer; an address that busy is a service's wallet (the
+	// trace reports it as high activity). Default 1,000.
+	MaxPeers int
 	// MaxRecipients is how many distinct recipients of one address are
 	// checked for being deposit addresses when looking for its cluster, in
 	// the order it first paid them. Default 25.
@@ -101,6 +106,9 @@ func (o Options) withDefaults() Options {
 	if o.MaxSenders <= 0 {
 		o.MaxSenders = 100
 	}
+	if o.MaxPeers <= 0 {
+		o.MaxPeers = 1000
+	}
 	if o.MaxRecipients <= 0 {
 		o.MaxRecipients = 25
 	}
@@ -121,6 +129,9 @@ type Attributor struct {
 	labeler chains.Labeler
 	src     chains.Source
 	opts    Options
+	// stored, when the Labeler also counts stored counterparties, tells
+	// a busy address without reading its window.
+	stored StoredPeerCounter
 
 	mu           sync.Mutex
 	labels       map[key][]chains.Label
@@ -145,10 +156,22 @@ type windowKey struct {
 
 var _ trace.Attributor = (*Attributor)(nil)
 
+// StoredPeerCounter counts the distinct counterparties of q.Address in the
+// transfers of q stored locally, stopping past limit (store.DB does). A
+// count of stored rows never exceeds the true count, so a count above
+// MaxPeers proves an address busy without reading its transfers.
+type StoredPeerCounter interface {
+	CountPeers(ctx context.Context, q chains.Query, limit int) (int, error)
+}
+
 // New returns an Attributor reading labels from l and transfers from src
-// (src may be nil: then no deposit addresses or clusters are found).
+// (src may be nil: then no deposit addresses or clusters are found). When
+// l is also a StoredPeerCounter, busy addresses (MaxPeers) are recognised
+// from a count instead of their transfers.
 func New(l chains.Labeler, src chains.Source, opts Options) *Attributor {
+	stored, _ := l.(StoredPeerCounter)
 	return &Attributor{
+		stored:       stored,
 		labeler:      l,
 		src:          src,
 		opts:         opts.withDefaults(),

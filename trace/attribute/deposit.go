@@ -153,9 +153,15 @@ func (a *Attributor) detect(ctx context.Context, addr chains.Address, asset chai
 	if isServiceLike(own) {
 		return nil, "", nil
 	}
+	if busy, err := a.busyStored(ctx, addr, asset, from); err != nil || busy {
+		return nil, "", err
+	}
 	ts, err := a.transfersOf(ctx, addr, asset, from)
 	if err != nil {
 		return nil, "", err
+	}
+	if peers(addr, ts, a.opts.MaxPeers) > a.opts.MaxPeers {
+		return nil, "", nil
 	}
 	lastIn := a.opts.To
 	if a.opts.Span > 0 {
@@ -273,6 +279,37 @@ func (a *Attributor) detect(ctx context.Context, addr chains.Address, asset chai
 		Confidence:   min(a.opts.DepositConfidence, acc.conf),
 		Rule:         a.rule(),
 	}, "", nil
+}
+
+// busyStored reports whether the stored transfers of addr in the window
+// of from already have more than MaxPeers distinct counterparties.
+func (a *Attributor) busyStored(ctx context.Context, addr chains.Address, asset chains.AssetID, from uint64) (bool, error) {
+	if a.stored == nil {
+		return false, nil
+	}
+	lo, hi := a.window(from)
+	n, err := a.stored.CountPeers(ctx, chains.Query{Chain: asset.Chain, Address: addr, Asset: asset, From: lo, To: hi}, a.opts.MaxPeers)
+	if err != nil {
+		return false, fmt.Errorf("counterparties of %s: %w", addr, err)
+	}
+	return n > a.opts.MaxPeers, nil
+}
+
+// peers counts the distinct counterparties of addr in ts, stopping past
+// limit, as the stored count does (a self-transfer's counterparty is addr).
+func peers(addr chains.Address, ts []chains.Transfer, limit int) int {
+	seen := map[chains.Address]struct{}{}
+	for _, t := range ts {
+		p := t.From
+		if p == addr {
+			p = t.To
+		}
+		seen[p] = struct{}{}
+		if len(seen) > limit {
+			break
+		}
+	}
+	return len(seen)
 }
 
 // exchangeOf returns the most confident exchange label (from a list, not

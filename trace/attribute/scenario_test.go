@@ -369,3 +369,58 @@ func sorted(as ...chains.Address) []chains.Address {
 }
 
 func errorf(format string, args ...any) error { return fmt.Errorf(format, args...) }
+
+// countingLabeler is a Labeler that also counts stored counterparties, as
+// store.DB does, and records how often it was asked.
+type countingLabeler struct {
+	*mem.Source
+	counts int
+}
+
+func (c *countingLabeler) CountPeers(ctx context.Context, q chains.Query, limit int) (int, error) {
+	c.counts++
+	ts, err := c.Source.Transfers(ctx, q)
+	if err != nil {
+		return 0, err
+	}
+	return peers(q.Address, ts, limit), nil
+}
+
+// An address that sweeps everything into an exchange but has more
+// counterparties than MaxPeers is a service's wallet, not a deposit
+// address: judged the same from a stored count as from its transfers.
+func TestBusyAddressIsNotDeposit(t *testing.T) {
+	ctx := context.Background()
+	w := newWorld()
+	w.label(hot, "Binance", chains.CategoryExchange, 90)
+	service := addr(90)
+	for i := range byte(6) {
+		w.pay(addr(100+i), service, 1_000, 0)
+	}
+	w.pay(service, hot, 6_000, 2)
+	for _, tc := range []struct {
+		name     string
+		maxPeers int
+		want     bool
+	}{{"busy", 5, false}, {"not busy", 7, true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, counted := range []bool{false, true} {
+				var l chains.Labeler = w.src
+				cl := &countingLabeler{Source: w.src}
+				if counted {
+					l = cl
+				}
+				d, err := New(l, w.src, Options{MaxPeers: tc.maxPeers}).Deposit(ctx, service, usdt)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if (d != nil) != tc.want {
+					t.Fatalf("counted %v: deposit %v, want %v", counted, d != nil, tc.want)
+				}
+				if counted && cl.counts != 1 {
+					t.Fatalf("stored count asked %d times, want 1", cl.counts)
+				}
+			}
+		})
+	}
+}
