@@ -160,6 +160,16 @@ type PeerCounter interface {
 	Counterparties(ctx context.Context, q Query, limit int) (int, error)
 }
 
+// Pager is implemented by sources that can hand out a long ledger a page
+// at a time, so that a reader never holds it whole. TransfersPage returns
+// the transfers of q with a block in [q.From, end], in canonical order, end
+// chosen so that the page holds whole blocks and at most limit transfers
+// (one block alone may hold more); next is end+1, or 0 when the page
+// reaches q.To. A page may be empty while next is not 0.
+type Pager interface {
+	TransfersPage(ctx context.Context, q Query, limit int) (ts []Transfer, next uint64, err error)
+}
+
 // FinalOnly is implemented by sources that answer only from irreversible
 // blocks (TRON's solidified blocks): a cache in front of one need not keep
 // block hashes to notice reorganisations, and asks for none.

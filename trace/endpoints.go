@@ -162,6 +162,16 @@ func (w *walker) countPeers(addr chains.Address, b uint64) (n int, span string, 
 			return 0, "", nil, err
 		}
 		count(op.ledger)
+		// A paged ledger is counted to its end (the reason gives the
+		// exact count) without holding the pages.
+		for more := op.more; more != 0; {
+			ts, next, err := w.read(chains.Query{Chain: w.c.Chain, Address: addr, Asset: w.c.Asset, From: more, To: chains.Latest})
+			if err != nil {
+				return 0, "", nil, fmt.Errorf("ledger of %s from block %d: %w", addr, more, err)
+			}
+			count(ts)
+			more = next
+		}
 		return len(peers), "", op, nil
 	}
 	over := fmt.Sprintf("from block %d on", b)
@@ -215,6 +225,23 @@ func (w *walker) endpoint(y *node, k Kind, reason string, t chains.Transfer, sha
 	e.txs = append(e.txs, t)
 }
 
+// sendsLater reports whether y sends funds on in the rest of its ledger
+// (after the horizon), reading further pages only until it finds one.
+func (w *walker) sendsLater(y *node) (bool, error) {
+	for {
+		ok, err := w.ready(y)
+		if err != nil || !ok {
+			return false, err
+		}
+		for _, e := range y.ledger[y.next:] {
+			if e.From == y.addr && e.To != y.addr && !e.Amount.IsZero() {
+				return true, nil
+			}
+		}
+		y.next = len(y.ledger)
+	}
+}
+
 // finish turns what the walk left into the result's lists.
 func (w *walker) finish(res *Result) error {
 	for _, y := range w.nodes {
@@ -225,12 +252,13 @@ func (w *walker) finish(res *Result) error {
 			k, reason := KindHeld, "taint left unspent at the address at the end of the data"
 			if y.halted {
 				reason = "taint left unspent at the address at the --until horizon"
-				for _, e := range y.ledger[y.next:] {
-					if e.From == y.addr && e.To != y.addr && !e.Amount.IsZero() {
-						k = KindHorizon
-						reason = fmt.Sprintf("taint held at the --until horizon %s, and the address sent funds on after it", w.o.Until.Format(time.RFC3339))
-						break
-					}
+				later, err := w.sendsLater(y)
+				if err != nil {
+					return err
+				}
+				if later {
+					k = KindHorizon
+					reason = fmt.Sprintf("taint held at the --until horizon %s, and the address sent funds on after it", w.o.Until.Format(time.RFC3339))
 				}
 			}
 			w.endpoint(y, k, reason, chains.Transfer{}, nil, y.hop)

@@ -179,9 +179,12 @@ type node struct {
 	stop     Kind // a permanent stop found for this address
 	reason   string
 
-	active  bool
+	active bool
+	// ledger is the loaded page of the address's ledger and next the
+	// cursor in it; more is the block the next page starts at (0: none).
 	ledger  []chains.Transfer
 	next    int
+	more    uint64
 	acct    account
 	hop     int
 	halted  bool // reached the horizon
@@ -197,9 +200,15 @@ type node struct {
 
 type opening struct {
 	balance chains.Amount
-	ledger  []chains.Transfer
+	ledger  []chains.Transfer // the first page
+	more    uint64            // where the next page starts (0: none)
 	detail  string
 }
+
+// ledgerPage is how many transfers of one address's ledger the walk holds
+// at a time, when the source can page (chains.Pager): a ledger of millions
+// is streamed, never held whole.
+const ledgerPage = 4096
 
 type walker struct {
 	ctx  context.Context
@@ -267,7 +276,12 @@ func (w *walker) walk(payments []chains.Transfer) error {
 		if err := w.stepEvent(x); err != nil {
 			return err
 		}
-		if !x.halted && x.next < len(x.ledger) {
+		if x.halted {
+			continue
+		}
+		if ok, err := w.ready(x); err != nil {
+			return err
+		} else if ok {
 			heap.Push(&w.queue, x)
 		}
 	}
@@ -341,10 +355,14 @@ func (w *walker) deliver(t chains.Transfer, carried parts, hop int) error {
 			return err
 		}
 		if y.heapIdx >= 0 {
-			if y.next >= len(y.ledger) {
-				heap.Remove(&w.queue, y.heapIdx)
-			} else {
+			ok, err := w.ready(y)
+			if err != nil {
+				return err
+			}
+			if ok && !y.halted {
 				heap.Fix(&w.queue, y.heapIdx)
+			} else {
+				heap.Remove(&w.queue, y.heapIdx)
 			}
 		}
 		return nil
@@ -364,8 +382,12 @@ func (w *walker) deliver(t chains.Transfer, carried parts, hop int) error {
 // earlier events of y's ledger (clean ones: y holds no taint before t).
 func (w *walker) credit(y *node, t chains.Transfer, shares parts, hop int) error {
 	key := t.Key()
-	for y.next < len(y.ledger) && y.ledger[y.next].Key() != key {
-		if chains.Compare(y.ledger[y.next], t) > 0 {
+	for {
+		ok, err := w.ready(y)
+		if err != nil {
+			return err
+		}
+		if !ok || y.ledger[y.next].Key() == key || chains.Compare(y.ledger[y.next], t) > 0 {
 			break
 		}
 		if err := w.stepEvent(y); err != nil {
@@ -397,7 +419,7 @@ func (w *walker) activate(y *node, t chains.Transfer, shares parts, hop int) err
 		}
 	}
 	y.preOpen = nil
-	y.active, y.ledger, y.next, y.hop = true, op.ledger, 0, hop
+	y.active, y.ledger, y.next, y.more, y.hop = true, op.ledger, 0, op.more, hop
 	y.acct = newAccount(w.o.Rule, op.balance)
 	w.steps = append(w.steps, Step{
 		Seq: len(w.steps) + 1, Chain: w.c.Chain, Address: y.addr, Asset: w.c.Asset,
@@ -407,56 +429,122 @@ func (w *walker) activate(y *node, t chains.Transfer, shares parts, hop int) err
 	if err := w.credit(y, t, shares, hop); err != nil {
 		return err
 	}
-	if y.next < len(y.ledger) && !y.halted {
+	if y.halted {
+		return nil
+	}
+	if ok, err := w.ready(y); err != nil {
+		return err
+	} else if ok {
 		heap.Push(&w.queue, y)
 	}
 	return nil
 }
 
-// open reads the ledger of addr from block b on, and its balance at the
-// start of block b: from the source's state at block b−1 when it has it,
-// else from the whole history the source has.
+// ready makes sure x's next ledger event is loaded, reading the next page
+// when the loaded one is used up; false when the ledger is over.
+func (w *walker) ready(x *node) (bool, error) {
+	for x.next >= len(x.ledger) {
+		if x.more == 0 {
+			return false, nil
+		}
+		ts, more, err := w.read(chains.Query{Chain: w.c.Chain, Address: x.addr, Asset: w.c.Asset, From: x.more, To: chains.Latest})
+		if err != nil {
+			return false, fmt.Errorf("ledger of %s from block %d: %w", x.addr, x.more, err)
+		}
+		x.ledger, x.next, x.more = ts, 0, more
+	}
+	return true, nil
+}
+
+// read returns the first page of q (all of it when the source cannot
+// page) and where the next page starts (0: none).
+func (w *walker) read(q chains.Query) ([]chains.Transfer, uint64, error) {
+	var ts []chains.Transfer
+	var more uint64
+	var err error
+	if p, ok := w.src.(chains.Pager); ok {
+		ts, more, err = p.TransfersPage(w.ctx, q, ledgerPage)
+	} else {
+		ts, err = w.src.Transfers(w.ctx, q)
+	}
+	if err != nil {
+		return nil, 0, err
+	}
+	w.seenLedger(ts)
+	return ts, more, nil
+}
+
+// open reads the ledger of addr from block b on (its first page), and its
+// balance at the start of block b: from the source's state at block b−1
+// when it has it, else from the whole history the source has, streamed.
 func (w *walker) open(addr chains.Address, b uint64) (*opening, error) {
 	q := chains.Query{Chain: w.c.Chain, Address: addr, Asset: w.c.Asset, From: b, To: chains.Latest}
 	if b > 0 {
 		bal, err := w.src.Balance(w.ctx, w.c.Chain, addr, w.c.Asset, b-1)
 		switch {
 		case err == nil:
-			ts, err := w.src.Transfers(w.ctx, q)
+			ts, more, err := w.read(q)
 			if err != nil {
 				return nil, fmt.Errorf("ledger of %s from block %d: %w", addr, b, err)
 			}
-			w.seenLedger(ts)
-			return &opening{bal, ts, fmt.Sprintf("opening balance: balance at the end of block %d, from the source", b-1)}, nil
+			return &opening{bal, ts, more, fmt.Sprintf("opening balance: balance at the end of block %d, from the source", b-1)}, nil
 		case errors.Is(err, chains.ErrUnsupported), errors.Is(err, chains.ErrOffline), errors.Is(err, chains.ErrNotFound):
 		default:
 			return nil, fmt.Errorf("balance of %s at block %d: %w", addr, b-1, err)
 		}
 	}
-	q.From = 0
-	ts, err := w.src.Transfers(w.ctx, q)
-	if err != nil {
-		return nil, fmt.Errorf("ledger of %s: %w", addr, err)
-	}
-	w.seenLedger(ts)
 	var in, out chains.Amount
-	i := 0
-	for ; i < len(ts) && ts[i].Block < b; i++ {
-		if ts[i].From == ts[i].To {
-			continue
+	n := 0
+	count := func(ts []chains.Transfer) int {
+		i := 0
+		for ; i < len(ts) && ts[i].Block < b; i++ {
+			if ts[i].From == ts[i].To {
+				continue
+			}
+			if ts[i].To == addr {
+				in = in.Add(ts[i].Amount)
+			} else {
+				out = out.Add(ts[i].Amount)
+			}
 		}
-		if ts[i].To == addr {
-			in = in.Add(ts[i].Amount)
-		} else {
-			out = out.Add(ts[i].Amount)
+		n += i
+		return i
+	}
+	var ts []chains.Transfer
+	var more uint64
+	if _, ok := w.src.(chains.Pager); ok && b > 0 {
+		// The history before b, a page at a time, then the ledger's
+		// first page.
+		hq := q
+		for hq.From, hq.To = 0, b-1; ; {
+			page, next, err := w.read(hq)
+			if err != nil {
+				return nil, fmt.Errorf("ledger of %s: %w", addr, err)
+			}
+			count(page)
+			if next == 0 {
+				break
+			}
+			hq.From = next
 		}
+		var err error
+		if ts, more, err = w.read(q); err != nil {
+			return nil, fmt.Errorf("ledger of %s from block %d: %w", addr, b, err)
+		}
+	} else {
+		q.From = 0
+		var err error
+		if ts, more, err = w.read(q); err != nil {
+			return nil, fmt.Errorf("ledger of %s: %w", addr, err)
+		}
+		ts = ts[count(ts):]
 	}
 	bal := in.SubFloor(out)
-	d := fmt.Sprintf("opening balance: %d earlier transfers in the data: in %s − out %s", i, in, out)
+	d := fmt.Sprintf("opening balance: %d earlier transfers in the data: in %s − out %s", n, in, out)
 	if out.Cmp(in) > 0 {
 		d += " (history incomplete: taken as 0)"
 	}
-	return &opening{bal, ts[i:], d}, nil
+	return &opening{bal, ts, more, d}, nil
 }
 
 func (w *walker) seenLedger(ts []chains.Transfer) {

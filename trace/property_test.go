@@ -2,6 +2,7 @@ package trace_test
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"testing"
@@ -279,4 +280,70 @@ func TestDeterministic(t *testing.T) {
 			}
 		}
 	}
+}
+
+// paged serves a mem.Source's ledgers in pages of a few transfers (as
+// store.Source pages, at block boundaries, an empty page now and then),
+// so that the walk crosses page boundaries everywhere.
+type paged struct {
+	*mem.Source
+	size  int
+	pages int
+}
+
+func (p *paged) TransfersPage(ctx context.Context, q chains.Query, limit int) ([]chains.Transfer, uint64, error) {
+	p.pages++
+	ts, err := p.Source.Transfers(ctx, q)
+	if err != nil || len(ts) <= p.size {
+		return ts, 0, err
+	}
+	end := ts[p.size].Block
+	if end > q.From {
+		end--
+	}
+	if end >= q.To {
+		return ts, 0, nil
+	}
+	n := 0
+	for n < len(ts) && ts[n].Block <= end {
+		n++
+	}
+	return ts[:n], end + 1, nil
+}
+
+// A source that pages its ledgers gives the same trace, byte for byte, as
+// one that hands them out whole.
+func TestPagedLedgersMatch(t *testing.T) {
+	pages := 0
+	for seed := uint64(1); seed <= 150; seed++ {
+		src, pays := randomGraph(seed)
+		c := txCase(pays...)
+		for _, rule := range trace.Rules {
+			o := randomOptions(seed, rule)
+			want := encode(t, run(t, src, trace.NewLabelAttributor(src), c, o))
+			for size := 1; size <= 3; size++ {
+				p := &paged{Source: src, size: size}
+				got := encode(t, run(t, p, trace.NewLabelAttributor(src), c, o))
+				if !bytes.Equal(got, want) {
+					t.Fatalf("seed %d, %s, pages of %d: the trace differs from the unpaged one", seed, rule, size)
+				}
+				pages += p.pages
+			}
+		}
+	}
+	if pages < 1000 {
+		t.Fatalf("only %d pages asked for: the walk does not page", pages)
+	}
+}
+
+func encode(t *testing.T, r *trace.Result) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	if err := trace.WriteJSON(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	if err := trace.WriteLedgerCSV(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
 }

@@ -171,29 +171,96 @@ func (s *Source) Transfers(ctx context.Context, q chains.Query) ([]chains.Transf
 }
 
 func (s *Source) transfers(ctx context.Context, q chains.Query, cov []Range) ([]chains.Transfer, error) {
+	cq, state, err := s.stored(ctx, q, cov)
+	switch {
+	case err != nil:
+		return nil, err
+	case state == passThrough:
+		return s.upstreamTransfers(ctx, q, q.From, q.To)
+	case state == nothingFinal:
+		return []chains.Transfer{}, nil
+	}
+	return s.withTimes(ctx, q.Chain)(s.db.CachedTransfers(ctx, cq))
+}
+
+// readState says how a query is answered once the cache is filled.
+type readState int
+
+const (
+	fromStore    readState = iota // read the returned query from the file
+	passThrough                   // no head bounds the range: ask the upstream, cache nothing
+	nothingFinal                  // no final block in the range
+)
+
+// stored fills the gaps of q's range (cov is its coverage) from the
+// upstream and returns the query the file now answers in full: q itself,
+// or q up to the newest final block.
+func (s *Source) stored(ctx context.Context, q chains.Query, cov []Range) (chains.Query, readState, error) {
 	if q.To != chains.Latest && len(gaps(cov, q.From, q.To)) == 0 {
 		// Covered ranges hold final blocks only: no need for the head.
-		return s.withTimes(ctx, q.Chain)(s.db.CachedTransfers(ctx, q))
+		return q, fromStore, nil
 	}
 	safe, bounded, err := s.safeTo(ctx, q.Chain, q.To)
 	if err != nil {
-		return nil, err
+		return q, 0, err
 	}
 	if !bounded {
-		// No head to bound the range: pass through, cache nothing.
-		return s.upstreamTransfers(ctx, q, q.From, q.To)
+		return q, passThrough, nil
 	}
 	if q.From > safe {
-		return []chains.Transfer{}, nil
+		return q, nothingFinal, nil
 	}
 	for _, g := range gaps(cov, q.From, safe) {
 		if err := s.fill(ctx, q, g); err != nil {
-			return nil, err
+			return q, 0, err
 		}
 	}
+	q.To = safe
+	return q, fromStore, nil
+}
+
+var _ chains.Pager = (*Source)(nil)
+
+// TransfersPage implements chains.Pager: the cache is filled for the whole
+// range first (as Transfers does), then the file is read a page at a time.
+func (s *Source) TransfersPage(ctx context.Context, q chains.Query, limit int) ([]chains.Transfer, uint64, error) {
+	if q.Asset.Chain != q.Chain || !q.Chain.Valid() {
+		return nil, 0, chains.Invalid(fmt.Errorf("transfers: asset %s is not on chain %q", q.Asset, string(q.Chain)))
+	}
+	if q.From > q.To {
+		return []chains.Transfer{}, 0, nil
+	}
 	cq := q
-	cq.To = safe
-	return s.withTimes(ctx, q.Chain)(s.db.CachedTransfers(ctx, cq))
+	if !s.opt.Offline {
+		cov, err := s.db.Coverage(ctx, q.Address, q.Asset)
+		if err != nil {
+			return nil, 0, err
+		}
+		var state readState
+		if cq, state, err = s.stored(ctx, q, cov); err != nil {
+			if errors.Is(err, errNoFinal) {
+				return []chains.Transfer{}, 0, nil
+			}
+			return nil, 0, err
+		}
+		switch state {
+		case passThrough:
+			ts, err := s.upstreamTransfers(ctx, q, q.From, q.To)
+			return ts, 0, err
+		case nothingFinal:
+			return []chains.Transfer{}, 0, nil
+		}
+	}
+	end, full, err := s.db.pageEnd(ctx, cq, limit)
+	if err != nil {
+		return nil, 0, err
+	}
+	var next uint64
+	if full && end < cq.To {
+		cq.To, next = end, end+1
+	}
+	ts, err := s.withTimes(ctx, q.Chain)(s.db.CachedTransfers(ctx, cq))
+	return ts, next, err
 }
 
 // safeTo is the newest block up to to that this Source answers for: blocks
@@ -516,11 +583,47 @@ func (s *Source) BlockAt(ctx context.Context, c chains.Chain, t time.Time) (uint
 	return n, nil
 }
 
-// storedBlockAt is the first stored block of c at or after t.
+// storedBlockAt is the first stored block of c at or after t. Block times
+// rise with the number, so it is found by bisection over the stored
+// numbers: a few indexed lookups, however many blocks are stored.
 func (s *Source) storedBlockAt(ctx context.Context, c chains.Chain, t time.Time) (uint64, bool, error) {
-	var n sql.NullInt64
-	if err := s.db.sql.QueryRowContext(ctx, `SELECT min(number) FROM blocks WHERE chain = ? AND time >= ?`, string(c), t.Unix()).Scan(&n); err != nil {
+	fail := func(err error) (uint64, bool, error) {
 		return 0, false, fmt.Errorf("block at %s: %w", t.UTC().Format(time.RFC3339), err)
 	}
-	return uint64(n.Int64), n.Valid, nil
+	var lo, hi sql.NullInt64
+	if err := s.db.sql.QueryRowContext(ctx, `SELECT min(number), max(number) FROM blocks WHERE chain = ?`, string(c)).Scan(&lo, &hi); err != nil {
+		return fail(err)
+	}
+	if !lo.Valid {
+		return 0, false, nil
+	}
+	st, err := s.db.prepared(ctx, `SELECT number, time FROM blocks WHERE chain = ? AND number >= ? ORDER BY number LIMIT 1`)
+	if err != nil {
+		return fail(err)
+	}
+	// The answer is the least stored block in [l, r] with a time at or
+	// after t, or ans, found so far.
+	l, r := lo.Int64, hi.Int64
+	var ans int64 = -1
+	for l <= r {
+		mid := l + (r-l)/2
+		var m, tm int64
+		err := st.QueryRowContext(ctx, string(c), mid).Scan(&m, &tm)
+		if errors.Is(err, sql.ErrNoRows) || (err == nil && m > r) {
+			r = mid - 1 // nothing stored in [mid, r]
+			continue
+		}
+		if err != nil {
+			return fail(err)
+		}
+		if tm >= t.Unix() {
+			ans, r = m, m-1
+		} else {
+			l = m + 1
+		}
+	}
+	if ans < 0 {
+		return 0, false, nil
+	}
+	return uint64(ans), true, nil
 }

@@ -203,8 +203,7 @@ func (db *DB) Provenance(ctx context.Context) ([]Provenance, error) {
 		sort.Strings(names)
 		out[i].Detail = strings.Join(names, ", ")
 	}
-	crow, err := db.sql.QueryContext(ctx, `SELECT a.chain, c.source, max(c.to_block), max(c.retrieved_at)
-		FROM coverage c JOIN assets a ON a.id = c.asset GROUP BY a.chain, c.source`)
+	crow, err := db.sql.QueryContext(ctx, `SELECT chain, source, max_block, retrieved_at FROM coverage_sources`)
 	if err != nil {
 		return nil, fmt.Errorf("provenance: %w", err)
 	}

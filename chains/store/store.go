@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -39,7 +40,13 @@ type DB struct {
 
 	assetMu  sync.Mutex
 	assetIDs map[chains.AssetID]int64 // stored assets' row ids
+
+	read atomic.Int64 // transfers read from the file
 }
+
+// TransfersRead is how many transfer rows reads of this DB have returned
+// so far: what a trace cost in data.
+func (db *DB) TransfersRead() int64 { return db.read.Load() }
 
 // Open opens (creating if needed) the database file at path and brings its
 // schema up to date. Each numbered migration runs in its own transaction;

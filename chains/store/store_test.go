@@ -51,8 +51,8 @@ func TestOpen(t *testing.T) {
 			t.Fatalf("open %d: %v", i, err)
 		}
 		v, err := db.SchemaVersion(ctx)
-		if err != nil || v != 5 {
-			t.Fatalf("schema version: got %d, %v; want 5", v, err)
+		if err != nil || v != 6 {
+			t.Fatalf("schema version: got %d, %v; want 6", v, err)
 		}
 		db.Close()
 	}
@@ -292,6 +292,15 @@ func TestReorgForgetsBlock(t *testing.T) {
 	if want := []Range{{5, 10}, {12, 20}}; !reflect.DeepEqual(cov, want) {
 		t.Fatalf("coverage after reorg: got %v, want %v", cov, want)
 	}
+	coverageSourcesAgree(t, db)
+	// A reorg of a range's last block lowers the newest covered block.
+	if _, _, err := db.PutBlocks(ctx, []Block{{chains.Ethereum, 20, [32]byte{7}, time.Unix(340, 0)}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := db.PutBlocks(ctx, []Block{{chains.Ethereum, 20, [32]byte{8}, time.Unix(340, 0)}}); err != nil {
+		t.Fatal(err)
+	}
+	coverageSourcesAgree(t, db)
 	b, ok, err := db.BlockOf(ctx, chains.Ethereum, 11)
 	if err != nil || !ok || b.Hash != ([32]byte{9}) {
 		t.Fatalf("block 11: got %+v %v %v; want the new hash", b, ok, err)
@@ -503,5 +512,33 @@ func TestPutTransfersShapes(t *testing.T) {
 	}
 	if i != len(ts) {
 		t.Fatalf("read %d rows, want %d", i, len(ts))
+	}
+}
+
+// coverageSourcesAgree checks the kept per-source summary against the
+// coverage table it summarises.
+func coverageSourcesAgree(t *testing.T, db *DB) {
+	t.Helper()
+	read := func(q string) string {
+		rows, err := db.sql.Query(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var b strings.Builder
+		for rows.Next() {
+			var ch, src string
+			var blk, at int64
+			if err := rows.Scan(&ch, &src, &blk, &at); err != nil {
+				t.Fatal(err)
+			}
+			fmt.Fprintf(&b, "%s %s %d %d\n", ch, src, blk, at)
+		}
+		return b.String()
+	}
+	kept := read(`SELECT chain, source, max_block, retrieved_at FROM coverage_sources ORDER BY chain, source`)
+	want := read(`SELECT a.chain, c.source, max(c.to_block), max(c.retrieved_at) FROM coverage c JOIN assets a ON a.id = c.asset GROUP BY a.chain, c.source ORDER BY a.chain, c.source`)
+	if kept != want || want == "" {
+		t.Fatalf("coverage_sources:\n%s\nwant (from coverage):\n%s", kept, want)
 	}
 }

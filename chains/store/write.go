@@ -175,6 +175,10 @@ func (b *Batch) forgetBlock(ctx context.Context, c chains.Chain, n uint64) error
 		 SELECT asset, address, ?2 + 1, to_block, source, retrieved_at FROM coverage
 		 WHERE asset IN (SELECT id FROM assets WHERE chain = ?1) AND from_block <= ?2 AND to_block > ?2`,
 		`DELETE FROM coverage WHERE asset IN (SELECT id FROM assets WHERE chain = ?1) AND from_block <= ?2 AND to_block >= ?2`,
+		`DELETE FROM coverage_sources WHERE chain = ?1`,
+		`INSERT INTO coverage_sources (chain, source, max_block, retrieved_at)
+		 SELECT a.chain, c.source, max(c.to_block), max(c.retrieved_at)
+		 FROM coverage c JOIN assets a ON a.id = c.asset WHERE a.chain = ?1 GROUP BY a.chain, c.source`,
 	}
 	for _, s := range stmts {
 		if _, err := b.tx.ExecContext(ctx, s, ch, blk); err != nil {
@@ -301,6 +305,11 @@ func (b *Batch) AddCoverage(ctx context.Context, addr chains.Address, asset chai
 	ab := addr.Bytes()
 	if _, err := b.tx.ExecContext(ctx, `INSERT INTO coverage (asset, address, from_block, to_block, source, retrieved_at) VALUES (?, ?, ?, ?, ?, ?)`,
 		id, ab[:], int64(from), int64(to), source, retrieved.Unix()); err != nil {
+		return fmt.Errorf("add coverage %d-%d: %w", from, to, err)
+	}
+	if _, err := b.tx.ExecContext(ctx, `INSERT INTO coverage_sources (chain, source, max_block, retrieved_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (chain, source) DO UPDATE SET max_block = max(max_block, excluded.max_block), retrieved_at = max(retrieved_at, excluded.retrieved_at)`,
+		string(asset.Chain), source, int64(to), retrieved.Unix()); err != nil {
 		return fmt.Errorf("add coverage %d-%d: %w", from, to, err)
 	}
 	if to > b.maxBlock[asset.Chain] {
