@@ -109,11 +109,11 @@ func TestTransfersPageFillsOnce(t *testing.T) {
 	}
 }
 
-// The page query reads the address indexes only; the counterparty count
-// searches them (it stops at its limit).
+// The page and counterparty queries read the address indexes only.
 func TestPageQueriesUseIndexes(t *testing.T) {
 	db := openTemp(t)
-	for q, using := range map[string]string{pageEndQuery: "USING COVERING INDEX", countPeersQuery: "USING INDEX"} {
+	for _, q := range []string{pageEndQuery, countPeersQuery} {
+		using := "USING COVERING INDEX"
 		rows, err := db.sql.Query(`EXPLAIN QUERY PLAN `+q, 1, []byte{1}, 0, 10, 1, []byte{1}, 0, 10, 5)
 		if err != nil {
 			t.Fatal(err)

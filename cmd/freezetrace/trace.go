@@ -255,11 +255,15 @@ func runTrace(ctx context.Context, o traceOptions, w io.Writer) error {
 	// Every read behind a verdict is bounded by the case: deposit detection
 	// judges the sweep window after the taint's arrival, and the
 	// high-activity check reads a ledger's first window before the rest.
-	// The first window is four times the detection span, and detection
-	// asks for the same window, so that one fetch serves both.
+	// The first window is four times the detection span; with an upstream,
+	// detection asks for the same window, so that one fetch serves both
+	// (offline the file answers each exactly, so it reads its own span).
 	span := o.Heuristics.SweepSpan(o.Chain)
 	o.Heuristics.Span = span
-	o.Heuristics.ReadSpan, o.Trace.ProbeWindow = 4*span, 4*span
+	o.Trace.ProbeWindow = 4 * span
+	if o.Upstream != nil && !o.Offline {
+		o.Heuristics.ReadSpan = 4 * span
+	}
 	var attr trace.Attributor = trace.NewLabelAttributor(db)
 	if o.Heuristic {
 		attr = attribute.New(db, src, o.Heuristics)

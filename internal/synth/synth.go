@@ -14,8 +14,9 @@
 //     a trace meets it as an unknown high-activity address;
 //   - a laundering subgraph: victims pay a scam address, which splits and
 //     forwards the funds up to eight hops deep, mixing in clean money, and
-//     ends at exchange deposit addresses, a labeled mixer or addresses that
-//     hold what they received;
+//     peels small parts off to ordinary customers, and ends at exchange
+//     deposit addresses, a labeled mixer, active customers or addresses
+//     that hold what they received;
 //   - one victim payment straight into the unlabeled hot wallet.
 //
 // The files are token_transfers.csv, blocks.csv, tokens.csv and labels.csv
@@ -394,8 +395,19 @@ func (g *gen) forward(a addr, depth int) {
 			g.sweepLater(d)
 		case r < 7:
 			g.usdt(a, mk(kindMixer, 0), v)
+		case r < 9:
+			// it holds what it received
+		default:
+			g.usdt(a, g.user(), v) // paid to someone active
 		}
 		return
+	}
+	// Now and then a small part is peeled off to an ordinary customer,
+	// whose own ledger the trace then opens.
+	if g.rng.IntN(4) == 0 {
+		peel := v / 20
+		g.usdt(a, mk(kindUser, g.rng.IntN(g.nUsers)), peel)
+		v -= peel
 	}
 	// Clean money mixed in before the forward, so shares matter.
 	if g.rng.IntN(3) == 0 {
