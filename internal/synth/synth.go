@@ -49,6 +49,16 @@ const (
 	perBlock = 100
 )
 
+// caseStart and hotStart are the blocks (after FirstBlock) where the
+// laundering case's payments start and where the victim pays the hot
+// wallet. Every size from 1,000,000 transfers has the whole case (its
+// last forward comes before block 6,000); smaller ones end it early, and
+// have the hot-wallet payment halfway.
+const (
+	caseStart uint64 = 400
+	hotStart  uint64 = 4000
+)
+
 // firstTime is FirstBlock's time (2024-05-31, about when mainnet reached it).
 var firstTime = time.Date(2024, 5, 31, 0, 0, 0, 0, time.UTC)
 
@@ -121,6 +131,15 @@ func mix(x uint64) uint64 {
 
 const exchanges = 3
 
+// The laundering case pays deposit addresses, customers and active
+// customers among the first caseDeposits, caseUsers and activeUsers of
+// them: indices every size has.
+const (
+	caseDeposits = 10_000
+	caseUsers    = 100_000
+	activeUsers  = 1_000
+)
+
 // event is something scheduled for a later block: a deposit address's
 // sweep, or a laundering address forwarding what it holds.
 type event struct {
@@ -151,6 +170,7 @@ func (q *queue) Pop() any {
 // gen is one generation in progress.
 type gen struct {
 	rng      *rand.Rand
+	lrng     *rand.Rand // the laundering case's own stream
 	users    *rand.Zipf
 	deposits *rand.Zipf
 	nUsers   int
@@ -189,6 +209,7 @@ func Generate(dir string, n int, seed uint64) (Case, error) {
 	defer f.Close()
 	g := &gen{
 		rng:      rand.New(rand.NewPCG(seed, seed^0x6a09e667f3bcc908)),
+		lrng:     rand.New(rand.NewPCG(seed^0xbb67ae8584caa73b, seed)),
 		nUsers:   n / 10,
 		nDeposit: n / 100,
 		bal:      map[addr]uint64{},
@@ -228,7 +249,6 @@ func Generate(dir string, n int, seed uint64) (Case, error) {
 
 // run writes blocks until n transfers are written.
 func (g *gen) run(n int) error {
-	nBlocks := uint64(n / perBlock)
 	// Funds enter at the first block: the hot wallets are minted a float.
 	g.startBlock(FirstBlock)
 	for e := range exchanges {
@@ -236,12 +256,15 @@ func (g *gen) run(n int) error {
 	}
 	victims := 5
 	payments := 10
+	// The cases sit at the same blocks, drawn from a stream of their own,
+	// whatever the size: a bigger dataset is the same case in a busier
+	// chain.
 	payAt := map[uint64][]int{}
 	for i := range payments {
-		b := FirstBlock + nBlocks/20 + uint64(i)*(nBlocks*35/100)/uint64(payments)
+		b := FirstBlock + caseStart + uint64(i)*300
 		payAt[b] = append(payAt[b], i%victims)
 	}
-	hotAt := FirstBlock + nBlocks/2
+	hotAt := FirstBlock + min(hotStart, uint64(n/perBlock/2))
 	for b := uint64(FirstBlock); g.written < n; b++ {
 		if b != FirstBlock {
 			g.startBlock(b)
@@ -363,7 +386,7 @@ func (g *gen) sweep(d addr) {
 // victimPays writes a victim's payment to the scam address (the victim
 // first withdraws the money from an exchange) and schedules the forward.
 func (g *gen) victimPays(v addr) {
-	amt := 5_000e6 + g.rng.Uint64N(45_000e6)
+	amt := 5_000e6 + g.lrng.Uint64N(45_000e6)
 	g.usdt(mk(kindHot, 0), v, amt)
 	scam := mk(kindLaunder, 0)
 	if g.launder == 0 {
@@ -373,7 +396,7 @@ func (g *gen) victimPays(v addr) {
 	g.c.VictimTxs = append(g.c.VictimTxs, g.usdt(v, scam, amt))
 	if !g.pending[scam] {
 		g.pending[scam] = true
-		g.schedule(scam, 20+g.rng.Uint64N(200), 1)
+		g.schedule(scam, 20+g.lrng.Uint64N(200), 1)
 	}
 }
 
@@ -386,11 +409,11 @@ func (g *gen) forward(a addr, depth int) {
 	if v == 0 {
 		return
 	}
-	end := depth >= 8 || g.launder >= g.budget || (depth >= 3 && g.rng.IntN(3) == 0)
+	end := depth >= 8 || g.launder >= g.budget || (depth >= 3 && g.lrng.IntN(3) == 0)
 	if end {
-		switch r := g.rng.IntN(10); {
+		switch r := g.lrng.IntN(10); {
 		case r < 5:
-			d := mk(kindDeposit, g.rng.IntN(g.nDeposit))
+			d := mk(kindDeposit, g.lrng.IntN(caseDeposits))
 			g.usdt(a, d, v)
 			g.sweepLater(d)
 		case r < 7:
@@ -398,23 +421,24 @@ func (g *gen) forward(a addr, depth int) {
 		case r < 9:
 			// it holds what it received
 		default:
-			g.usdt(a, g.user(), v) // paid to someone active
+			g.usdt(a, mk(kindUser, g.lrng.IntN(activeUsers)), v) // paid to someone active
 		}
 		return
 	}
 	// Now and then a small part is peeled off to an ordinary customer,
 	// whose own ledger the trace then opens.
-	if g.rng.IntN(4) == 0 {
+	if g.lrng.IntN(4) == 0 {
 		peel := v / 20
-		g.usdt(a, mk(kindUser, g.rng.IntN(g.nUsers)), peel)
+		g.usdt(a, mk(kindUser, g.lrng.IntN(caseUsers)), peel)
 		v -= peel
 	}
-	// Clean money mixed in before the forward, so shares matter.
-	if g.rng.IntN(3) == 0 {
-		g.spend(g.user(), a)
+	// Clean money (an exchange withdrawal) mixed in before the forward, so
+	// shares matter.
+	if g.lrng.IntN(3) == 0 {
+		g.usdt(mk(kindHot, 0), a, 100e6+g.lrng.Uint64N(20_000e6))
 		v = g.bal[a]
 	}
-	parts := 1 + g.rng.IntN(3)
+	parts := 1 + g.lrng.IntN(3)
 	for i := range parts {
 		next := mk(kindLaunder, g.launder)
 		g.launder++
@@ -428,7 +452,7 @@ func (g *gen) forward(a addr, depth int) {
 		}
 		g.usdt(a, next, share)
 		g.pending[next] = true
-		g.schedule(next, 5+g.rng.Uint64N(300), depth+1)
+		g.schedule(next, 5+g.lrng.Uint64N(300), depth+1)
 	}
 }
 
