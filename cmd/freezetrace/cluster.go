@@ -62,6 +62,7 @@ func heuristicFlags() []cli.Flag {
 		&cli.Uint64Flag{Name: "window-blocks", Usage: "measure the sweep window in `N` blocks instead of time"},
 		&cli.IntFlag{Name: "min-sweeps", Value: 1, Usage: "least `N` sweeps into the exchange"},
 		&cli.IntFlag{Name: "max-senders", Value: 100, Usage: "a deposit address paid by more than `N` addresses does not merge them into one cluster"},
+		&cli.IntFlag{Name: "max-peers", Value: 1000, Usage: "an address with more than `N` counterparties in the sweep window is a service's wallet, not a deposit address"},
 	}
 }
 
@@ -73,6 +74,7 @@ func parseHeuristics(c *cli.Context) (attribute.Options, error) {
 		WindowBlocks:    c.Uint64("window-blocks"),
 		MinSweeps:       c.Int("min-sweeps"),
 		MaxSenders:      c.Int("max-senders"),
+		MaxPeers:        c.Int("max-peers"),
 	}
 	cmd := "freezetrace " + c.Command.FullName()
 	switch {
@@ -84,6 +86,8 @@ func parseHeuristics(c *cli.Context) (attribute.Options, error) {
 		return h, usagef(cmd+" --min-sweeps 1 …", "--min-sweeps: want at least 1, got %d", h.MinSweeps)
 	case h.MaxSenders < 1:
 		return h, usagef(cmd+" --max-senders 100 …", "--max-senders: want at least 1, got %d", h.MaxSenders)
+	case h.MaxPeers < 1:
+		return h, usagef(cmd+" --max-peers 1000 …", "--max-peers: want at least 1, got %d", h.MaxPeers)
 	}
 	return h, nil
 }

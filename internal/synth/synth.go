@@ -3,7 +3,7 @@
 // (freezetrace, the sqlite3 CLI, networkx) reads from the same files.
 //
 // A dataset of n transfers from seed s is always byte-for-byte the same. It
-// holds, over blocks from 20,000,000 at 12 s a block:
+// holds, over about 40,000 blocks from 20,000,000 at 12 s a block:
 //   - customers whose activity follows a power law (Zipf), paying each
 //     other in USDT, USDC and a few other tokens;
 //   - three exchanges, each with a hot wallet and a pool of deposit
@@ -45,15 +45,15 @@ import (
 const (
 	FirstBlock = 20_000_000
 	BlockTime  = 12 * time.Second
-	// perBlock is how many transfers a block carries on average.
-	perBlock = 100
+	// Blocks is about how many blocks every dataset spans (5.5 days): a
+	// bigger dataset is a busier chain over the same time, not a longer
+	// one.
+	Blocks = 40_000
 )
 
 // caseStart and hotStart are the blocks (after FirstBlock) where the
-// laundering case's payments start and where the victim pays the hot
-// wallet. Every size from 1,000,000 transfers has the whole case (its
-// last forward comes before block 6,000); smaller ones end it early, and
-// have the hot-wallet payment halfway.
+// laundering case's payments start (its last forward comes before block
+// 6,000) and where the victim pays the hot wallet.
 const (
 	caseStart uint64 = 400
 	hotStart  uint64 = 4000
@@ -131,14 +131,10 @@ func mix(x uint64) uint64 {
 
 const exchanges = 3
 
-// The laundering case pays deposit addresses, customers and active
-// customers among the first caseDeposits, caseUsers and activeUsers of
-// them: indices every size has.
-const (
-	caseDeposits = 10_000
-	caseUsers    = 100_000
-	activeUsers  = 1_000
-)
+// quantile picks the index at quantile u of n: the laundering case picks
+// its deposit addresses and customers by rank among all of them, so that
+// at every size it meets addresses as busy as each other.
+func quantile(u float64, n int) int { return min(int(u*float64(n)), n-1) }
 
 // event is something scheduled for a later block: a deposit address's
 // sweep, or a laundering address forwarding what it holds.
@@ -264,7 +260,9 @@ func (g *gen) run(n int) error {
 		b := FirstBlock + caseStart + uint64(i)*300
 		payAt[b] = append(payAt[b], i%victims)
 	}
-	hotAt := FirstBlock + min(hotStart, uint64(n/perBlock/2))
+	hotAt := FirstBlock + hotStart
+	// Sweeps, top-ups and the cases add about a sixth to the background.
+	perBlock := max(1, n*85/100/Blocks)
 	for b := uint64(FirstBlock); g.written < n; b++ {
 		if b != FirstBlock {
 			g.startBlock(b)
@@ -285,7 +283,7 @@ func (g *gen) run(n int) error {
 				g.forward(e.who, e.depth)
 			}
 		}
-		for range perBlock/2 + g.rng.IntN(perBlock) {
+		for range perBlock/2 + g.rng.IntN(perBlock+1) {
 			g.background()
 		}
 		if err := g.flushIfLarge(); err != nil {
@@ -413,7 +411,7 @@ func (g *gen) forward(a addr, depth int) {
 	if end {
 		switch r := g.lrng.IntN(10); {
 		case r < 5:
-			d := mk(kindDeposit, g.lrng.IntN(caseDeposits))
+			d := mk(kindDeposit, quantile(g.lrng.Float64(), g.nDeposit))
 			g.usdt(a, d, v)
 			g.sweepLater(d)
 		case r < 7:
@@ -421,7 +419,8 @@ func (g *gen) forward(a addr, depth int) {
 		case r < 9:
 			// it holds what it received
 		default:
-			g.usdt(a, mk(kindUser, g.lrng.IntN(activeUsers)), v) // paid to someone active
+			// paid to someone among the busiest hundredth
+			g.usdt(a, mk(kindUser, quantile(g.lrng.Float64()/100, g.nUsers)), v)
 		}
 		return
 	}
@@ -429,7 +428,7 @@ func (g *gen) forward(a addr, depth int) {
 	// whose own ledger the trace then opens.
 	if g.lrng.IntN(4) == 0 {
 		peel := v / 20
-		g.usdt(a, mk(kindUser, g.lrng.IntN(caseUsers)), peel)
+		g.usdt(a, mk(kindUser, quantile(g.lrng.Float64(), g.nUsers)), peel)
 		v -= peel
 	}
 	// Clean money (an exchange withdrawal) mixed in before the forward, so
