@@ -4,7 +4,7 @@ BIN       := bin/freezetrace
 STATICCHECK_VERSION := v0.8.2
 PKGS      := ./...
 
-.PHONY: all build test check bench demo fmt clean
+.PHONY: all build test check bench bench-quick bench-deps demo fmt clean
 
 all: build
 
@@ -23,8 +23,25 @@ check:
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) $(PKGS)
 	$(GO) test -race -count=1 -timeout 45m $(PKGS)
 
-bench:
+# The Go benchmarks (bench-results.txt), then the CLI as a user runs it on
+# generated 1M- and 10M-transfer datasets, side by side with the sqlite3
+# CLI and networkx (docs/benchmarks.md). About an hour; the datasets
+# (~2.5 GB) are cached in .bench-data/.
+BENCH_SIZES ?= 1000000,10000000
+
+bench: build bench-deps
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 1x -timeout 60m $(PKGS) | tee bench-results.txt
+	$(GO) run ./internal/bench -sizes $(BENCH_SIZES) -bin $(BIN) -live-results bench-results.txt -out docs/benchmarks.md
+
+# The same measurements on small datasets, in a few minutes.
+bench-quick: build bench-deps
+	$(GO) run ./internal/bench -sizes 100000,200000 -repeat 1 -live=false -cte-timeout 1m -bin $(BIN) -out bench-quick.md
+
+# The baselines' tools: the sqlite3 CLI and Python's networkx.
+bench-deps:
+	@command -v sqlite3 >/dev/null 2>&1 || { apt-get update && apt-get install -y sqlite3; }
+	@python3 -c 'import networkx' 2>/dev/null || /usr/bin/python3 -c 'import networkx' 2>/dev/null || \
+	  { apt-get update && apt-get install -y python3 python3-networkx; }
 
 # The fixture case traced on Ethereum (over JSON-RPC from an in-process dev
 # chain) and on TRON (from a Tronscan export), with its reports, in demo-out/.
@@ -35,4 +52,4 @@ fmt:
 	gofmt -w $$(git ls-files '*.go')
 
 clean:
-	rm -rf bin demo-out
+	rm -rf bin demo-out bench-quick.md

@@ -170,6 +170,15 @@ type Pager interface {
 	TransfersPage(ctx context.Context, q Query, limit int) (ts []Transfer, next uint64, err error)
 }
 
+// Totaler is implemented by sources that can total an address's
+// transfers of an asset without handing them out. Totals returns, over
+// [q.From, q.To], how many transfers q.Address took part in (self-transfers
+// and zero-value ones included), what it received from others and what it
+// sent to others.
+type Totaler interface {
+	Totals(ctx context.Context, q Query) (n int, in, out Amount, err error)
+}
+
 // FinalOnly is implemented by sources that answer only from irreversible
 // blocks (TRON's solidified blocks): a cache in front of one need not keep
 // block hashes to notice reorganisations, and asks for none.

@@ -207,8 +207,9 @@ type opening struct {
 
 // ledgerPage is how many transfers of one address's ledger the walk holds
 // at a time, when the source can page (chains.Pager): a ledger of millions
-// is streamed, never held whole.
-const ledgerPage = 4096
+// is streamed, never held whole, and thousands of addresses walked at once
+// hold a page each at most.
+const ledgerPage = 1024
 
 type walker struct {
 	ctx  context.Context
@@ -445,6 +446,7 @@ func (w *walker) activate(y *node, t chains.Transfer, shares parts, hop int) err
 func (w *walker) ready(x *node) (bool, error) {
 	for x.next >= len(x.ledger) {
 		if x.more == 0 {
+			x.ledger, x.next = nil, 0 // the ledger is over: let its last page go
 			return false, nil
 		}
 		ts, more, err := w.read(chains.Query{Chain: w.c.Chain, Address: x.addr, Asset: w.c.Asset, From: x.more, To: chains.Latest})
@@ -476,7 +478,8 @@ func (w *walker) read(q chains.Query) ([]chains.Transfer, uint64, error) {
 
 // open reads the ledger of addr from block b on (its first page), and its
 // balance at the start of block b: from the source's state at block b−1
-// when it has it, else from the whole history the source has, streamed.
+// when it has it, else from the whole history the source has (totalled by
+// the source when it can, else streamed).
 func (w *walker) open(addr chains.Address, b uint64) (*opening, error) {
 	q := chains.Query{Chain: w.c.Chain, Address: addr, Asset: w.c.Asset, From: b, To: chains.Latest}
 	if b > 0 {
@@ -512,7 +515,19 @@ func (w *walker) open(addr chains.Address, b uint64) (*opening, error) {
 	}
 	var ts []chains.Transfer
 	var more uint64
-	if _, ok := w.src.(chains.Pager); ok && b > 0 {
+	if tl, ok := w.src.(chains.Totaler); ok && b > 0 {
+		// The history before b, totalled by the source, then the
+		// ledger's first page.
+		var err error
+		var bin, bout chains.Amount
+		if n, bin, bout, err = tl.Totals(w.ctx, chains.Query{Chain: w.c.Chain, Address: addr, Asset: w.c.Asset, From: 0, To: b - 1}); err != nil {
+			return nil, fmt.Errorf("ledger of %s: %w", addr, err)
+		}
+		in, out = in.Add(bin), out.Add(bout)
+		if ts, more, err = w.read(q); err != nil {
+			return nil, fmt.Errorf("ledger of %s from block %d: %w", addr, b, err)
+		}
+	} else if _, ok := w.src.(chains.Pager); ok && b > 0 {
 		// The history before b, a page at a time, then the ledger's
 		// first page.
 		hq := q

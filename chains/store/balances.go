@@ -19,7 +19,7 @@ func (db *DB) CachedBalance(ctx context.Context, addr chains.Address, asset chai
 	}
 	ab := addr.Bytes()
 	var s string
-	err = db.sql.QueryRowContext(ctx, `SELECT amount FROM balances WHERE asset = ? AND address = ? AND block = ?`,
+	err = db.row(ctx, `SELECT amount FROM balances WHERE asset = ? AND address = ? AND block = ?`,
 		id, ab[:], int64(block)).Scan(&s)
 	if errors.Is(err, sql.ErrNoRows) {
 		return chains.Amount{}, false, nil

@@ -112,9 +112,13 @@ func TestTransfersPageFillsOnce(t *testing.T) {
 // The page and counterparty queries read the address indexes only.
 func TestPageQueriesUseIndexes(t *testing.T) {
 	db := openTemp(t)
-	for _, q := range []string{pageEndQuery, countPeersQuery} {
+	for _, q := range []string{pageEndQuery, countPeersSQL(5)} {
 		using := "USING COVERING INDEX"
-		rows, err := db.sql.Query(`EXPLAIN QUERY PLAN `+q, 1, []byte{1}, 0, 10, 1, []byte{1}, 0, 10, 5)
+		args := []any{1, []byte{1}, 0, 10, 1, []byte{1}, 0, 10}
+		if q == pageEndQuery {
+			args = append(args, 5)
+		}
+		rows, err := db.sql.Query(`EXPLAIN QUERY PLAN `+q, args...)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -136,6 +140,47 @@ func TestPageQueriesUseIndexes(t *testing.T) {
 		}
 		if strings.Contains(all, "SCAN transfers") || strings.Contains(all, "FOR ORDER BY") {
 			t.Errorf("plan scans or sorts:\n%s", all)
+		}
+	}
+}
+
+// Totals equal the sums over the transfers themselves: a self-transfer
+// counted once and moving nothing, zero-value transfers counted, amounts
+// beyond a machine word summed exactly.
+func TestTotals(t *testing.T) {
+	ctx := context.Background()
+	db := openTemp(t)
+	huge, _ := chains.ParseAmount("340282366920938463463374607431768211456") // 2^128
+	ts := []chains.Transfer{
+		tr(1, 10, 0, bob, alice, 1<<63), tr(2, 11, 0, bob, alice, 1<<63), tr(3, 12, 0, alice, alice, 5),
+		tr(4, 13, 0, alice, carol, 7), tr(5, 14, 0, carol, alice, 0), tr(6, 15, 0, bob, carol, 9),
+	}
+	big := tr(7, 16, 0, carol, alice, 0)
+	big.Amount = huge
+	ts = append(ts, big)
+	if err := db.update(ctx, func(b *Batch) error { _, err := b.PutTransfers(ctx, ts); return err }); err != nil {
+		t.Fatal(err)
+	}
+	s := db.Source()
+	for _, r := range [][2]uint64{{0, 100}, {11, 13}, {16, 16}, {20, 30}} {
+		q := chains.Query{Chain: chains.Ethereum, Address: alice, Asset: usdt, From: r[0], To: r[1]}
+		all, err := s.Transfers(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var in, out chains.Amount
+		for _, x := range all {
+			switch {
+			case x.From == x.To:
+			case x.To == alice:
+				in = in.Add(x.Amount)
+			default:
+				out = out.Add(x.Amount)
+			}
+		}
+		n, gin, gout, err := s.Totals(ctx, q)
+		if err != nil || n != len(all) || gin.Cmp(in) != 0 || gout.Cmp(out) != 0 {
+			t.Fatalf("%v: totals %d in %s out %s (%v), want %d in %s out %s", r, n, gin, gout, err, len(all), in, out)
 		}
 	}
 }

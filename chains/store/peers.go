@@ -14,11 +14,16 @@ var _ chains.PeerCounter = (*Source)(nil)
 // countPeersQuery counts the distinct counterparties of an address, up to
 // a limit: each side is an index range scan, read as a stream of
 // counterparties that stops at the limit-th distinct one (a UNION would
-// read both sides whole before the LIMIT applies).
+// read both sides whole before the LIMIT applies). The limit is written
+// into the SQL (countPeersSQL): bound as a parameter, it makes SQLite
+// prepare the statement again at every run.
 const countPeersQuery = `SELECT count(*) FROM (SELECT DISTINCT peer FROM (
 	SELECT to_id AS peer FROM transfers WHERE asset = ? AND from_id = ` + addressID + ` AND block BETWEEN ? AND ?
 	UNION ALL SELECT from_id FROM transfers WHERE asset = ? AND to_id = ` + addressID + ` AND block BETWEEN ? AND ?)
-	LIMIT ?)`
+	LIMIT %d)`
+
+// countPeersSQL is countPeersQuery for one limit.
+func countPeersSQL(limit int) string { return fmt.Sprintf(countPeersQuery, limit) }
 
 // CountPeers counts the distinct counterparties of q.Address in the
 // stored transfers of q.Asset in [q.From, q.To], stopping at limit+1.
@@ -29,12 +34,8 @@ func (db *DB) CountPeers(ctx context.Context, q chains.Query, limit int) (int, e
 	}
 	ab := q.Address.Bytes()
 	to := min(q.To, 1<<63-1)
-	st, err := db.prepared(ctx, countPeersQuery)
-	if err != nil {
-		return 0, fmt.Errorf("count counterparties of %s: %w", q.Address, err)
-	}
 	var n int
-	if err := st.QueryRowContext(ctx, aid, ab[:], int64(q.From), int64(to), aid, ab[:], int64(q.From), int64(to), limit+1).Scan(&n); err != nil {
+	if err := db.row(ctx, countPeersSQL(limit+1), aid, ab[:], int64(q.From), int64(to), aid, ab[:], int64(q.From), int64(to)).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count counterparties of %s: %w", q.Address, err)
 	}
 	return n, nil
@@ -103,7 +104,7 @@ func (db *DB) peerCount(ctx context.Context, q chains.Query, limit int) (int, bo
 	}
 	ab := q.Address.Bytes()
 	var n int
-	err = db.sql.QueryRowContext(ctx, `SELECT count FROM peer_counts WHERE asset = ? AND address = ? AND from_block = ? AND max_count = ? AND to_block <= ? AND count > max_count LIMIT 1`,
+	err = db.row(ctx, `SELECT count FROM peer_counts WHERE asset = ? AND address = ? AND from_block = ? AND max_count = ? AND to_block <= ? AND count > max_count LIMIT 1`,
 		aid, ab[:], int64(q.From), limit, int64(min(q.To, 1<<63-1))).Scan(&n)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, false, nil

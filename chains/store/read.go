@@ -167,7 +167,7 @@ func (db *DB) CachedTxTransfers(ctx context.Context, c chains.Chain, tx chains.T
 	}
 	slices.SortFunc(out, chains.Compare)
 	var one int
-	err = db.sql.QueryRowContext(ctx, `SELECT 1 FROM tx_coverage WHERE chain = ? AND tx = ?`, string(c), tx[:]).Scan(&one)
+	err = db.row(ctx, `SELECT 1 FROM tx_coverage WHERE chain = ? AND tx = ?`, string(c), tx[:]).Scan(&one)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return nil, false, fmt.Errorf("read transaction %s: %w", tx, err)
 	}
@@ -283,7 +283,7 @@ func (db *DB) Labels(ctx context.Context, c chains.Chain, addr chains.Address) (
 func (db *DB) AssetMeta(ctx context.Context, id chains.AssetID) (a chains.Asset, kind string, ok bool, err error) {
 	var sym sql.NullString
 	var dec sql.NullInt64
-	err = db.sql.QueryRowContext(ctx, `SELECT symbol, decimals, kind FROM assets WHERE chain = ? AND contract = ?`,
+	err = db.row(ctx, `SELECT symbol, decimals, kind FROM assets WHERE chain = ? AND contract = ?`,
 		string(id.Chain), contractBytes(id)).Scan(&sym, &dec, &kind)
 	if errors.Is(err, sql.ErrNoRows) {
 		return chains.Asset{ID: id}, "", false, nil
@@ -299,7 +299,7 @@ func (db *DB) AssetMeta(ctx context.Context, id chains.AssetID) (a chains.Asset,
 func (db *DB) BlockOf(ctx context.Context, c chains.Chain, n uint64) (b Block, ok bool, err error) {
 	var hash []byte
 	var tm int64
-	err = db.sql.QueryRowContext(ctx, `SELECT hash, time FROM blocks WHERE chain = ? AND number = ?`, string(c), int64(n)).Scan(&hash, &tm)
+	err = db.row(ctx, `SELECT hash, time FROM blocks WHERE chain = ? AND number = ?`, string(c), int64(n)).Scan(&hash, &tm)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Block{}, false, nil
 	}
@@ -316,7 +316,7 @@ func (db *DB) BlockOf(ctx context.Context, c chains.Chain, n uint64) (b Block, o
 func (db *DB) KnownContract(ctx context.Context, c chains.Chain, addr chains.Address) (isContract, known bool, err error) {
 	ab := addr.Bytes()
 	var v int
-	err = db.sql.QueryRowContext(ctx, `SELECT is_contract FROM contracts WHERE chain = ? AND address = ?`, string(c), ab[:]).Scan(&v)
+	err = db.row(ctx, `SELECT is_contract FROM contracts WHERE chain = ? AND address = ?`, string(c), ab[:]).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, false, nil
 	}
@@ -337,7 +337,7 @@ func (db *DB) Coverage(ctx context.Context, addr chains.Address, asset chains.As
 		return nil, err
 	}
 	ab := addr.Bytes()
-	rows, err := db.sql.QueryContext(ctx, `SELECT from_block, to_block FROM coverage WHERE asset = ? AND address = ? ORDER BY from_block, to_block`, aid, ab[:])
+	rows, err := db.rows(ctx, `SELECT from_block, to_block FROM coverage WHERE asset = ? AND address = ? ORDER BY from_block, to_block`, aid, ab[:])
 	if err != nil {
 		return nil, fmt.Errorf("coverage of %s: %w", addr, err)
 	}

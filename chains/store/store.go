@@ -93,6 +93,28 @@ func (db *DB) Close() error {
 	return db.sql.Close()
 }
 
+// row runs a one-row read through a statement prepared once (see prepared).
+func (db *DB) row(ctx context.Context, query string, args ...any) scanner {
+	st, err := db.prepared(ctx, query)
+	if err != nil {
+		return errRow{err}
+	}
+	return st.QueryRowContext(ctx, args...)
+}
+
+// rows runs a read through a statement prepared once (see prepared).
+func (db *DB) rows(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	st, err := db.prepared(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(ctx, args...)
+}
+
+type errRow struct{ err error }
+
+func (r errRow) Scan(...any) error { return r.err }
+
 // prepared returns query prepared once for the life of the DB: reads that
 // run thousands of times per trace then skip parsing the SQL each time.
 func (db *DB) prepared(ctx context.Context, query string) (*sql.Stmt, error) {
