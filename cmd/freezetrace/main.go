@@ -43,6 +43,7 @@ func main() {
 	stopProfile := startProfile(os.Getenv("FREEZETRACE_CPUPROFILE"), os.Stderr)
 	code := run(ctx, os.Args, os.Stdin, os.Stdout, os.Stderr)
 	stopProfile()
+	writeHeapProfile(os.Getenv("FREEZETRACE_MEMPROFILE"), os.Stderr)
 	stop()
 	os.Exit(code)
 }
@@ -65,6 +66,24 @@ func startProfile(path string, stderr io.Writer) func() {
 	return func() {
 		pprof.StopCPUProfile()
 		f.Close()
+	}
+}
+
+// writeHeapProfile writes the memory in use at the end of the run to path,
+// when set (FREEZETRACE_MEMPROFILE), for `go tool pprof`.
+func writeHeapProfile(path string, stderr io.Writer) {
+	if path == "" {
+		return
+	}
+	f, err := os.Create(path)
+	if err == nil {
+		err = pprof.Lookup("heap").WriteTo(f, 0)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "freezetrace: FREEZETRACE_MEMPROFILE: %v\n", err)
 	}
 }
 

@@ -342,9 +342,14 @@ func (a *Attributor) transfersOf(ctx context.Context, addr chains.Address, asset
 	default:
 		return nil, fmt.Errorf("transfers of %s: %w", addr, err)
 	}
-	a.mu.Lock()
-	a.transfers[k] = ts
-	a.mu.Unlock()
+	if a.opts.Span == 0 {
+		// Over whole histories the cluster search reads the same ledgers
+		// again. Bounded windows are read once each (the verdict on a
+		// window is what is remembered), so they are not kept.
+		a.mu.Lock()
+		a.transfers[k] = ts
+		a.mu.Unlock()
+	}
 	return ts, nil
 }
 
