@@ -300,7 +300,7 @@ func (w *walker) stepEvent(x *node) error {
 		x.halted = true
 	case t.From == x.addr:
 		x.next++
-		taintBefore := x.acct.taint().total()
+		taintBefore := x.acct.taintTotal()
 		carried, short, d := x.acct.out(t.Amount)
 		if !short.IsZero() {
 			x.short = x.short.Add(short)
@@ -308,7 +308,7 @@ func (w *walker) stepEvent(x *node) error {
 			w.record(x, t, "shortfall", t.From, short, nil, t.Amount, taintBefore,
 				"outflow larger than the known balance: the difference is treated as clean funds of unknown origin")
 		}
-		w.record(x, t, "out", t.To, t.Amount, carried, x.acct.balance(), x.acct.taint().total(), d)
+		w.record(x, t, "out", t.To, t.Amount, carried, x.acct.balance(), x.acct.taintTotal(), d)
 		if len(carried) > 0 || isSrc {
 			return w.deliver(t, carried, x.hop+1)
 		}
@@ -317,7 +317,7 @@ func (w *walker) stepEvent(x *node) error {
 	default:
 		x.next++
 		d := x.acct.in(t.Amount, nil, ref(w.c.Chain, t))
-		w.record(x, t, "in", t.From, t.Amount, nil, x.acct.balance(), x.acct.taint().total(), d)
+		w.record(x, t, "in", t.From, t.Amount, nil, x.acct.balance(), x.acct.taintTotal(), d)
 	}
 	return nil
 }
@@ -407,7 +407,7 @@ func (w *walker) credit(y *node, t chains.Transfer, shares parts, hop int) error
 		y.hop = hop
 	}
 	y.tainted = append(y.tainted, t)
-	w.record(y, t, "in", t.From, t.Amount, shares, y.acct.balance(), y.acct.taint().total(), d)
+	w.record(y, t, "in", t.From, t.Amount, shares, y.acct.balance(), y.acct.taintTotal(), d)
 	return nil
 }
 

@@ -1,6 +1,7 @@
 package trace
 
 import (
+	"bufio"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -17,12 +18,100 @@ import (
 
 // WriteJSON writes r as trace.json: indented, fields in a fixed order, every
 // list in canonical order, so the same result gives the same bytes.
+//
+// The bytes are json.MarshalIndent's with two-space indents, written one
+// list element at a time, so that a trace of a million ledger steps is
+// never encoded whole in memory.
 func WriteJSON(w io.Writer, r *Result) error {
-	b, err := json.MarshalIndent(r, "", "  ")
-	if err != nil {
-		return fmt.Errorf("encode trace: %w", err)
+	bw := bufio.NewWriterSize(w, 1<<16)
+	fields := resultFields(r)
+	bw.WriteString("{")
+	first := true
+	for _, f := range fields {
+		if f.omitEmpty && f.n() == 0 {
+			continue
+		}
+		if !first {
+			bw.WriteString(",")
+		}
+		first = false
+		bw.WriteString("\n  ")
+		name, _ := json.Marshal(f.name)
+		bw.Write(name)
+		bw.WriteString(": ")
+		if err := f.write(bw); err != nil {
+			return fmt.Errorf("encode trace: %s: %w", f.name, err)
+		}
 	}
-	b = append(b, '\n')
+	bw.WriteString("\n}\n")
+	return bw.Flush()
+}
+
+// jsonField is one field of Result in trace.json: its name, and how to
+// write its value at the first level of indentation.
+type jsonField struct {
+	name      string
+	omitEmpty bool
+	n         func() int // the length of a list (1 for a single value)
+	write     func(*bufio.Writer) error
+}
+
+// resultFields lists Result's fields in declaration order (a test holds
+// it to the struct).
+func resultFields(r *Result) []jsonField {
+	one := func(name string, v any) jsonField {
+		return jsonField{name: name, n: func() int { return 1 }, write: func(w *bufio.Writer) error { return writeIndented(w, v) }}
+	}
+	return []jsonField{
+		one("schema", r.Schema),
+		one("rule", r.Rule),
+		one("params", r.Params),
+		list("provenance", r.Provenance, false),
+		list("assets", r.Assets, false),
+		list("sources", r.Sources, false),
+		list("endpoints", r.Endpoints, false),
+		list("flows", r.Flows, false),
+		list("clusters", r.Clusters, false),
+		list("ledger", r.Ledger, false),
+		list("warnings", r.Warnings, true),
+	}
+}
+
+// list writes a slice as MarshalIndent does (null when nil), one element
+// at a time.
+func list[T any](name string, xs []T, omitEmpty bool) jsonField {
+	return jsonField{name: name, omitEmpty: omitEmpty, n: func() int { return len(xs) }, write: func(w *bufio.Writer) error {
+		switch {
+		case xs == nil:
+			w.WriteString("null")
+			return nil
+		case len(xs) == 0:
+			w.WriteString("[]")
+			return nil
+		}
+		w.WriteString("[")
+		for i := range xs {
+			if i > 0 {
+				w.WriteString(",")
+			}
+			w.WriteString("\n    ")
+			b, err := json.MarshalIndent(xs[i], "    ", "  ")
+			if err != nil {
+				return err
+			}
+			w.Write(b)
+		}
+		w.WriteString("\n  ]")
+		return nil
+	}}
+}
+
+// writeIndented writes one value at the first level of indentation.
+func writeIndented(w *bufio.Writer, v any) error {
+	b, err := json.MarshalIndent(v, "  ", "  ")
+	if err != nil {
+		return err
+	}
 	_, err = w.Write(b)
 	return err
 }

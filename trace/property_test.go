@@ -3,8 +3,10 @@ package trace_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"reflect"
 	"testing"
 	"time"
 
@@ -370,4 +372,35 @@ func encode(t *testing.T, r *trace.Result) []byte {
 		t.Fatal(err)
 	}
 	return b.Bytes()
+}
+
+// trace.json is streamed one element at a time: the bytes are still
+// json.MarshalIndent's, for every kind of result.
+func TestWriteJSONStreamsMarshalIndent(t *testing.T) {
+	check := func(r *trace.Result) {
+		t.Helper()
+		var got bytes.Buffer
+		if err := trace.WriteJSON(&got, r); err != nil {
+			t.Fatal(err)
+		}
+		want, err := json.MarshalIndent(r, "", "  ")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got.Bytes(), append(want, '\n')) {
+			t.Fatalf("streamed trace.json differs from MarshalIndent:\n%s\nwant:\n%s", got.Bytes(), want)
+		}
+	}
+	check(&trace.Result{})
+	check(&trace.Result{Schema: "x", Ledger: []trace.Step{}, Warnings: []trace.Warning{{Code: "c", Message: "<&>"}}})
+	for seed := uint64(1); seed <= 60; seed++ {
+		src, pays := randomGraph(seed)
+		for _, rule := range trace.Rules {
+			check(run(t, src, trace.NewLabelAttributor(src), txCase(pays...), randomOptions(seed, rule)))
+		}
+	}
+	// Every field of Result is written.
+	if n := reflect.TypeOf(trace.Result{}).NumField(); n != trace.ResultFieldsWritten() {
+		t.Fatalf("Result has %d fields, WriteJSON writes %d", n, trace.ResultFieldsWritten())
+	}
 }

@@ -19,6 +19,8 @@ type account interface {
 	out(v chains.Amount) (carried parts, shortfall chains.Amount, detail string)
 	balance() chains.Amount
 	taint() parts
+	// taintTotal is taint().total(), without building the parts.
+	taintTotal() chains.Amount
 }
 
 func newAccount(r Rule, opening chains.Amount) account {
@@ -135,6 +137,8 @@ func (a *lotAccount) balance() chains.Amount { return a.bal }
 
 func (a *lotAccount) taint() parts { return a.t.clone() }
 
+func (a *lotAccount) taintTotal() chains.Amount { return a.t.total() }
+
 func describeLots(shares parts, clean chains.Amount) string {
 	var s []string
 	for _, p := range shares {
@@ -196,8 +200,9 @@ func (a *shareAccount) out(v chains.Amount) (parts, chains.Amount, string) {
 	return carried, chains.Amount{}, d
 }
 
-func (a *shareAccount) balance() chains.Amount { return a.bal }
-func (a *shareAccount) taint() parts           { return a.t.clone() }
+func (a *shareAccount) balance() chains.Amount    { return a.bal }
+func (a *shareAccount) taint() parts              { return a.t.clone() }
+func (a *shareAccount) taintTotal() chains.Amount { return a.t.total() }
 
 // poisonAccount implements poison: from the first tainted inflow on, the
 // whole balance is tainted and every outflow carries its full amount, split
@@ -233,6 +238,14 @@ func (a *poisonAccount) out(v chains.Amount) (parts, chains.Amount, string) {
 }
 
 func (a *poisonAccount) balance() chains.Amount { return a.bal }
+
+// taintTotal is the whole balance once tainted: split hands all of it out.
+func (a *poisonAccount) taintTotal() chains.Amount {
+	if len(a.weights) == 0 {
+		return chains.Amount{}
+	}
+	return a.bal
+}
 
 func (a *poisonAccount) taint() parts {
 	if len(a.weights) == 0 {

@@ -118,21 +118,7 @@ func TestPageQueriesUseIndexes(t *testing.T) {
 		if q == pageEndQuery {
 			args = append(args, 5)
 		}
-		rows, err := db.sql.Query(`EXPLAIN QUERY PLAN `+q, args...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var plan []string
-		for rows.Next() {
-			var id, parent, notused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
-				t.Fatal(err)
-			}
-			plan = append(plan, detail)
-		}
-		rows.Close()
-		all := strings.Join(plan, "\n")
+		all := queryPlan(t, db, q, args...)
 		for _, want := range []string{using + " transfers_from", using + " transfers_to"} {
 			if !strings.Contains(all, want) {
 				t.Errorf("plan lacks %q:\n%s", want, all)

@@ -129,11 +129,27 @@ func TestPutTransfersIdempotent(t *testing.T) {
 }
 
 func TestTransfersQueryUsesIndexes(t *testing.T) {
-	ctx := context.Background()
 	db := openTemp(t)
-	rows, err := db.sql.QueryContext(ctx, `EXPLAIN QUERY PLAN `+transferSelect+`WHERE t.asset = ? AND t.from_id = `+addressID+` AND t.block BETWEEN ? AND ?
+	all := queryPlan(t, db, transferSelect+`WHERE t.asset = ? AND t.from_id = `+addressID+` AND t.block BETWEEN ? AND ?
 		UNION `+transferSelect+`WHERE t.asset = ? AND t.to_id = `+addressID+` AND t.block BETWEEN ? AND ?`,
 		"ethereum", 1, []byte{1}, 0, 10, "ethereum", 1, []byte{1}, 0, 10)
+	for _, want := range []string{
+		"SEARCH t USING INDEX transfers_from (from_id=? AND asset=? AND block>? AND block<?)",
+		"SEARCH t USING INDEX transfers_to (to_id=? AND asset=? AND block>? AND block<?)",
+	} {
+		if !strings.Contains(all, want) {
+			t.Errorf("plan lacks %q:\n%s", want, all)
+		}
+	}
+	if strings.Contains(all, "SCAN t") {
+		t.Errorf("plan scans the transfers table:\n%s", all)
+	}
+}
+
+// queryPlan is SQLite's plan for q, one step a line.
+func queryPlan(t *testing.T, db *DB, q string, args ...any) string {
+	t.Helper()
+	rows, err := db.sql.Query(`EXPLAIN QUERY PLAN `+q, args...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,18 +163,10 @@ func TestTransfersQueryUsesIndexes(t *testing.T) {
 		}
 		plan = append(plan, detail)
 	}
-	all := strings.Join(plan, "\n")
-	for _, want := range []string{
-		"SEARCH t USING INDEX transfers_from (from_id=? AND asset=? AND block>? AND block<?)",
-		"SEARCH t USING INDEX transfers_to (to_id=? AND asset=? AND block>? AND block<?)",
-	} {
-		if !strings.Contains(all, want) {
-			t.Errorf("plan lacks %q:\n%s", want, all)
-		}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
 	}
-	if strings.Contains(all, "SCAN t") {
-		t.Errorf("plan scans the transfers table:\n%s", all)
-	}
+	return strings.Join(plan, "\n")
 }
 
 // TestConcurrentWriters writes one file from two independent pools at once.

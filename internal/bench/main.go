@@ -3,7 +3,8 @@
 // otherwise):
 //
 //	go run ./internal/bench [-sizes 1000000,10000000] [-seed 1] [-repeat 3]
-//	    [-timeout 10m] [-live=true] [-data .bench-data] [-out docs/benchmarks.md] [-bin PATH]
+//	    [-timeout 10m] [-cte-timeout 5m] [-live=true] [-live-results FILE]
+//	    [-data .bench-data] [-out docs/benchmarks.md] [-bin PATH]
 //
 // For each size it generates, or reuses from -data, a deterministic dataset
 // with internal/synth, and measures, each as a fresh process, its wall time
@@ -23,7 +24,9 @@
 //
 // then the size-to-size ratios of the traces, and, with -live, the request
 // counts of BenchmarkLiveProviders in cmd/freezetrace, which traces an
-// emulated mainnet case through emulated node and explorer set-ups.
+// emulated mainnet case through emulated node and explorer set-ups (run
+// here, or read from -live-results, the output make bench has just
+// written).
 //
 // Nothing is estimated: a run that fails, times out or is skipped says so
 // where its figures would be. The markdown is rewritten after every step,
