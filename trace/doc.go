@@ -6,8 +6,13 @@
 // the time horizon, a high-activity address), and records every allocation
 // step in an audit ledger that a third party can re-check by hand.
 //
-// The engine reads everything through chains.Source and an Attributor. It
-// depends on package chains only: no SQL, no go-ethereum, no HTTP, no
-// report. It never reads the clock; the same data and options give the same
+// The engine reads everything through chains.Source and an Attributor, and
+// only what the case needs: an address's ledger from the block the taint
+// arrives, a page at a time from sources that page (chains.Pager), its
+// opening balance from the source's state or, totalled by the source when
+// it can (chains.Totaler), from its history; a busy address's
+// counterparties are counted by the source when it can (chains.PeerCounter)
+// and never past the limit. It depends on package chains only: no SQL, no
+// go-ethereum, no HTTP, no report. It never reads the clock; the same data and options give the same
 // Result, and WriteJSON and WriteLedgerCSV write it byte for byte the same.
 package trace

@@ -143,7 +143,9 @@ const probeSteps = 1
 // count is reached); else it reads the first window of the ledger, then
 // the rest, and stops as soon as the count exceeds MaxDegree, so that a busy
 // wallet's history is never read whole; span then says from which block
-// ("from block B on"). Without it, it reads the ledger whole and span is "".
+// ("from block B on"). Without it, it counts the whole ledger from b (a
+// page at a time when the source pages, the first page kept for the
+// opening) and span is "".
 // op is the opening it read on the way, if it read one.
 func (w *walker) countPeers(addr chains.Address, b uint64) (n int, span string, op *opening, err error) {
 	peers := map[chains.Address]struct{}{}

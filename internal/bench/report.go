@@ -411,10 +411,12 @@ func (r *report) scalingSection(w *md) {
 	}
 	ls, ss := sizeLabel(large.n), sizeLabel(small.n)
 	w.p("## Scaling: %s vs %s", ls, ss)
-	w.p("Each row's figure at %s transfers divided by the same row's at %s (%.1f× the transfers).",
+	w.p("Each row's figure at %s transfers divided by the same row's at %s (%.1f× the transfers). "+
+		"A trace's cost should follow the transfers it reads (the case), not the database: the last column "+
+		"divides each run's wall time by the transfers it read first.",
 		commas(int64(large.n)), commas(int64(small.n)), float64(large.c.Transfers)/float64(small.c.Transfers))
 	pair := func(name, rule string, a, b result) []string {
-		row := []string{name, rule, "-", "-"}
+		row := []string{name, rule, "-", "-", "-", "-"}
 		switch {
 		case !a.ok():
 			row[2] = ls + " " + a.status()
@@ -430,7 +432,12 @@ func (r *report) scalingSection(w *md) {
 	for _, t := range large.traces {
 		for _, u := range small.traces {
 			if t.name == u.name && t.rule == u.rule {
-				rows = append(rows, pair(t.name, t.rule, t.run, u.run))
+				row := pair(t.name, t.rule, t.run, u.run)
+				if t.run.ok() && u.run.ok() && t.sum.read > 0 && u.sum.read > 0 {
+					row[4] = ratio(float64(t.sum.read), float64(u.sum.read))
+					row[5] = ratio(t.run.wall.Seconds()/float64(t.sum.read), u.run.wall.Seconds()/float64(u.sum.read))
+				}
+				rows = append(rows, row)
 			}
 		}
 	}
@@ -442,7 +449,8 @@ func (r *report) scalingSection(w *md) {
 			rows = append(rows, pair(x.name, "-", x.a.run, x.b.run))
 		}
 	}
-	w.table([]string{"case", "rule", "wall ratio", "peak RSS ratio"}, []bool{false, false, true, true}, rows)
+	w.table([]string{"case", "rule", "wall ratio", "peak RSS ratio", "transfers read ratio", "wall per transfer read ratio"},
+		[]bool{false, false, true, true, true, true}, rows)
 }
 
 func (r *report) liveSection(w *md) {
