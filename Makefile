@@ -25,17 +25,17 @@ check:
 
 # The Go benchmarks (bench-results.txt), then the CLI as a user runs it on
 # generated 1M- and 10M-transfer datasets, side by side with the sqlite3
-# CLI and networkx (docs/benchmarks.md). About an hour; the datasets
+# CLI and networkx (docs/benchmarks.md). About half an hour; the datasets
 # (~2.5 GB) are cached in .bench-data/.
 BENCH_SIZES ?= 1000000,10000000
 
-bench: build bench-deps
+bench: bench-deps
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 1x -timeout 60m $(PKGS) | tee bench-results.txt
-	$(GO) run ./internal/bench -sizes $(BENCH_SIZES) -bin $(BIN) -live-results bench-results.txt -out docs/benchmarks.md
+	$(GO) run ./internal/bench -sizes $(BENCH_SIZES) -live-results bench-results.txt -out docs/benchmarks.md
 
 # The same measurements on small datasets, in a few minutes.
-bench-quick: build bench-deps
-	$(GO) run ./internal/bench -sizes 100000,200000 -repeat 1 -live=false -cte-timeout 1m -bin $(BIN) -out bench-quick.md
+bench-quick: bench-deps
+	$(GO) run ./internal/bench -sizes 100000,200000 -repeat 1 -live=false -cte-timeout 1m -out bench-quick.md
 
 # The baselines' tools: the sqlite3 CLI and Python's networkx.
 bench-deps:

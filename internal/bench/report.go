@@ -469,7 +469,7 @@ func (r *report) liveSection(w *md) {
 		"Lower bound: the fewest requests any tracer needs for the case under that set-up (`lowerBound` in "+
 		"cmd/freezetrace/live_test.go); × bound: requests over it. Warm requests: the re-run's. Per address: "+
 		"requests per address reached. At 10 req/s: the seconds the node's requests take at the CLI's default "+
-		"rate limit (or the wall time when longer).", l.cmd)
+		"rate limit (or the wall time when longer).", liveBench)
 	switch {
 	case !l.run.ok():
 		w.p("**The benchmark did not succeed**: %s.", l.run.status())
