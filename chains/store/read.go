@@ -88,45 +88,6 @@ func (db *DB) CachedTransfers(ctx context.Context, q chains.Query) ([]chains.Tra
 	return out, nil
 }
 
-// pageEndQuery finds the block of an address's limit-th transfer of an
-// asset from a block on: both sides are read in block order from the
-// covering address indexes and merged, no row is fetched.
-const pageEndQuery = `SELECT block FROM (
-	SELECT block FROM transfers WHERE asset = ? AND from_id = ` + addressID + ` AND block BETWEEN ? AND ?
-	UNION ALL SELECT block FROM transfers WHERE asset = ? AND to_id = ` + addressID + ` AND block BETWEEN ? AND ?
-	ORDER BY block) LIMIT 1 OFFSET ?`
-
-// pageEnd returns where a page of q ends (full true): the block before
-// that of its (limit+1)-th stored transfer, so that [q.From, end] holds
-// whole blocks and at most limit transfers, or that block itself when it is
-// q.From. full is false when q holds no more than limit transfers.
-func (db *DB) pageEnd(ctx context.Context, q chains.Query, limit int) (end uint64, full bool, err error) {
-	aid, err := db.assetRowID(ctx, q.Asset)
-	if err != nil || aid == 0 {
-		return 0, false, err
-	}
-	ab := q.Address.Bytes()
-	to := min(q.To, 1<<63-1)
-	st, err := db.prepared(ctx, pageEndQuery)
-	if err != nil {
-		return 0, false, fmt.Errorf("read transfers of %s: %w", q.Address, err)
-	}
-	var b int64
-	err = st.QueryRowContext(ctx, aid, ab[:], int64(q.From), int64(to), aid, ab[:], int64(q.From), int64(to), limit).Scan(&b)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		return 0, false, nil
-	case err != nil:
-		return 0, false, fmt.Errorf("read transfers of %s: %w", q.Address, err)
-	}
-	// The page ends before the block of the (limit+1)-th transfer, unless
-	// that block is the first: then the page is that one block.
-	if uint64(b) > q.From {
-		return uint64(b) - 1, true, nil
-	}
-	return uint64(b), true, nil
-}
-
 // CachedTxTransfers returns the stored transfers of transaction tx, every
 // asset, in canonical order, and whether the store holds the whole
 // transaction (it was fetched as a whole, not just the transfers of some

@@ -219,50 +219,6 @@ func (s *Source) stored(ctx context.Context, q chains.Query, cov []Range) (chain
 	return q, fromStore, nil
 }
 
-var _ chains.Pager = (*Source)(nil)
-
-// TransfersPage implements chains.Pager: the cache is filled for the whole
-// range first (as Transfers does), then the file is read a page at a time.
-func (s *Source) TransfersPage(ctx context.Context, q chains.Query, limit int) ([]chains.Transfer, uint64, error) {
-	if q.Asset.Chain != q.Chain || !q.Chain.Valid() {
-		return nil, 0, chains.Invalid(fmt.Errorf("transfers: asset %s is not on chain %q", q.Asset, string(q.Chain)))
-	}
-	if q.From > q.To {
-		return []chains.Transfer{}, 0, nil
-	}
-	cq := q
-	if !s.opt.Offline {
-		cov, err := s.db.Coverage(ctx, q.Address, q.Asset)
-		if err != nil {
-			return nil, 0, err
-		}
-		var state readState
-		if cq, state, err = s.stored(ctx, q, cov); err != nil {
-			if errors.Is(err, errNoFinal) {
-				return []chains.Transfer{}, 0, nil
-			}
-			return nil, 0, err
-		}
-		switch state {
-		case passThrough:
-			ts, err := s.upstreamTransfers(ctx, q, q.From, q.To)
-			return ts, 0, err
-		case nothingFinal:
-			return []chains.Transfer{}, 0, nil
-		}
-	}
-	end, full, err := s.db.pageEnd(ctx, cq, limit)
-	if err != nil {
-		return nil, 0, err
-	}
-	var next uint64
-	if full && end < cq.To {
-		cq.To, next = end, end+1
-	}
-	ts, err := s.withTimes(ctx, q.Chain)(s.db.CachedTransfers(ctx, cq))
-	return ts, next, err
-}
-
 // safeTo is the newest block up to to that this Source answers for: blocks
 // up to it are answered from the cache, fetching what it lacks; newer blocks
 // are not final and this Source does not show them. bounded is false when

@@ -453,55 +453,6 @@ func (r *report) scalingSection(w *md) {
 		[]bool{false, false, true, true, true, true}, rows)
 }
 
-func (r *report) liveSection(w *md) {
-	w.p("## Live providers")
-	switch {
-	case !r.liveWanted:
-		w.p("Not measured in this run (`-live=false`).")
-		return
-	case r.live == nil:
-		w.p("Not measured: the run stopped before this step.")
-		return
-	}
-	l := r.live
-	w.p("`%s` traces an emulated mainnet case (31,000 USDT transfers above block 20,000,000) through in-process "+
-		"emulated providers, no network: cold, then warm from the cache. Requests: the cold trace's requests. "+
-		"Lower bound: the fewest requests any tracer needs for the case under that set-up (`lowerBound` in "+
-		"cmd/freezetrace/live_test.go); × bound: requests over it. Warm requests: the re-run's. Per address: "+
-		"requests per address reached. At 10 req/s: the seconds the node's requests take at the CLI's default "+
-		"rate limit (or the wall time when longer).", liveBench)
-	switch {
-	case !l.run.ok():
-		w.p("**The benchmark did not succeed**: %s.", l.run.status())
-	case l.run.wall == 0:
-		w.p("Rows %s.", l.cmd)
-	default:
-		w.p("The benchmark command took %s, compiling the test binary included.", formatWall(l.run.wall))
-	}
-	if len(l.rows) == 0 {
-		if l.run.ok() {
-			w.p("Its output had no `%s/…` lines.", liveBench)
-		}
-		return
-	}
-	var rows [][]string
-	addrs := map[string]bool{}
-	for _, b := range l.rows {
-		m := func(unit string) string { return orDash(b.metrics[unit]) }
-		rows = append(rows, []string{b.name, m("requests"), m("lower-bound"), m("x-lower-bound"), m("warm-requests"), m("req/address"), m("s-at-10/s")})
-		if a := b.metrics["addresses"]; a != "" {
-			addrs[a] = true
-		}
-	}
-	w.table([]string{"set-up", "requests", "lower bound", "× bound", "warm requests", "per address", "s at 10 req/s"},
-		[]bool{false, true, true, true, true, true, true}, rows)
-	if len(addrs) == 1 {
-		for a := range addrs {
-			w.p("Addresses reached: %s in every set-up.", a)
-		}
-	}
-}
-
 // Formatting, only here at the edge.
 
 // commas writes n with commas between thousands.
