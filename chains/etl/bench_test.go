@@ -82,7 +82,7 @@ func BenchmarkImportTokenTransfers(b *testing.B) {
 				}
 				start := time.Now()
 				b.StartTimer()
-				res, err := Import(ctx, db, in, file, mode.size, Options{Chain: chains.Ethereum, Format: TokenTransfers, Time: importTime})
+				res, err := importReader(ctx, db, in, file, mode.size, Options{Chain: chains.Ethereum, Format: TokenTransfers, Time: importTime})
 				b.StopTimer()
 				elapsed += time.Since(start)
 				in.Close()

@@ -1,11 +1,13 @@
-// Package etl imports the CSV exports of ethereum-etl (token_transfers,
-// transactions, blocks, tokens, contracts) into the store.
+// Package etl reads the CSV exports of ethereum-etl (token_transfers,
+// transactions, blocks, tokens, contracts) into a Sink: the store's import
+// batch, which the caller begins and commits (internal/ingest wires the
+// two).
 //
-// Every importer streams its file, finds its columns by the header (order
-// free, extra columns ignored) and applies the whole file in one store
-// transaction: a malformed row stops the import with "file:line: what is
-// wrong" and nothing of that file is stored. Re-importing a file adds
-// nothing. Files ending in .gz are decompressed on the fly.
+// Every importer streams its file and finds its columns by the header
+// (order free, extra columns ignored); the caller applies the whole file in
+// one store transaction: a malformed row stops the import with "file:line:
+// what is wrong" and nothing of that file is stored. Re-importing a file
+// adds nothing. Files ending in .gz are decompressed on the fly (Open).
 //
 // Non-fungible tokens: ERC-721 Transfer events look like ERC-20 ones in
 // token_transfers.csv (the value is a token id). A row is skipped as
@@ -14,7 +16,7 @@
 // is_erc721=true, imported earlier. Without that knowledge such rows cannot
 // be told apart and are stored.
 //
-// etl depends on chains and store only; it must not depend on trace,
+// etl depends on chains only; it must not depend on the store, trace,
 // report, the CLI or any network client.
 package etl
 
@@ -29,7 +31,6 @@ import (
 	"time"
 
 	"freezetrace/chains"
-	"freezetrace/chains/store"
 )
 
 // Format names an input file format.
@@ -45,21 +46,20 @@ const (
 )
 
 // importer reads one format into an open import.
-type importer func(ctx context.Context, t *table, im sink, res *Result) error
+type importer func(ctx context.Context, t *table, im Sink, res *Result) error
 
-// sink is where importers put what they read: a *store.Import, or a fake
-// in the fuzz tests.
-type sink interface {
+// Sink is where an import puts what it reads: the store's import batch
+// (*store.Import), or a fake in the fuzz tests. The caller begins and
+// commits it, so that a file is stored whole or not at all.
+type Sink interface {
 	PutTransfers(ctx context.Context, ts []chains.Transfer) (int, error)
-	PutBlocks(ctx context.Context, bs []store.Block) (added, reorged int, err error)
+	PutBlocks(ctx context.Context, bs []chains.Block) (added, reorged int, err error)
 	PutAssets(ctx context.Context, as []chains.Asset) (int, error)
 	PutNonFungible(ctx context.Context, ids []chains.AssetID, symbol string) (int, error)
 	PutContracts(ctx context.Context, c chains.Chain, addrs []chains.Address, isContract bool, source string) (int, error)
 	NonFungible(ctx context.Context, c chains.Chain) (map[chains.AssetID]bool, error)
 	NoteBlock(n uint64)
 }
-
-var _ sink = (*store.Import)(nil)
 
 // formats is the fixed table of formats; new formats add a row.
 var formats = []struct {
@@ -122,69 +122,86 @@ type Result struct {
 	NonFungible, Failed, NoRecipient, Zero int
 }
 
-// ImportFile imports one file into db.
-func ImportFile(ctx context.Context, db *store.DB, path string, opt Options) (Result, error) {
+// Open opens a file to import, decompressing a .gz file on the fly, and
+// returns its size in bytes (an estimate for a .gz file).
+func Open(path string) (io.ReadCloser, int64, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return Result{File: path, Format: opt.Format}, chains.Invalid(fmt.Errorf("import: %w", err))
+		return nil, 0, chains.Invalid(fmt.Errorf("import: %w", err))
 	}
-	defer f.Close()
 	var size int64
 	if st, err := f.Stat(); err == nil {
 		size = st.Size()
 	}
-	var r io.Reader = f
-	if strings.HasSuffix(path, ".gz") {
-		zr, err := gzip.NewReader(bufio.NewReaderSize(f, 1<<16))
-		if err != nil {
-			return Result{File: path, Format: opt.Format}, chains.Invalid(fmt.Errorf("%s: %w", path, err))
-		}
-		defer zr.Close()
-		r, size = zr, size*5
+	if !strings.HasSuffix(path, ".gz") {
+		return f, size, nil
 	}
-	return Import(ctx, db, r, path, size, opt)
+	zr, err := gzip.NewReader(bufio.NewReaderSize(f, 1<<16))
+	if err != nil {
+		f.Close()
+		return nil, 0, chains.Invalid(fmt.Errorf("%s: %w", path, err))
+	}
+	return gzipFile{zr, f}, size * 5, nil
 }
 
-// Import imports the CSV read from r, named name in messages and
-// provenance; size (0 if unknown) estimates its length in bytes.
-func Import(ctx context.Context, db *store.DB, r io.Reader, name string, size int64, opt Options) (Result, error) {
-	res := Result{File: name, Format: opt.Format}
-	var imp importer
-	var rowBytes int64 = 1
-	for _, f := range formats {
-		if f.f == opt.Format {
-			imp, rowBytes = f.imp, f.rowBytes
+type gzipFile struct {
+	*gzip.Reader
+	f *os.File
+}
+
+func (g gzipFile) Close() error {
+	g.Reader.Close()
+	return g.f.Close()
+}
+
+// ExpectedRows estimates how many rows a file of format f and size bytes
+// holds (0 when the size is unknown), so that the store can choose a bulk
+// load for a large one.
+func ExpectedRows(f Format, size int64) int {
+	for _, x := range formats {
+		if x.f == f {
+			return int(size / x.rowBytes)
 		}
 	}
-	if imp == nil {
-		_, err := ParseFormat(string(opt.Format))
-		return res, chains.Invalid(err)
+	return 0
+}
+
+// Check reports whether opt can be imported: a known format, an EVM chain.
+func Check(name string, opt Options) error {
+	if _, err := ParseFormat(string(opt.Format)); err != nil {
+		return chains.Invalid(err)
 	}
 	if !opt.Chain.Valid() {
-		return res, chains.Invalid(fmt.Errorf("import %s: unknown chain %q", name, string(opt.Chain)))
+		return chains.Invalid(fmt.Errorf("import %s: unknown chain %q", name, string(opt.Chain)))
 	}
 	if opt.Chain.Family() != chains.FamilyEVM {
-		return res, chains.Invalid(fmt.Errorf("import %s: %s files describe EVM chains, not %s", name, opt.Format, opt.Chain))
+		return chains.Invalid(fmt.Errorf("import %s: %s files describe EVM chains, not %s", name, opt.Format, opt.Chain))
+	}
+	return nil
+}
+
+// Load reads the CSV from r, named name in messages, into sink. Added in
+// the result counts what sink reported as new; a store that removes
+// duplicates at commit corrects it then.
+func Load(ctx context.Context, r io.Reader, name string, opt Options, sink Sink) (Result, error) {
+	res := Result{File: name, Format: opt.Format}
+	if err := Check(name, opt); err != nil {
+		return res, err
+	}
+	var imp importer
+	for _, f := range formats {
+		if f.f == opt.Format {
+			imp = f.imp
+		}
 	}
 	cr := &countingReader{r: r, progress: opt.Progress}
 	t, err := newTable(cr, name, opt.Chain)
 	if err != nil {
 		return res, err
 	}
-	im, err := db.BeginImport(ctx, store.ImportInfo{Chain: opt.Chain, File: name, Format: string(opt.Format),
-		Time: opt.Time, ExpectedRows: int(size / rowBytes)})
-	if err != nil {
+	if err := imp(ctx, t, sink, &res); err != nil {
 		return res, err
 	}
-	defer im.Rollback()
-	if err := imp(ctx, t, im, &res); err != nil {
-		return res, err
-	}
-	c, err := im.Commit(ctx, store.ImportCounts{Read: res.Read, Added: res.Added, Skipped: res.Skipped})
-	if err != nil {
-		return res, err
-	}
-	res.Added = c.Added
 	if opt.Progress != nil {
 		opt.Progress(cr.n)
 	}

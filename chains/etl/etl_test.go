@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/csv"
 	"errors"
+	"io"
 	"math/big"
 	"os"
 	"path/filepath"
@@ -40,7 +41,37 @@ func writeFile(t testing.TB, name, body string) string {
 
 func importFile(t testing.TB, db *store.DB, path string, f Format) (Result, error) {
 	t.Helper()
-	return ImportFile(context.Background(), db, path, Options{Chain: chains.Ethereum, Format: f, Time: importTime})
+	return importPath(context.Background(), db, path, Options{Chain: chains.Ethereum, Format: f, Time: importTime})
+}
+
+// importPath imports a file into db in one store import, as the CLI does
+// through internal/ingest (which these in-package tests cannot import).
+func importPath(ctx context.Context, db *store.DB, path string, opt Options) (Result, error) {
+	r, size, err := Open(path)
+	if err != nil {
+		return Result{File: path, Format: opt.Format}, err
+	}
+	defer r.Close()
+	return importReader(ctx, db, r, path, size, opt)
+}
+
+func importReader(ctx context.Context, db *store.DB, r io.Reader, name string, size int64, opt Options) (Result, error) {
+	if err := Check(name, opt); err != nil {
+		return Result{File: name, Format: opt.Format}, err
+	}
+	im, err := db.BeginImport(ctx, store.ImportInfo{Chain: opt.Chain, File: name, Format: string(opt.Format),
+		Time: opt.Time, ExpectedRows: ExpectedRows(opt.Format, size)})
+	if err != nil {
+		return Result{}, err
+	}
+	defer im.Rollback()
+	res, err := Load(ctx, r, name, opt, im)
+	if err != nil {
+		return res, err
+	}
+	c, err := im.Commit(ctx, store.ImportCounts{Read: res.Read, Added: res.Added, Skipped: res.Skipped})
+	res.Added = c.Added
+	return res, err
 }
 
 // TestRealTokenTransfers imports a real ethereum-etl export and checks the
@@ -281,13 +312,13 @@ func TestBadOptions(t *testing.T) {
 	db := openTemp(t)
 	p := writeFile(t, "x.csv", "a\n")
 	var ie *chains.InputError
-	if _, err := ImportFile(context.Background(), db, p, Options{Chain: chains.Ethereum, Format: "nope"}); !errors.As(err, &ie) {
+	if _, err := importPath(context.Background(), db, p, Options{Chain: chains.Ethereum, Format: "nope"}); !errors.As(err, &ie) {
 		t.Errorf("unknown format: got %v, want an input error", err)
 	}
-	if _, err := ImportFile(context.Background(), db, p, Options{Chain: chains.Tron, Format: TokenTransfers}); !errors.As(err, &ie) {
+	if _, err := importPath(context.Background(), db, p, Options{Chain: chains.Tron, Format: TokenTransfers}); !errors.As(err, &ie) {
 		t.Errorf("tron: got %v, want an input error", err)
 	}
-	if _, err := ImportFile(context.Background(), db, p+".missing", Options{Chain: chains.Ethereum, Format: TokenTransfers}); !errors.As(err, &ie) {
+	if _, err := importPath(context.Background(), db, p+".missing", Options{Chain: chains.Ethereum, Format: TokenTransfers}); !errors.As(err, &ie) {
 		t.Errorf("missing file: got %v, want an input error", err)
 	}
 }

@@ -6,13 +6,12 @@ import (
 	"strings"
 
 	"freezetrace/chains"
-	"freezetrace/chains/store"
 )
 
 // batchRows is how many rows go to the store at once.
 const batchRows = 10000
 
-func importTokenTransfers(ctx context.Context, t *table, im sink, res *Result) error {
+func importTokenTransfers(ctx context.Context, t *table, im Sink, res *Result) error {
 	if err := t.need("token_address", "from_address", "to_address", "value", "transaction_hash", "log_index", "block_number"); err != nil {
 		return err
 	}
@@ -140,12 +139,12 @@ var errStopped = errors.New("stopped")
 
 // importTransactions stores each transaction's own value transfer
 // (position 0; internal transfers are not in this file).
-func importTransactions(ctx context.Context, t *table, im sink, res *Result) error {
+func importTransactions(ctx context.Context, t *table, im Sink, res *Result) error {
 	if err := t.need("hash", "transaction_index", "from_address", "to_address", "value", "block_number"); err != nil {
 		return err
 	}
 	native := chains.NativeAsset(t.chain)
-	var blocks []store.Block
+	var blocks []chains.Block
 	seen := map[uint64]bool{}
 	batch := newBatcher(batchRows, func(ts []chains.Transfer) error {
 		if _, _, err := im.PutBlocks(ctx, blocks); err != nil {
@@ -181,7 +180,7 @@ func importTransactions(ctx context.Context, t *table, im sink, res *Result) err
 			}
 			if !seen[tr.Block] {
 				seen[tr.Block] = true
-				b := store.Block{Chain: t.chain, Number: tr.Block, Time: tr.Time}
+				b := chains.Block{Chain: t.chain, Number: tr.Block, Time: tr.Time}
 				if t.get("block_hash") != "" {
 					h, err := t.hash("block_hash")
 					if err != nil {
@@ -227,17 +226,17 @@ func importTransactions(ctx context.Context, t *table, im sink, res *Result) err
 	return batch.flush()
 }
 
-func importBlocks(ctx context.Context, t *table, im sink, res *Result) error {
+func importBlocks(ctx context.Context, t *table, im Sink, res *Result) error {
 	if err := t.need("number", "hash", "timestamp"); err != nil {
 		return err
 	}
-	batch := newBatcher(1000, func(bs []store.Block) error {
+	batch := newBatcher(1000, func(bs []chains.Block) error {
 		n, _, err := im.PutBlocks(ctx, bs)
 		res.Added += n
 		return err
 	})
 	err := t.each(res, func() (err error) {
-		b := store.Block{Chain: t.chain}
+		b := chains.Block{Chain: t.chain}
 		if b.Number, err = t.uint("number", 63); err != nil {
 			return err
 		}
@@ -259,7 +258,7 @@ func importBlocks(ctx context.Context, t *table, im sink, res *Result) error {
 // importTokens stores token metadata. A token without decimals is taken
 // as non-fungible (ERC-721): ethereum-etl leaves decimals empty when the
 // contract has no decimals() function.
-func importTokens(ctx context.Context, t *table, im sink, res *Result) error {
+func importTokens(ctx context.Context, t *table, im Sink, res *Result) error {
 	if err := t.need("address", "symbol", "decimals"); err != nil {
 		return err
 	}
@@ -291,7 +290,7 @@ func importTokens(ctx context.Context, t *table, im sink, res *Result) error {
 
 // importContracts records known contracts; is_erc721=true also marks the
 // contract non-fungible.
-func importContracts(ctx context.Context, t *table, im sink, res *Result) error {
+func importContracts(ctx context.Context, t *table, im Sink, res *Result) error {
 	if err := t.need("address"); err != nil {
 		return err
 	}

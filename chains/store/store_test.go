@@ -270,7 +270,7 @@ func TestReorgForgetsBlock(t *testing.T) {
 	ctx := context.Background()
 	db := openTemp(t)
 	err := db.update(ctx, func(b *Batch) error {
-		if _, _, err := b.PutBlocks(ctx, []Block{{chains.Ethereum, 10, [32]byte{1}, time.Unix(100, 0)}, {chains.Ethereum, 11, [32]byte{2}, time.Unix(112, 0)}}); err != nil {
+		if _, _, err := b.PutBlocks(ctx, []Block{{Chain: chains.Ethereum, Number: 10, Hash: [32]byte{1}, Time: time.Unix(100, 0)}, {Chain: chains.Ethereum, Number: 11, Hash: [32]byte{2}, Time: time.Unix(112, 0)}}); err != nil {
 			return err
 		}
 		if _, err := b.PutTransfers(ctx, []chains.Transfer{tr(1, 10, 0, alice, bob, 1), tr(2, 11, 0, alice, bob, 2)}); err != nil {
@@ -281,11 +281,11 @@ func TestReorgForgetsBlock(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	added, reorged, err := db.PutBlocks(ctx, []Block{{chains.Ethereum, 10, [32]byte{1}, time.Unix(100, 0)}})
+	added, reorged, err := db.PutBlocks(ctx, []Block{{Chain: chains.Ethereum, Number: 10, Hash: [32]byte{1}, Time: time.Unix(100, 0)}})
 	if err != nil || added != 0 || reorged != 0 {
 		t.Fatalf("same hash: added %d reorged %d, %v; want 0 0", added, reorged, err)
 	}
-	added, reorged, err = db.PutBlocks(ctx, []Block{{chains.Ethereum, 11, [32]byte{9}, time.Unix(112, 0)}})
+	added, reorged, err = db.PutBlocks(ctx, []Block{{Chain: chains.Ethereum, Number: 11, Hash: [32]byte{9}, Time: time.Unix(112, 0)}})
 	if err != nil || added != 0 || reorged != 1 {
 		t.Fatalf("new hash: added %d reorged %d, %v; want 0 1", added, reorged, err)
 	}
@@ -302,10 +302,10 @@ func TestReorgForgetsBlock(t *testing.T) {
 	}
 	coverageSourcesAgree(t, db)
 	// A reorg of a range's last block lowers the newest covered block.
-	if _, _, err := db.PutBlocks(ctx, []Block{{chains.Ethereum, 20, [32]byte{7}, time.Unix(340, 0)}}); err != nil {
+	if _, _, err := db.PutBlocks(ctx, []Block{{Chain: chains.Ethereum, Number: 20, Hash: [32]byte{7}, Time: time.Unix(340, 0)}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := db.PutBlocks(ctx, []Block{{chains.Ethereum, 20, [32]byte{8}, time.Unix(340, 0)}}); err != nil {
+	if _, _, err := db.PutBlocks(ctx, []Block{{Chain: chains.Ethereum, Number: 20, Hash: [32]byte{8}, Time: time.Unix(340, 0)}}); err != nil {
 		t.Fatal(err)
 	}
 	coverageSourcesAgree(t, db)

@@ -11,14 +11,9 @@ import (
 	"freezetrace/chains"
 )
 
-// Block is what the store keeps of a block. A zero Hash means the source
-// gave only the time.
-type Block struct {
-	Chain  chains.Chain
-	Number uint64
-	Hash   [32]byte
-	Time   time.Time
-}
+// Block is a stored block (chains.Block); a zero Hash is stored as
+// unknown.
+type Block = chains.Block
 
 // Batch is one write transaction: everything put through it is stored when
 // Commit returns nil and nothing is when it does not (or after Rollback).

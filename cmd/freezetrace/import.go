@@ -17,6 +17,7 @@ import (
 	"freezetrace/chains/etl"
 	"freezetrace/chains/store"
 	"freezetrace/chains/tron"
+	"freezetrace/internal/ingest"
 )
 
 // formatTronscan is the import format of Tronscan-style TRC-20 transfer
@@ -109,7 +110,7 @@ func runImport(ctx context.Context, o importOptions, w io.Writer) error {
 			continue
 		}
 		prog := newProgress(o.Stderr, f, o.Now)
-		res, err := etl.ImportFile(ctx, db, f, etl.Options{Chain: o.Chain, Format: o.Format, Time: o.Now().UTC(), Progress: prog.update})
+		res, err := ingest.ETLFile(ctx, db, f, etl.Options{Chain: o.Chain, Format: o.Format, Time: o.Now().UTC(), Progress: prog.update})
 		prog.finish()
 		if err != nil {
 			return err

@@ -16,6 +16,7 @@ import (
 	"freezetrace/chains/evm/devchain"
 	"freezetrace/chains/store"
 	"freezetrace/fixtures"
+	"freezetrace/internal/ingest"
 	"freezetrace/trace"
 )
 
@@ -124,7 +125,7 @@ func TestTraceOverRPCEqualsCSV(t *testing.T) {
 	defer csvDB.Close()
 	formats := []etl.Format{etl.Blocks, etl.Tokens, etl.Contracts, etl.Transactions, etl.TokenTransfers}
 	for i, name := range devchain.ETLFiles {
-		if _, err := etl.ImportFile(ctx, csvDB, filepath.Join(dir, name), etl.Options{Chain: chains.Ethereum, Format: formats[i], Time: devchain.GenesisTime}); err != nil {
+		if _, err := ingest.ETLFile(ctx, csvDB, filepath.Join(dir, name), etl.Options{Chain: chains.Ethereum, Format: formats[i], Time: devchain.GenesisTime}); err != nil {
 			t.Fatalf("import %s: %v", name, err)
 		}
 	}
