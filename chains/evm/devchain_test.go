@@ -13,7 +13,7 @@ import (
 
 	"freezetrace/chains"
 	"freezetrace/chains/evm"
-	"freezetrace/chains/evm/devchain"
+	"freezetrace/internal/devchain"
 )
 
 // played is the dev chain shared by the tests of this package: started

@@ -6,7 +6,7 @@ import (
 
 	"freezetrace/chains"
 	"freezetrace/chains/evm"
-	"freezetrace/chains/evm/devchain"
+	"freezetrace/internal/devchain"
 )
 
 // Fetch an address's USDT history from a node. Here the node is a dev chain

@@ -11,8 +11,8 @@ import (
 
 	"freezetrace/chains"
 	"freezetrace/chains/evm"
-	"freezetrace/chains/evm/devchain"
 	"freezetrace/chains/store"
+	"freezetrace/internal/devchain"
 )
 
 const confirmDepth = 5

@@ -23,8 +23,8 @@ import (
 	"time"
 
 	"freezetrace/chains"
-	"freezetrace/chains/evm/devchain"
 	"freezetrace/fixtures"
+	"freezetrace/internal/devchain"
 )
 
 // options are the command's flags, parsed.

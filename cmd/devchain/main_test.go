@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"freezetrace/chains/evm/devchain"
+	"freezetrace/internal/devchain"
 )
 
 func TestPlayAndExit(t *testing.T) {

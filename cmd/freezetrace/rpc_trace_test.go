@@ -10,8 +10,8 @@ import (
 	"testing"
 
 	"freezetrace/chains"
-	"freezetrace/chains/evm/devchain"
 	"freezetrace/fixtures"
+	"freezetrace/internal/devchain"
 	"freezetrace/trace"
 )
 

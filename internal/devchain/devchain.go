@@ -14,8 +14,8 @@
 // and times on every run; block hashes differ, since the simulated beacon
 // draws each block's randomness afresh.
 //
-// It is for tests and demos only; nothing in freezetrace's tracing path may
-// depend on it.
+// It is for tests and demos only (hence under internal/, with the fixtures
+// it plays); nothing in freezetrace's tracing path may depend on it.
 package devchain
 
 import (

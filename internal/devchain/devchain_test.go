@@ -13,9 +13,9 @@ import (
 	"freezetrace/chains"
 	"freezetrace/chains/etl"
 	"freezetrace/chains/evm"
-	"freezetrace/chains/evm/devchain"
 	"freezetrace/chains/store"
 	"freezetrace/fixtures"
+	"freezetrace/internal/devchain"
 	"freezetrace/internal/ingest"
 	"freezetrace/trace"
 )
