@@ -1,0 +1,62 @@
+package layout
+
+import (
+	"os/exec"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// allowed is what each production package may import from the module;
+// a package not listed may import nothing of it. Packages under cmd/ and
+// internal/ wire and test, and fixtures/ is test data: they are not held.
+var allowed = map[string][]string{
+	"chains":          {},
+	"chains/etl":      {"chains"},
+	"chains/evm":      {"chains"},
+	"chains/explorer": {"chains"},
+	"chains/labels":   {"chains"},
+	"chains/mem":      {"chains"},
+	"chains/store":    {"chains"},
+	"chains/tron":     {"chains"},
+	"trace":           {"chains"},
+	"trace/attribute": {"chains", "trace"},
+	"report":          {"chains", "trace"},
+}
+
+const module = "freezetrace/"
+
+// free are the trees whose packages may import anything.
+var free = []string{"cmd/", "internal/", "fixtures"}
+
+func TestDependenciesPointInward(t *testing.T) {
+	out, err := exec.Command("go", "list", "-f", "{{.ImportPath}} {{join .Imports \" \"}}", module+"...").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	seen := 0
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		f := strings.Fields(line)
+		pkg := strings.TrimPrefix(f[0], module)
+		if slices.ContainsFunc(free, func(p string) bool { return strings.HasPrefix(pkg, p) }) {
+			continue
+		}
+		ok, known := allowed[pkg]
+		if !known {
+			t.Errorf("%s is not in the layout table: add it with what it may import", pkg)
+			continue
+		}
+		seen++
+		for _, imp := range f[1:] {
+			if !strings.HasPrefix(imp, module) {
+				continue
+			}
+			if dep := strings.TrimPrefix(imp, module); !slices.Contains(ok, dep) {
+				t.Errorf("%s imports %s: it may import only %v from the module", pkg, dep, ok)
+			}
+		}
+	}
+	if seen < len(allowed) {
+		t.Errorf("go list named %d of the %d packages in the table", seen, len(allowed))
+	}
+}
