@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"os"
 	"regexp"
 	"strings"
 
@@ -94,12 +93,9 @@ func (a *Action) UnmarshalYAML(n *yaml.Node) error {
 // LoadCase reads and checks the case file at path. A malformed file is an
 // input error naming the file and line.
 func LoadCase(path string) (*Case, error) {
-	b, err := os.ReadFile(path)
+	b, err := readInput("case file", path)
 	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return nil, chains.Invalid(fmt.Errorf("case file %s: %w", path, err))
-		}
-		return nil, fmt.Errorf("read case file: %w", err)
+		return nil, err
 	}
 	return ParseCase(path, b)
 }

@@ -81,14 +81,27 @@ const Schema = "freezetrace.report/v1"
 // LoadTrace reads a trace.json written by the trace command. A malformed
 // file or one of another schema is an input error naming the file and line.
 func LoadTrace(path string) (*trace.Result, error) {
-	b, err := os.ReadFile(path)
+	b, err := readInput("trace file", path)
 	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return nil, chains.Invalid(fmt.Errorf("trace file %s: %w", path, err))
-		}
-		return nil, fmt.Errorf("read trace: %w", err)
+		return nil, err
 	}
 	return ParseTrace(path, b)
+}
+
+// readInput reads a file the user named; a missing file or a directory is
+// an input error, other failures are the machine's.
+func readInput(what, path string) ([]byte, error) {
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return nil, chains.Invalid(fmt.Errorf("%s %s is a directory, not a file", what, path))
+	}
+	b, err := os.ReadFile(path)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return nil, chains.Invalid(fmt.Errorf("%s %s: %w", what, path, err))
+	case err != nil:
+		return nil, fmt.Errorf("read %s: %w", what, err)
+	}
+	return b, nil
 }
 
 // ParseTrace reads the content of a trace.json; name is used in errors.

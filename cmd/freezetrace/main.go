@@ -133,6 +133,26 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 			return usageError{err: err, hint: "freezetrace " + c.Command.FullName() + " --help"}
 		},
 		Commands: commands(),
+		// Reached with no command, "help [COMMAND]" or a word that is no
+		// command: the last is a usage error, not a missing help topic.
+		Action: func(c *cli.Context) error {
+			switch a := c.Args().First(); a {
+			case "":
+				return cli.ShowAppHelp(c)
+			case "help":
+				if topic := c.Args().Get(1); topic != "" {
+					if c.App.Command(topic) == nil {
+						return usagef("freezetrace --help", "help: no command %q", topic)
+					}
+					return cli.ShowCommandHelp(c, topic)
+				}
+				return cli.ShowAppHelp(c)
+			case "version":
+				return usagef("freezetrace --version", "unknown command %q", a)
+			default:
+				return usagef("freezetrace --help", "unknown command %q", a)
+			}
+		},
 	}
 }
 

@@ -53,3 +53,31 @@ func TestEveryCommandHelpListsExitCodes(t *testing.T) {
 	}
 	walk(nil, commands())
 }
+
+// A word that is no command is a usage error with a hint; help shows the
+// help, of the app or of one command.
+func TestCommandWords(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string // in stdout for 0, in stderr otherwise
+	}{
+		{nil, 0, "COMMANDS"},
+		{[]string{"help"}, 0, "COMMANDS"},
+		{[]string{"help", "trace"}, 0, "freezetrace trace"},
+		{[]string{"help", "nope"}, exitUsage, `no command "nope"`},
+		{[]string{"nope"}, exitUsage, `unknown command "nope"`},
+		{[]string{"version"}, exitUsage, "Try: freezetrace --version"},
+		{[]string{"report", "--trace", dir, "--case", dir, "--out", dir + "/r"}, exitUsage, "is a directory, not a file"},
+	} {
+		code, out, errOut := runCLI(t, tc.args...)
+		got := errOut
+		if tc.code == 0 {
+			got = out
+		}
+		if code != tc.code || !strings.Contains(got, tc.want) {
+			t.Errorf("%v: exit %d, want %d with %q in %q", tc.args, code, tc.code, tc.want, got)
+		}
+	}
+}
