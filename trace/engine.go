@@ -478,8 +478,8 @@ func (w *walker) read(q chains.Query) ([]chains.Transfer, uint64, error) {
 
 // open reads the ledger of addr from block b on (its first page), and its
 // balance at the start of block b: from the source's state at block b−1
-// when it has it, else from the whole history the source has (totalled by
-// the source when it can, else streamed).
+// when it has it, else from the whole history the source has: totalled by
+// the source when it can (chains.Totaler), else read whole.
 func (w *walker) open(addr chains.Address, b uint64) (*opening, error) {
 	q := chains.Query{Chain: w.c.Chain, Address: addr, Asset: w.c.Asset, From: b, To: chains.Latest}
 	if b > 0 {
@@ -527,32 +527,15 @@ func (w *walker) open(addr chains.Address, b uint64) (*opening, error) {
 		if ts, more, err = w.read(q); err != nil {
 			return nil, fmt.Errorf("ledger of %s from block %d: %w", addr, b, err)
 		}
-	} else if _, ok := w.src.(chains.Pager); ok && b > 0 {
-		// The history before b, a page at a time, then the ledger's
-		// first page.
-		hq := q
-		for hq.From, hq.To = 0, b-1; ; {
-			page, next, err := w.read(hq)
-			if err != nil {
-				return nil, fmt.Errorf("ledger of %s: %w", addr, err)
-			}
-			count(page)
-			if next == 0 {
-				break
-			}
-			hq.From = next
-		}
-		var err error
-		if ts, more, err = w.read(q); err != nil {
-			return nil, fmt.Errorf("ledger of %s from block %d: %w", addr, b, err)
-		}
 	} else {
+		// The whole history, then the part from b on is the ledger.
 		q.From = 0
-		var err error
-		if ts, more, err = w.read(q); err != nil {
+		all, err := w.src.Transfers(w.ctx, q)
+		if err != nil {
 			return nil, fmt.Errorf("ledger of %s: %w", addr, err)
 		}
-		ts = ts[count(ts):]
+		w.seenLedger(all)
+		ts = all[count(all):]
 	}
 	bal := in.SubFloor(out)
 	d := fmt.Sprintf("opening balance: %d earlier transfers in the data: in %s − out %s", n, in, out)

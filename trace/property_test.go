@@ -347,7 +347,7 @@ func TestPagedLedgersMatch(t *testing.T) {
 				p := &paged{Source: src, size: size}
 				var s chains.Source = p
 				if size == 2 {
-					s = pagedOnly{p} // opening balances from streamed pages
+					s = pagedOnly{p} // opening balances from the whole history read
 				}
 				got := encode(t, run(t, s, trace.NewLabelAttributor(src), c, o))
 				if !bytes.Equal(got, want) {

@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
@@ -303,7 +302,7 @@ func runTrace(ctx context.Context, o traceOptions, w io.Writer) error {
 		fmt.Fprintf(w, "Data: %s.\n", o.Roles)
 	}
 	fmt.Fprint(w, requestLines(o.Counters))
-	fmt.Fprintf(w, "Cost: read %s transfers from the database.\n", thousands(db.TransfersRead()))
+	fmt.Fprintf(w, "Cost: read %s transfers from the database.\n", chains.NewAmount(uint64(db.TransfersRead())).FormatFixed(0, 0))
 	if o.Out == "" {
 		return nil
 	}
@@ -321,15 +320,6 @@ func runTrace(ctx context.Context, o traceOptions, w io.Writer) error {
 		fmt.Fprintf(w, "wrote %s\n", p)
 	}
 	return nil
-}
-
-// thousands formats n with commas between groups of three digits.
-func thousands(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	for i := len(s) - 3; i > 0 && s[i-1] != '-'; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
 }
 
 // writeTraceFile writes path through a temporary file renamed into place, so a
