@@ -12,11 +12,11 @@ import (
 	"freezetrace/chains"
 )
 
-// Case is what the requester tells the recipients: who asks, on what
+// CaseFile is what the requester tells the recipients: who asks, on what
 // authority, for which victims, and what they ask for. It is read from a
 // YAML case file (see fixtures/case.example.yaml). Every string in it is
 // untrusted text and is escaped in every output.
-type Case struct {
+type CaseFile struct {
 	Reference string     `yaml:"reference"`
 	Language  string     `yaml:"language"`
 	Requester Requester  `yaml:"requester"`
@@ -92,7 +92,7 @@ func (a *Action) UnmarshalYAML(n *yaml.Node) error {
 
 // LoadCase reads and checks the case file at path. A malformed file is an
 // input error naming the file and line.
-func LoadCase(path string) (*Case, error) {
+func LoadCase(path string) (*CaseFile, error) {
 	b, err := readInput("case file", path)
 	if err != nil {
 		return nil, err
@@ -107,10 +107,10 @@ var unknownField = regexp.MustCompile(`^field (\S+) not found in type \S+$`)
 // Unknown fields, a second document, bad hashes, unknown actions and
 // languages, and missing required fields are errors wrapped with
 // chains.Invalid, each naming name:line.
-func ParseCase(name string, data []byte) (*Case, error) {
+func ParseCase(name string, data []byte) (*CaseFile, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
-	var c Case
+	var c CaseFile
 	if err := dec.Decode(&c); err != nil {
 		return nil, chains.Invalid(caseError(name, err))
 	}
@@ -158,7 +158,7 @@ func located(name, msg string) string {
 }
 
 // check enforces what a letter cannot go without.
-func (c *Case) check(name string, root *yaml.Node) error {
+func (c *CaseFile) check(name string, root *yaml.Node) error {
 	line := func(path ...string) int { return lineOf(root, path...) }
 	if strings.TrimSpace(c.Reference) == "" {
 		return fmt.Errorf("%s:%d: reference is required (the case reference every letter quotes)", name, line("reference"))
@@ -228,7 +228,7 @@ func lineOf(root *yaml.Node, path ...string) int {
 }
 
 // victimOf returns the victim who made payment tx, if the case names one.
-func (c *Case) victimOf(tx chains.TxHash) (Victim, bool) {
+func (c *CaseFile) victimOf(tx chains.TxHash) (Victim, bool) {
 	for _, v := range c.Victims {
 		for _, p := range v.Payments {
 			if p.Tx == tx {

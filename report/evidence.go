@@ -27,12 +27,12 @@ type sheet struct {
 
 // evidence builds the tables for a set of flows and endpoints.
 type evidence struct {
-	c     *Case
+	c     *CaseFile
 	as    assets
 	names map[addrKey]string // address → entity, from the trace's endpoints
 }
 
-func newEvidence(c *Case, r *trace.Result, as assets) *evidence {
+func newEvidence(c *CaseFile, r *trace.Result, as assets) *evidence {
 	ev := &evidence{c: c, as: as, names: map[addrKey]string{}}
 	for _, e := range r.Endpoints {
 		if e.Entity != "" {
@@ -78,7 +78,7 @@ func (ev *evidence) endpoints(recipient func(trace.Endpoint) string, es []trace.
 	return s
 }
 
-func (ev *evidence) sources(ss []trace.Source) sheet {
+func (ev *evidence) sources(ss []trace.Origin) sheet {
 	s := sheet{Name: "sources", Head: []string{"id", "victim", "police_report", "chain", "block", "time_utc", "tx", "position",
 		"from", "to", "asset", "symbol", "amount_base", "amount", "tx_url"}, Link: 14}
 	for _, src := range ss {

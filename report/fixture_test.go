@@ -72,7 +72,7 @@ func fixtureResult() *trace.Result {
 		Schema: trace.Schema,
 		Rule:   trace.FIFO,
 		Params: trace.Params{MaxHops: 8, MinAmount: chains.NewAmount(1_000_000), Until: &until, MaxDegree: 500},
-		Provenance: []trace.Provenance{
+		Provenance: []chains.Provenance{
 			{Chain: chains.Ethereum, Source: "rpc", Block: 19_400_000, Retrieved: time.Date(2024, 4, 2, 8, 15, 0, 0, time.UTC)},
 			{Chain: chains.Tron, Source: "trongrid", Block: 60_100_000, Retrieved: time.Date(2024, 4, 2, 8, 20, 0, 0, time.UTC), Detail: "TRC-20 history"},
 		},
@@ -82,7 +82,7 @@ func fixtureResult() *trace.Result {
 		},
 	}
 	at := func(m int) time.Time { return t0.Add(time.Duration(m) * time.Minute) }
-	r.Sources = []trace.Source{
+	r.Origins = []trace.Origin{
 		{ID: "S1", Victim: "victim-1", Chain: chains.Tron, Tx: txh("s1"), Block: 60_000_000, Time: at(0), From: vAlice, To: cT1,
 			Asset: chains.USDTTron, Amount: usdt(25_000, 0)},
 		{ID: "S2", Victim: "victim-2", Chain: chains.Tron, Tx: txh("s2"), Block: 60_000_100, Time: at(5), From: vBob, To: cT2,
@@ -154,7 +154,7 @@ func ledgerOf(r *trace.Result) []trace.Step {
 		in   bool
 	}
 	var evs []ev
-	for _, s := range r.Sources {
+	for _, s := range r.Origins {
 		f := trace.Flow{Chain: s.Chain, Tx: s.Tx, Position: s.Position, Block: s.Block, Time: s.Time, From: s.From, To: s.To,
 			Asset: s.Asset, Amount: s.Amount, Tainted: s.Amount, BySource: sh(s.ID, s.Amount)}
 		evs = append(evs, ev{t: asTransfer(f), f: f, addr: s.To, cp: s.From, in: true})

@@ -20,8 +20,8 @@ func TestParseTrace(t *testing.T) {
 	if err != nil {
 		t.Fatalf("golden trace.json: %v", err)
 	}
-	if len(r.Sources) != 3 || len(r.Endpoints) != 7 {
-		t.Errorf("%d sources, %d endpoints; want 3 and 7", len(r.Sources), len(r.Endpoints))
+	if len(r.Origins) != 3 || len(r.Endpoints) != 7 {
+		t.Errorf("%d sources, %d endpoints; want 3 and 7", len(r.Origins), len(r.Endpoints))
 	}
 	bad := []struct{ name, text, want string }{
 		{"ErrSyntax", "{\n  \"schema\": \"freezetrace.trace/v1\",\n  \"rule\": \n}", "trace.json:4:"},

@@ -33,7 +33,7 @@ var kindColour = map[trace.Kind]string{
 // endpoints filled by kind with their entity and amount, one edge per
 // sender, receiver and asset with the taint it carried and the number of
 // transfers. Left to right, so long peel chains read as lines.
-func dotGraph(title string, srcs []trace.Source, flows []trace.Flow, eps []trace.Endpoint, as assets, m *Messages) []byte {
+func dotGraph(title string, srcs []trace.Origin, flows []trace.Flow, eps []trace.Endpoint, as assets, m *Messages) []byte {
 	var b bytes.Buffer
 	b.WriteString("digraph freezetrace {\n")
 	b.WriteString("  graph [rankdir=LR, fontname=\"Helvetica\", fontsize=10, nodesep=0.25, ranksep=0.6, label=" + dotQuote(title) + ", labelloc=t];\n")

@@ -16,8 +16,8 @@ import (
 func bigResult(n int) *trace.Result {
 	r := fixtureResult()
 	r.Flows, r.Endpoints, r.Ledger = nil, nil, nil
-	src := r.Sources[2]
-	r.Sources = r.Sources[2:]
+	src := r.Origins[2]
+	r.Origins = r.Origins[2:]
 	kinds := []trace.Kind{trace.KindHeld, trace.KindExchange, trace.KindMixer, trace.KindHopLimit, trace.KindDust}
 	for i := 0; i < n; i++ {
 		to := addr(chains.FamilyEVM, fmt.Sprintf("leaf %d", i))
@@ -43,7 +43,7 @@ func TestLargeGraphSVG(t *testing.T) {
 	}
 	r := bigResult(300)
 	m := catalogue["en"]
-	dot := dotGraph("big", r.Sources, r.Flows, r.Endpoints, newAssets(r), m)
+	dot := dotGraph("big", r.Origins, r.Flows, r.Endpoints, newAssets(r), m)
 	svg, err := newSVGRenderer(context.Background())
 	if err != nil {
 		t.Fatal(err)

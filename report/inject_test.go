@@ -49,8 +49,8 @@ func hostileFixture(t *testing.T) (map[string][]byte, *Summary) {
 	for i := range r.Assets {
 		r.Assets[i].Symbol = hostile[(i+2)%len(hostile)]
 	}
-	for i := range r.Sources {
-		r.Sources[i].Victim = hostile[(i+3)%len(hostile)]
+	for i := range r.Origins {
+		r.Origins[i].Victim = hostile[(i+3)%len(hostile)]
 	}
 	r.Provenance[0].Detail = hostile[1]
 	r.Ledger[0].Detail = hostile[2]
@@ -166,8 +166,8 @@ func TestInjection(t *testing.T) {
 	// DOT: every hostile label stays inside its quoted string, so Graphviz
 	// parses the file and draws no extra node or edge.
 	dot := string(files["case/graph.dot"])
-	if strings.Count(dot, " -> ") != len(fixtureResult().Flows)+len(fixtureResult().Sources) {
-		t.Errorf("case/graph.dot has %d edges, want %d", strings.Count(dot, " -> "), len(fixtureResult().Flows)+len(fixtureResult().Sources))
+	if strings.Count(dot, " -> ") != len(fixtureResult().Flows)+len(fixtureResult().Origins) {
+		t.Errorf("case/graph.dot has %d edges, want %d", strings.Count(dot, " -> "), len(fixtureResult().Flows)+len(fixtureResult().Origins))
 	}
 }
 

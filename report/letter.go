@@ -15,7 +15,7 @@ import (
 
 // letterInput is what one letter is made of.
 type letterInput struct {
-	Case      *Case
+	Case      *CaseFile
 	Result    *trace.Result
 	Recipient *Recipient
 	Assets    assets
@@ -57,7 +57,7 @@ func letter(in letterInput) *document {
 			add(heading{2, m.AuthorityHeading}, fields{Rows: rows})
 		}
 	}
-	add(p(txt(fmt.Sprintf(intro, countVictims(c, rc.Sources, m), rc.Name))))
+	add(p(txt(fmt.Sprintf(intro, countVictims(c, rc.Origins, m), rc.Name))))
 	if strings.TrimSpace(c.Note) != "" {
 		add(p(span{Text: m.Note + ":", Bold: true}, txt(" "+c.Note)))
 	}
@@ -65,7 +65,7 @@ func letter(in letterInput) *document {
 
 	add(heading{2, m.VictimsHeading})
 	vt := table{Head: []string{m.ColSource, m.ColVictim, m.ColPoliceReport, m.ColPayment, m.ColTime, m.ColAmount}}
-	for _, src := range rc.Sources {
+	for _, src := range rc.Origins {
 		name, report := cleanLine(src.Victim), ""
 		if v, ok := c.victimOf(src.Tx); ok {
 			name, report = cleanLine(v.Name), cleanLine(v.PoliceReport)
@@ -157,8 +157,8 @@ func letter(in letterInput) *document {
 	add(ownWalletBlocks(m, in.Result, rc, as)...)
 
 	add(heading{2, m.PathsHeading}, p(txt(m.PathsIntro)))
-	srcs := map[string]trace.Source{}
-	for _, s := range in.Result.Sources {
+	srcs := map[string]trace.Origin{}
+	for _, s := range in.Result.Origins {
 		srcs[s.ID] = s
 	}
 	for _, path := range rc.Paths {
@@ -245,7 +245,7 @@ func txTable(m *Messages, c chains.Chain, txs []chains.TxHash, times map[chains.
 	return t
 }
 
-func provenanceTable(m *Messages, ps []trace.Provenance) table {
+func provenanceTable(m *Messages, ps []chains.Provenance) table {
 	t := table{Head: []string{m.ColChain, m.ColSource, m.ColBlock, m.ColRetrieved, m.ColDetail}}
 	for _, pv := range ps {
 		t.Rows = append(t.Rows, []tcell{
@@ -295,7 +295,7 @@ func labelSources(e trace.Endpoint) string {
 }
 
 // victimName names a source's victim: the case file first, then the trace.
-func victimName(c *Case, s trace.Source, m *Messages) string {
+func victimName(c *CaseFile, s trace.Origin, m *Messages) string {
 	if v, ok := c.victimOf(s.Tx); ok {
 		if r := strings.TrimSpace(v.PoliceReport); r != "" {
 			return cleanLine(v.Name) + " (" + cleanLine(r) + ")"
@@ -323,7 +323,7 @@ func joinNonEmpty(sep string, parts ...string) string {
 }
 
 // countVictims counts the distinct victims behind sources.
-func countVictims(c *Case, srcs []trace.Source, m *Messages) int {
+func countVictims(c *CaseFile, srcs []trace.Origin, m *Messages) int {
 	seen := map[string]bool{}
 	for _, s := range srcs {
 		name := victimName(c, s, m)

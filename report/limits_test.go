@@ -29,9 +29,9 @@ var (
 // address and an Ethereum own wallet.
 func limitsResult() *trace.Result {
 	r := fixtureResult()
-	for i := range r.Sources {
-		if r.Sources[i].Chain == chains.Ethereum {
-			r.Sources[i].Time = time.Time{}
+	for i := range r.Origins {
+		if r.Origins[i].Chain == chains.Ethereum {
+			r.Origins[i].Time = time.Time{}
 		}
 	}
 	for i := range r.Flows {

@@ -33,7 +33,7 @@ type Recipient struct {
 	Paths     []Path           `json:"paths"`
 	Truncated bool             `json:"paths_truncated,omitempty"`
 	Flows     []trace.Flow     `json:"flows"`
-	Sources   []trace.Source   `json:"sources"`
+	Origins   []trace.Origin   `json:"sources"`
 	Ledger    []trace.Step     `json:"-"`
 	// Warnings are the trace's warnings this recipient's reader must see:
 	// those about its addresses (only those addresses listed), those about
@@ -242,9 +242,9 @@ func (rc *Recipient) fill(r *trace.Result) {
 		rc.Flows = append(rc.Flows, f)
 	}
 	slices.SortFunc(rc.Flows, compareFlows)
-	for _, s := range r.Sources {
+	for _, s := range r.Origins {
 		if sourceSet[s.ID] {
-			rc.Sources = append(rc.Sources, s)
+			rc.Origins = append(rc.Origins, s)
 		}
 	}
 	for _, st := range r.Ledger {

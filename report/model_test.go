@@ -80,7 +80,7 @@ func TestPathsStopAtCycles(t *testing.T) {
 	again.Tx, again.From, again.To, again.Block = txh("again"), cT1, poolT, 60_000_460
 	r.Flows = append(r.Flows, again)
 	g := newFlowGraph(r)
-	paths, truncated := g.paths(r.Sources[0], r.Endpoints[5])
+	paths, truncated := g.paths(r.Origins[0], r.Endpoints[5])
 	// Two simple routes reach the wallet: c1 → pool directly, and c1 →
 	// pool by the later transfer; none goes round the cycle.
 	if truncated || len(paths) != 2 {

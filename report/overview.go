@@ -47,7 +47,7 @@ func (w *writer) overviewDoc(rcs []*Recipient, self Format) *document {
 
 	add(heading{2, m.PaymentsHeading})
 	pay := table{Head: []string{m.ColSource, m.ColVictim, m.ColPayment, m.ColTime, m.ColAmount}}
-	for _, s := range r.Sources {
+	for _, s := range r.Origins {
 		pay.Rows = append(pay.Rows, []tcell{
 			cellOf(txt(s.ID)), cellOf(txt(victimName(c, s, m))),
 			cellOf(link(s.Chain.FormatTx(s.Tx), s.Chain.TxURL(s.Tx), true)), cellOf(txt(m.when(s.Time))),

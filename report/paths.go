@@ -11,7 +11,7 @@ import (
 // flowGraph indexes a trace's flows by sender so that paths can be
 // rebuilt from each victim payment to each endpoint.
 type flowGraph struct {
-	sources map[string]trace.Source
+	sources map[string]trace.Origin
 	out     map[graphKey][]trace.Flow // by sender and asset, in canonical order
 	byTx    map[flowKey]trace.Flow
 }
@@ -24,11 +24,11 @@ type graphKey struct {
 
 func newFlowGraph(r *trace.Result) *flowGraph {
 	g := &flowGraph{
-		sources: make(map[string]trace.Source, len(r.Sources)),
+		sources: make(map[string]trace.Origin, len(r.Origins)),
 		out:     map[graphKey][]trace.Flow{},
 		byTx:    make(map[flowKey]trace.Flow, len(r.Flows)),
 	}
-	for _, s := range r.Sources {
+	for _, s := range r.Origins {
 		g.sources[s.ID] = s
 	}
 	for _, f := range r.Flows {
@@ -49,7 +49,7 @@ func sortFlows(fs []trace.Flow) { slices.SortFunc(fs, compareFlows) }
 // flows that carry taint from s, each no earlier than the one before, never
 // visiting an address twice. It returns at most maxPaths and reports
 // whether there were more (or the search was cut short).
-func (g *flowGraph) paths(s trace.Source, e trace.Endpoint) ([][]Hop, bool) {
+func (g *flowGraph) paths(s trace.Origin, e trace.Endpoint) ([][]Hop, bool) {
 	payment := Hop{Chain: s.Chain, Tx: s.Tx, Position: s.Position, Block: s.Block, Time: utc(s.Time),
 		From: s.From, To: s.To, Amount: s.Amount, Traced: s.Amount, Payment: true}
 	start := chains.Transfer{Chain: s.Chain, Tx: s.Tx, Position: s.Position, Block: s.Block, Time: s.Time, Asset: s.Asset}

@@ -19,7 +19,7 @@ func fixtureCaseText() string {
 	return strings.NewReplacer("PAY1", txh("s1").String(), "PAY2", txh("s2").String(), "PAY3", txh("s3").String()).Replace(fixtureCase)
 }
 
-func mustCase(t testing.TB, text string) *Case {
+func mustCase(t testing.TB, text string) *CaseFile {
 	t.Helper()
 	c, err := ParseCase("case.yaml", []byte(text))
 	if err != nil {

@@ -139,7 +139,7 @@ func lineAt(b []byte, off int64) int {
 
 // Write renders every document for the trace and case into dir (created if
 // needed) and writes MANIFEST.sha256 last.
-func Write(ctx context.Context, r *trace.Result, c *Case, dir string, opts Options) (*Summary, error) {
+func Write(ctx context.Context, r *trace.Result, c *CaseFile, dir string, opts Options) (*Summary, error) {
 	files, sum, err := Render(ctx, r, c, opts)
 	if err != nil {
 		return nil, err
@@ -158,7 +158,7 @@ func Write(ctx context.Context, r *trace.Result, c *Case, dir string, opts Optio
 
 // Render produces every file in memory: file name (slash-separated,
 // relative to the output directory) to content, MANIFEST.sha256 included.
-func Render(ctx context.Context, r *trace.Result, c *Case, opts Options) (map[string][]byte, *Summary, error) {
+func Render(ctx context.Context, r *trace.Result, c *CaseFile, opts Options) (map[string][]byte, *Summary, error) {
 	want := map[Format]bool{}
 	if opts.Formats == nil {
 		opts.Formats = Formats
@@ -217,9 +217,9 @@ func manifest(files map[string][]byte) []byte {
 }
 
 // checkCase warns about case payments the trace does not start from.
-func checkCase(c *Case, r *trace.Result) []string {
+func checkCase(c *CaseFile, r *trace.Result) []string {
 	have := map[chains.TxHash]bool{}
-	for _, s := range r.Sources {
+	for _, s := range r.Origins {
 		have[s.Tx] = true
 	}
 	var out []string
@@ -237,7 +237,7 @@ func checkCase(c *Case, r *trace.Result) []string {
 type writer struct {
 	ctx   context.Context
 	r     *trace.Result
-	c     *Case
+	c     *CaseFile
 	at    time.Time
 	want  map[Format]bool
 	files map[string][]byte
@@ -276,7 +276,7 @@ func (w *writer) tables(dir string, sheets []sheet, title string) error {
 	return nil
 }
 
-func (w *writer) graph(dir, title string, srcs []trace.Source, flows []trace.Flow, eps []trace.Endpoint) error {
+func (w *writer) graph(dir, title string, srcs []trace.Origin, flows []trace.Flow, eps []trace.Endpoint) error {
 	if !w.want[FormatDOT] && !w.want[FormatSVG] {
 		return nil
 	}
@@ -323,7 +323,7 @@ func (w *writer) caseFiles(rcs []*Recipient) error {
 	}
 	recipientOf := func(e trace.Endpoint) string { return owner[addrKey{e.Chain, e.Address}] }
 	if err := w.tables("case/", []sheet{
-		w.ev.flows(w.r.Flows), w.ev.endpoints(recipientOf, w.r.Endpoints), w.ev.sources(w.r.Sources), w.ev.ledger(w.r.Ledger),
+		w.ev.flows(w.r.Flows), w.ev.endpoints(recipientOf, w.r.Endpoints), w.ev.sources(w.r.Origins), w.ev.ledger(w.r.Ledger),
 	}, w.c.Reference); err != nil {
 		return err
 	}
@@ -340,14 +340,14 @@ func (w *writer) caseFiles(rcs []*Recipient) error {
 		}
 		w.put(FormatJSON, "case/report.json", b)
 	}
-	return w.graph("case/", w.c.Reference, w.r.Sources, w.r.Flows, w.r.Endpoints)
+	return w.graph("case/", w.c.Reference, w.r.Origins, w.r.Flows, w.r.Endpoints)
 }
 
 func (w *writer) recipientFiles(rc *Recipient) error {
 	dir := rc.Slug + "/"
 	name := func(e trace.Endpoint) string { return rc.Name }
 	if err := w.tables(dir, []sheet{
-		w.ev.flows(rc.Flows), w.ev.endpoints(name, rc.Endpoints), w.ev.sources(rc.Sources), w.ev.paths(rc), w.ev.ledger(rc.Ledger),
+		w.ev.flows(rc.Flows), w.ev.endpoints(name, rc.Endpoints), w.ev.sources(rc.Origins), w.ev.paths(rc), w.ev.ledger(rc.Ledger),
 	}, w.c.Reference+" "+rc.Name); err != nil {
 		return err
 	}
@@ -359,7 +359,7 @@ func (w *writer) recipientFiles(rc *Recipient) error {
 		}
 		w.put(FormatJSON, dir+"recipient.json", b)
 	}
-	if err := w.graph(dir, w.c.Reference+" / "+rc.Name, rc.Sources, rc.Flows, rc.Endpoints); err != nil {
+	if err := w.graph(dir, w.c.Reference+" / "+rc.Name, rc.Origins, rc.Flows, rc.Endpoints); err != nil {
 		return err
 	}
 	var evidence []string

@@ -13,7 +13,7 @@ import (
 )
 
 // Case says which payments are the victims' money. Its three forms combine;
-// every payment found becomes one Source, in canonical order.
+// every payment found becomes one Origin, in canonical order.
 type Case struct {
 	Chain chains.Chain
 	// Asset is the traced asset; transfers of other assets never carry taint.

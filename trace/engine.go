@@ -43,7 +43,7 @@ type Options struct {
 	ProbeWindow uint64
 	// Provenance is copied into the result; an entry with Block 0 gets the
 	// newest block the trace saw.
-	Provenance []Provenance
+	Provenance []chains.Provenance
 }
 
 // ParseRule reads a rule name; an unknown name is an input error.
@@ -97,7 +97,7 @@ func Run(ctx context.Context, src chains.Source, attr Attributor, c Case, opts O
 	for i, t := range payments {
 		w.srcOf[t.Key()] = i
 		w.seen(t.Block)
-		res.Sources = append(res.Sources, Source{
+		res.Origins = append(res.Origins, Origin{
 			ID: sourceID(i), Victim: victims[t.Key()], Chain: t.Chain, Tx: t.Tx, Position: t.Position,
 			Block: t.Block, Time: t.Time, From: t.From, To: t.To, Asset: t.Asset, Amount: t.Amount,
 		})
@@ -120,7 +120,7 @@ func Run(ctx context.Context, src chains.Source, attr Attributor, c Case, opts O
 		res.Provenance = append(res.Provenance, p)
 	}
 	if res.Provenance == nil {
-		res.Provenance = []Provenance{}
+		res.Provenance = []chains.Provenance{}
 	}
 	return res, nil
 }

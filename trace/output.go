@@ -68,7 +68,7 @@ func resultFields(r *Result) []jsonField {
 		one("params", r.Params),
 		list("provenance", r.Provenance, false),
 		list("assets", r.Assets, false),
-		list("sources", r.Sources, false),
+		list("sources", r.Origins, false),
 		list("endpoints", r.Endpoints, false),
 		list("flows", r.Flows, false),
 		list("clusters", r.Clusters, false),
@@ -188,12 +188,12 @@ func Summary(w io.Writer, r *Result) error {
 	}
 	var total chains.Amount
 	var asset chains.AssetID
-	for _, s := range r.Sources {
+	for _, s := range r.Origins {
 		total, asset = total.Add(s.Amount), s.Asset
 	}
 	bw := &errWriter{w: w}
 	fmt.Fprintf(bw, "Traced %d victim payment(s), %s in total, under rule %s (max hops %d, min amount %s, max degree %d).\n",
-		len(r.Sources), show(asset, total), r.Rule, r.Params.MaxHops, r.Params.MinAmount, r.Params.MaxDegree)
+		len(r.Origins), show(asset, total), r.Rule, r.Params.MaxHops, r.Params.MinAmount, r.Params.MaxDegree)
 	type group struct {
 		kind   Kind
 		entity string

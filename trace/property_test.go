@@ -124,7 +124,7 @@ func conserved(t *testing.T, r *trace.Result) {
 	in, out := map[string]acc{}, map[string]acc{}
 	victims := map[chains.Address]bool{}
 	srcTotal := map[string]chains.Amount{}
-	for _, s := range r.Sources {
+	for _, s := range r.Origins {
 		victims[s.From] = true
 		srcTotal[s.ID] = s.Amount
 	}

@@ -49,16 +49,16 @@ const (
 // amount is a base-unit integer string and the order of every list is
 // canonical, so the same data and parameters give byte-identical files.
 type Result struct {
-	Schema     string         `json:"schema"`
-	Rule       Rule           `json:"rule"`
-	Params     Params         `json:"params"`
-	Provenance []Provenance   `json:"provenance"`
-	Assets     []chains.Asset `json:"assets"`
-	Sources    []Source       `json:"sources"`
-	Endpoints  []Endpoint     `json:"endpoints"`
-	Flows      []Flow         `json:"flows"`
-	Clusters   []Cluster      `json:"clusters"`
-	Ledger     []Step         `json:"ledger"`
+	Schema     string              `json:"schema"`
+	Rule       Rule                `json:"rule"`
+	Params     Params              `json:"params"`
+	Provenance []chains.Provenance `json:"provenance"`
+	Assets     []chains.Asset      `json:"assets"`
+	Origins    []Origin            `json:"sources"`
+	Endpoints  []Endpoint          `json:"endpoints"`
+	Flows      []Flow              `json:"flows"`
+	Clusters   []Cluster           `json:"clusters"`
+	Ledger     []Step              `json:"ledger"`
 	// Warnings are what the trace could not do or know, which every reader
 	// of the result must see (the summary, the letters): missing block
 	// times, deposit detection that could not run. Sorted by code, then
@@ -96,18 +96,9 @@ type Params struct {
 	MaxDegree int           `json:"max_degree"`
 }
 
-// Provenance says where the data of one chain came from.
-type Provenance struct {
-	Chain     chains.Chain `json:"chain"`
-	Source    string       `json:"source"`           // "etl import", "rpc", "trongrid"; never a URL with secrets
-	Block     uint64       `json:"block"`            // the newest block the trace saw
-	Retrieved time.Time    `json:"retrieved"`        // when that data was fetched or imported
-	Detail    string       `json:"detail,omitempty"` // e.g. the imported file names
-}
-
-// Source is one victim payment: the taint's origin. ID ("S1", "S2", …)
+// Origin is one victim payment: the taint's origin. ID ("S1", "S2", …)
 // names it in every by-source list.
-type Source struct {
+type Origin struct {
 	ID       string         `json:"id"`
 	Victim   string         `json:"victim,omitempty"` // how the case named the victim, if it did
 	Chain    chains.Chain   `json:"chain"`

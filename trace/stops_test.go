@@ -206,21 +206,21 @@ func TestCaseInputs(t *testing.T) {
 	ctx := context.Background()
 	t.Run("victim and deposits", func(t *testing.T) {
 		r := run(t, src, nil, trace.Case{Chain: chains.Ethereum, Asset: token, Victims: []chains.Address{V}, Deposits: []chains.Address{D1}}, trace.Options{})
-		if len(r.Sources) != 2 || r.Sources[0].Tx != a.Tx || r.Sources[1].Tx != multi1.Tx || r.Sources[0].Victim != V.String() {
-			t.Errorf("sources %+v, want a and multi1", r.Sources)
+		if len(r.Origins) != 2 || r.Origins[0].Tx != a.Tx || r.Origins[1].Tx != multi1.Tx || r.Origins[0].Victim != V.String() {
+			t.Errorf("sources %+v, want a and multi1", r.Origins)
 		}
 	})
 	t.Run("deposit window", func(t *testing.T) {
 		w := trace.Window{From: c.Time, To: c.Time}
 		r := run(t, src, nil, trace.Case{Chain: chains.Ethereum, Asset: token, Deposits: []chains.Address{D1}, Window: w}, trace.Options{})
-		if len(r.Sources) != 1 || r.Sources[0].Tx != c.Tx || r.Sources[0].ID != "S1" {
-			t.Errorf("sources %+v, want only c", r.Sources)
+		if len(r.Origins) != 1 || r.Origins[0].Tx != c.Tx || r.Origins[0].ID != "S1" {
+			t.Errorf("sources %+v, want only c", r.Origins)
 		}
 	})
 	t.Run("several transfers from the payer", func(t *testing.T) {
 		r := run(t, src, nil, trace.Case{Chain: chains.Ethereum, Asset: token, Payments: []trace.Payment{{Tx: multi1.Tx}}}, trace.Options{})
-		if len(r.Sources) != 2 || r.Sources[0].Position != 0 || r.Sources[1].Position != 1 || r.Sources[1].To != D2 {
-			t.Errorf("sources %+v, want both transfers of the transaction", r.Sources)
+		if len(r.Origins) != 2 || r.Origins[0].Position != 0 || r.Origins[1].Position != 1 || r.Origins[1].To != D2 {
+			t.Errorf("sources %+v, want both transfers of the transaction", r.Origins)
 		}
 	})
 	t.Run("ErrSeveralSenders", func(t *testing.T) {

@@ -182,7 +182,7 @@ func TestSourceColdWarmAndGaps(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if wp := []Provenance{{Chain: chains.Ethereum, Source: "rpc", Block: 60, Retrieved: time.Unix(5000, 0).UTC()}}; !reflect.DeepEqual(p, wp) {
+	if wp := []chains.Provenance{{Chain: chains.Ethereum, Source: "rpc", Block: 60, Retrieved: time.Unix(5000, 0).UTC()}}; !reflect.DeepEqual(p, wp) {
 		t.Fatalf("provenance: got %+v, want %+v", p, wp)
 	}
 }

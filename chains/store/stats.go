@@ -145,29 +145,20 @@ func (db *DB) LabelStats(ctx context.Context) ([]LabelCount, error) {
 	return out, rows.Err()
 }
 
-// Provenance says where one chain's stored data came from.
-type Provenance struct {
-	Chain     chains.Chain
-	Source    string    // "file import" or the name a Source was given ("rpc", "trongrid")
-	Block     uint64    // the newest block that source brought
-	Retrieved time.Time // the newest retrieval or import time
-	Detail    string    // for imports, the imported file names (base names, sorted)
-}
-
 // ImportSource is the Provenance.Source of imported files.
 const ImportSource = "file import"
 
 // Provenance lists, per chain and source, the newest block and time of the
 // stored data, sorted by chain then source. It reads stored rows only, so
 // the same file always gives the same answer.
-func (db *DB) Provenance(ctx context.Context) ([]Provenance, error) {
-	var out []Provenance
+func (db *DB) Provenance(ctx context.Context) ([]chains.Provenance, error) {
+	var out []chains.Provenance
 	rows, err := db.sql.QueryContext(ctx, `SELECT chain, max(max_block), max(imported_at) FROM imports GROUP BY chain`)
 	if err != nil {
 		return nil, fmt.Errorf("provenance: %w", err)
 	}
 	for rows.Next() {
-		var p Provenance
+		var p chains.Provenance
 		var ch string
 		var blk, at int64
 		if err := rows.Scan(&ch, &blk, &at); err != nil {
@@ -209,7 +200,7 @@ func (db *DB) Provenance(ctx context.Context) ([]Provenance, error) {
 	}
 	defer crow.Close()
 	for crow.Next() {
-		var p Provenance
+		var p chains.Provenance
 		var ch string
 		var blk, at int64
 		if err := crow.Scan(&ch, &p.Source, &blk, &at); err != nil {

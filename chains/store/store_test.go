@@ -372,7 +372,7 @@ func TestImportIsAtomic(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []Provenance{{Chain: chains.Ethereum, Source: ImportSource, Block: 17, Retrieved: time.Unix(1000, 0).UTC(), Detail: "a.csv"}}
+	want := []chains.Provenance{{Chain: chains.Ethereum, Source: ImportSource, Block: 17, Retrieved: time.Unix(1000, 0).UTC(), Detail: "a.csv"}}
 	if !reflect.DeepEqual(p, want) {
 		t.Fatalf("provenance: got %+v, want %+v", p, want)
 	}

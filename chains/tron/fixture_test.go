@@ -136,8 +136,8 @@ func TestFixtureOnTron(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(r.Sources) != 3 {
-				t.Fatalf("%d sources, want 3", len(r.Sources))
+			if len(r.Origins) != 3 {
+				t.Fatalf("%d sources, want 3", len(r.Origins))
 			}
 			for _, e := range r.Endpoints {
 				if e.Chain != chains.Tron || e.Asset != chains.USDTTron || !strings.HasPrefix(e.Address.String(), "T") {

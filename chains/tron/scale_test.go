@@ -370,8 +370,8 @@ func TestCaseThroughEngine(t *testing.T) {
 	}
 	r, n := run()
 	t.Logf("cold: %d requests %v; %d endpoints, %d ledger steps", n, g.counts(), len(r.Endpoints), len(r.Ledger))
-	if len(r.Sources) != len(w.payments) || len(r.Endpoints) == 0 {
-		t.Fatalf("%d sources, %d endpoints; want %d sources and some endpoints", len(r.Sources), len(r.Endpoints), len(w.payments))
+	if len(r.Origins) != len(w.payments) || len(r.Endpoints) == 0 {
+		t.Fatalf("%d sources, %d endpoints; want %d sources and some endpoints", len(r.Origins), len(r.Endpoints), len(w.payments))
 	}
 	hot := false
 	for _, e := range r.Endpoints {

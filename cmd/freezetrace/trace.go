@@ -284,13 +284,13 @@ func runTrace(ctx context.Context, o traceOptions, w io.Writer) error {
 	for _, f := range res.Flows {
 		newest = max(newest, f.Block)
 	}
-	res.Provenance = []trace.Provenance{}
+	res.Provenance = []chains.Provenance{}
 	for _, p := range prov {
 		if p.Chain == o.Chain {
 			if p.Block == 0 {
 				p.Block = newest
 			}
-			res.Provenance = append(res.Provenance, trace.Provenance{
+			res.Provenance = append(res.Provenance, chains.Provenance{
 				Chain: p.Chain, Source: p.Source, Block: p.Block, Retrieved: p.Retrieved.UTC(), Detail: p.Detail,
 			})
 		}

@@ -69,8 +69,8 @@ func TestTraceFixture(t *testing.T) {
 	if err := json.Unmarshal(first, &r); err != nil {
 		t.Fatalf("trace.json: %v", err)
 	}
-	if r.Schema != trace.Schema || r.Rule != trace.FIFO || len(r.Sources) != 3 || len(r.Provenance) == 0 {
-		t.Errorf("trace.json: schema %q rule %q, %d sources, %d provenance entries", r.Schema, r.Rule, len(r.Sources), len(r.Provenance))
+	if r.Schema != trace.Schema || r.Rule != trace.FIFO || len(r.Origins) != 3 || len(r.Provenance) == 0 {
+		t.Errorf("trace.json: schema %q rule %q, %d sources, %d provenance entries", r.Schema, r.Rule, len(r.Origins), len(r.Provenance))
 	}
 	// The deposit address is found by its sweep into Binance's hot wallet
 	// and becomes the freeze target, with the sweep as evidence.
