@@ -8,20 +8,22 @@ import (
 )
 
 // allowed is what each production package may import from the module;
-// a package not listed may import nothing of it. Packages under cmd/ and
+// a package not listed may import nothing of it. chains/untrusted (the
+// escapers) is a shared tool, not an adapter: it imports nothing. Packages under cmd/ and
 // internal/ wire and test, and fixtures/ is test data: they are not held.
 var allowed = map[string][]string{
-	"chains":          {},
-	"chains/etl":      {"chains"},
-	"chains/evm":      {"chains"},
-	"chains/explorer": {"chains"},
-	"chains/labels":   {"chains"},
-	"chains/mem":      {"chains"},
-	"chains/store":    {"chains"},
-	"chains/tron":     {"chains"},
-	"trace":           {"chains"},
-	"trace/attribute": {"chains", "trace"},
-	"report":          {"chains", "trace"},
+	"chains":           {},
+	"chains/untrusted": {},
+	"chains/etl":       {"chains", "chains/untrusted"},
+	"chains/evm":       {"chains", "chains/untrusted"},
+	"chains/explorer":  {"chains", "chains/untrusted"},
+	"chains/labels":    {"chains", "chains/untrusted"},
+	"chains/mem":       {"chains"},
+	"chains/store":     {"chains", "chains/untrusted"},
+	"chains/tron":      {"chains", "chains/untrusted"},
+	"trace":            {"chains", "chains/untrusted"},
+	"trace/attribute":  {"chains", "chains/untrusted", "trace"},
+	"report":           {"chains", "chains/untrusted", "trace"},
 }
 
 const module = "freezetrace/"

@@ -1,0 +1,73 @@
+// Package untrusted makes third-party text (labels, case files, explorer
+// answers, file names) safe to write: on a terminal, in a CSV or XLSX cell,
+// and in any document. Every writer in the project uses these functions
+// rather than an escaper of its own, so a hostile label is treated the same
+// in every output.
+package untrusted
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Text makes text safe to show anywhere: invalid UTF-8 is replaced, control
+// characters (except newlines) and the bidirectional overrides that can make
+// text read differently from what it is are removed, and tabs become spaces.
+func Text(s string) string {
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "\uFFFD")
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range s {
+		switch {
+		case r == '\n':
+			b.WriteRune(r)
+		case r == '\t':
+			b.WriteByte(' ')
+		case r == '\r', unicode.IsControl(r), IsBidiControl(r):
+			// dropped
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// Line is Text on one line: newlines and runs of spaces become one space,
+// and the ends are trimmed.
+func Line(s string) string {
+	return strings.Join(strings.Fields(Text(s)), " ")
+}
+
+// Terminal is Line for a terminal: nothing in it can move the cursor,
+// change colours, reorder the text or start a new line.
+func Terminal(s string) string { return Line(s) }
+
+// Cell neutralises one spreadsheet cell of text we wrote ourselves: text a
+// spreadsheet would read as a formula or command (starting with = + - @, a
+// tab or a carriage return) gets a leading apostrophe, so it is shown, never
+// evaluated.
+func Cell(s string) string {
+	if s == "" {
+		return s
+	}
+	switch s[0] {
+	case '=', '+', '-', '@', '\t', '\r':
+		return "'" + s
+	}
+	return s
+}
+
+// CellText is Cell(Line(s)): one line of third-party text for a CSV or
+// XLSX cell. The leading-character check runs after cleaning, so a formula
+// hidden behind control characters is caught too.
+func CellText(s string) string { return Cell(Line(s)) }
+
+// IsBidiControl reports whether r is a bidirectional embedding, override,
+// isolate or mark.
+func IsBidiControl(r rune) bool {
+	return (r >= 0x202A && r <= 0x202E) || (r >= 0x2066 && r <= 0x2069) ||
+		r == 0x200E || r == 0x200F || r == 0x061C
+}
