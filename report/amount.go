@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"freezetrace/chains"
+	"freezetrace/chains/untrusted"
 	"freezetrace/trace"
 )
 
@@ -34,7 +35,7 @@ func (m assets) get(id chains.AssetID) chains.Asset {
 // symbol is the asset's symbol cleaned for display, or its id when the
 // token names none.
 func (m assets) symbol(id chains.AssetID) string {
-	s := cleanLine(m.get(id).Symbol)
+	s := untrusted.Line(m.get(id).Symbol)
 	if s == "" {
 		return "units of " + id.String()
 	}
@@ -66,13 +67,4 @@ func shareOf(shares []trace.Share, id string) chains.Amount {
 		}
 	}
 	return chains.Amount{}
-}
-
-// formatShares writes "S1=100;S2=250" in the order given.
-func formatShares(shares []trace.Share) string {
-	parts := make([]string, 0, len(shares))
-	for _, s := range shares {
-		parts = append(parts, cleanLine(s.Source)+"="+s.Amount.String())
-	}
-	return strings.Join(parts, ";")
 }

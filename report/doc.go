@@ -10,6 +10,9 @@
 // is escaped for the format it is written in. Output is deterministic: the
 // same trace, case file and generation time give byte-identical files.
 //
-// This package depends on chains and trace only; it must not depend on the
-// store, on any chain adapter, on the network or on the CLI.
+// This package depends on chains (with its escapers, chains/untrusted) and
+// trace only; it must not depend on the store, on any chain adapter, on
+// the network or on the CLI. trace.json is read and written by package
+// trace (ReadJSON, WriteJSON) and the audit ledger's rows are trace's
+// (LedgerRow), so that the trace and the report agree on both.
 package report

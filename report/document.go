@@ -1,5 +1,7 @@
 package report
 
+import "freezetrace/chains/untrusted"
+
 // document is a letter or overview before it is written in a format: a
 // title and blocks of text that every renderer (Markdown, HTML, PDF) lays
 // out its own way. All text in it is plain, unescaped text; each renderer
@@ -61,21 +63,22 @@ func num(s string) tcell              { return tcell{Lines: []span{txt(s)}, Righ
 
 func p(ss ...span) para { return para{Spans: ss} }
 
-// cleanDoc returns a copy of d with every string passed through cleanText,
-// for renderers whose escaping does not remove control characters.
+// cleanDoc returns a copy of d with every string passed through
+// untrusted.Text, for renderers whose escaping does not remove control
+// characters.
 func cleanDoc(d *document) *document {
 	cs := func(ss []span) []span {
 		out := make([]span, len(ss))
 		for i, s := range ss {
-			out[i] = span{Text: cleanText(s.Text), Mono: s.Mono, Link: cleanLine(s.Link), Bold: s.Bold}
+			out[i] = span{Text: untrusted.Text(s.Text), Mono: s.Mono, Link: untrusted.Line(s.Link), Bold: s.Bold}
 		}
 		return out
 	}
-	c := &document{Title: cleanLine(d.Title), Lang: cleanLine(d.Lang)}
+	c := &document{Title: untrusted.Line(d.Title), Lang: untrusted.Line(d.Lang)}
 	for _, bl := range d.Blocks {
 		switch x := bl.(type) {
 		case heading:
-			c.Blocks = append(c.Blocks, heading{Level: x.Level, Text: cleanLine(x.Text)})
+			c.Blocks = append(c.Blocks, heading{Level: x.Level, Text: untrusted.Line(x.Text)})
 		case para:
 			c.Blocks = append(c.Blocks, para{Spans: cs(x.Spans)})
 		case list:
@@ -87,13 +90,13 @@ func cleanDoc(d *document) *document {
 		case fields:
 			rows := make([][2]string, len(x.Rows))
 			for i, r := range x.Rows {
-				rows[i] = [2]string{cleanLine(r[0]), cleanText(r[1])}
+				rows[i] = [2]string{untrusted.Line(r[0]), untrusted.Text(r[1])}
 			}
 			c.Blocks = append(c.Blocks, fields{Rows: rows})
 		case table:
 			t := table{Head: make([]string, len(x.Head)), Rows: make([][]tcell, len(x.Rows))}
 			for i, h := range x.Head {
-				t.Head[i] = cleanLine(h)
+				t.Head[i] = untrusted.Line(h)
 			}
 			for i, r := range x.Rows {
 				t.Rows[i] = make([]tcell, len(r))

@@ -12,12 +12,13 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"freezetrace/chains"
+	"freezetrace/chains/untrusted"
 	"freezetrace/trace"
 )
 
 // sheet is one evidence table: a CSV file and an XLSX worksheet. Every
-// cell is already cleaned and neutralised (textCell). Link names the
-// column whose cell is an explorer URL.
+// cell is already cleaned and neutralised (untrusted.CellText). Link names
+// the column whose cell is an explorer URL.
 type sheet struct {
 	Name string // worksheet name, and the CSV file's base name
 	Head []string
@@ -44,7 +45,7 @@ func newEvidence(c *CaseFile, r *trace.Result, as assets) *evidence {
 
 func row(vals ...string) []string {
 	for i, v := range vals {
-		vals[i] = textCell(v)
+		vals[i] = untrusted.CellText(v)
 	}
 	return vals
 }
@@ -57,7 +58,7 @@ func (ev *evidence) flows(fs []trace.Flow) sheet {
 		s.Rows = append(s.Rows, row(string(f.Chain), u64(f.Block), isoTime(f.Time), f.Chain.FormatTx(f.Tx), u64(uint64(f.Position)),
 			strconv.Itoa(f.Hop), f.From.String(), ev.names[addrKey{f.Chain, f.From}], f.To.String(), ev.names[addrKey{f.Chain, f.To}],
 			f.Asset.String(), a.Symbol, f.Amount.String(), display(f.Amount, a.Decimals), f.Tainted.String(),
-			display(f.Tainted, a.Decimals), formatShares(f.BySource), f.Chain.TxURL(f.Tx)))
+			display(f.Tainted, a.Decimals), trace.FormatShares(f.BySource), f.Chain.TxURL(f.Tx)))
 	}
 	return s
 }
@@ -69,10 +70,10 @@ func (ev *evidence) endpoints(recipient func(trace.Endpoint) string, es []trace.
 		a := ev.as.get(e.Asset)
 		var labels []string
 		for _, l := range e.Labels {
-			labels = append(labels, cleanLine(l.Entity)+" ("+string(l.Category)+", "+cleanLine(l.Source)+", confidence "+strconv.Itoa(l.Confidence)+")")
+			labels = append(labels, untrusted.Line(l.Entity)+" ("+string(l.Category)+", "+untrusted.Line(l.Source)+", confidence "+strconv.Itoa(l.Confidence)+")")
 		}
 		s.Rows = append(s.Rows, row(recipient(e), string(e.Chain), e.Address.String(), string(e.Kind), e.Entity, string(e.Category),
-			e.Asset.String(), a.Symbol, e.Amount.String(), display(e.Amount, a.Decimals), strconv.Itoa(e.Hops), formatShares(e.BySource),
+			e.Asset.String(), a.Symbol, e.Amount.String(), display(e.Amount, a.Decimals), strconv.Itoa(e.Hops), trace.FormatShares(e.BySource),
 			txList(e.Chain, e.Txs), txList(e.Chain, e.SweepTxs), e.Reason, strings.Join(labels, "; "), e.Chain.AddressURL(e.Address)))
 	}
 	return s
@@ -108,18 +109,12 @@ func (ev *evidence) paths(rc *Recipient) sheet {
 	return s
 }
 
-// ledger writes the audit ledger with the columns of the trace's own
-// ledger.csv (trace.LedgerHeader), so both files read the same way.
+// ledger writes the audit ledger as the trace's own ledger.csv does
+// (trace.LedgerHeader, trace.LedgerRow), so both files read the same way.
 func (ev *evidence) ledger(steps []trace.Step) sheet {
 	s := sheet{Name: "ledger", Head: slices.Clone(trace.LedgerHeader), Link: -1}
 	for _, st := range steps {
-		tx := ""
-		if !st.Tx.IsZero() {
-			tx = st.Chain.FormatTx(st.Tx)
-		}
-		s.Rows = append(s.Rows, row(strconv.Itoa(st.Seq), string(st.Chain), st.Address.String(), st.Asset.String(),
-			u64(st.Block), isoTime(st.Time), tx, u64(uint64(st.Position)), st.Event, st.Counterparty.String(),
-			st.Amount.String(), st.Tainted.String(), formatShares(st.BySource), st.Balance.String(), st.Taint.String(), st.Detail))
+		s.Rows = append(s.Rows, trace.LedgerRow(st))
 	}
 	return s
 }
@@ -161,7 +156,7 @@ func xlsxBytes(sheets []sheet, title string, at time.Time) ([]byte, error) {
 	f := excelize.NewFile()
 	defer f.Close()
 	stamp := at.UTC().Format(time.RFC3339)
-	if err := f.SetDocProps(&excelize.DocProperties{Title: cleanLine(title), Creator: "freezetrace", Created: stamp, Modified: stamp}); err != nil {
+	if err := f.SetDocProps(&excelize.DocProperties{Title: untrusted.Line(title), Creator: "freezetrace", Created: stamp, Modified: stamp}); err != nil {
 		return nil, fmt.Errorf("xlsx properties: %w", err)
 	}
 	bold, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}, Fill: excelize.Fill{Type: "pattern", Color: []string{"E8E8E8"}, Pattern: 1}})

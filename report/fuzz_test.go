@@ -9,54 +9,50 @@ import (
 	"unicode"
 
 	"freezetrace/chains"
+	"freezetrace/chains/untrusted"
 )
 
-func TestParseTrace(t *testing.T) {
-	good, err := os.ReadFile(filepath.Join("testdata", "golden", "case", "trace.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := ParseTrace("trace.json", good)
+// LoadTrace reads a trace.json with trace.ReadJSON and names the file, and
+// the line where there is one, in every input error.
+func TestLoadTrace(t *testing.T) {
+	r, err := LoadTrace(filepath.Join(goldenRoot, "fixture-case", "case", "trace.json"))
 	if err != nil {
 		t.Fatalf("golden trace.json: %v", err)
 	}
 	if len(r.Origins) != 3 || len(r.Endpoints) != 7 {
 		t.Errorf("%d sources, %d endpoints; want 3 and 7", len(r.Origins), len(r.Endpoints))
 	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "trace.json")
 	bad := []struct{ name, text, want string }{
-		{"ErrSyntax", "{\n  \"schema\": \"freezetrace.trace/v1\",\n  \"rule\": \n}", "trace.json:4:"},
-		{"ErrType", "{\n  \"schema\": \"freezetrace.trace/v1\",\n  \"rule\": 5\n}", "trace.json:3:"},
-		{"ErrUnknownField", `{"schema": "freezetrace.trace/v1", "colour": 1}`, `unknown field "colour"`},
-		{"ErrSchema", `{"schema": "freezetrace.trace/v0"}`, `schema "freezetrace.trace/v0"`},
-		{"ErrTrailing", `{"schema": "freezetrace.trace/v1"} {}`, "data after the trace"},
+		{"ErrSyntax", "{\n  \"schema\": \"freezetrace.trace/v1\",\n  \"rule\": \n}", path + ":4: "},
+		{"ErrType", "{\n  \"schema\": \"freezetrace.trace/v1\",\n  \"rule\": 5\n}", path + ":3: "},
+		{"ErrUnknownField", `{"schema": "freezetrace.trace/v1", "colour": 1}`, path + `: json: unknown field "colour"`},
+		{"ErrSchema", `{"schema": "freezetrace.trace/v0"}`, path + `: schema "freezetrace.trace/v0"`},
+		{"ErrTrailing", `{"schema": "freezetrace.trace/v1"} {}`, path + ":1: data after the trace"},
 		{"ErrAddress", `{"schema": "freezetrace.trace/v1", "sources": [{"from": "0x12"}]}`, "not an EVM address"},
 	}
 	for _, c := range bad {
 		t.Run(c.name, func(t *testing.T) {
-			_, err := ParseTrace("trace.json", []byte(c.text))
+			if err := os.WriteFile(path, []byte(c.text), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			_, err := LoadTrace(path)
 			var ie *chains.InputError
-			if err == nil || !errors.As(err, &ie) || !strings.Contains(err.Error(), c.want) {
-				t.Errorf("error %v, want an input error containing %q", err, c.want)
+			if err == nil || !errors.As(err, &ie) || !strings.HasPrefix(err.Error(), path) || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("error %v, want an input error naming the file, containing %q", err, c.want)
 			}
 		})
 	}
-}
-
-func FuzzParseTrace(f *testing.F) {
-	if b, err := os.ReadFile(filepath.Join("testdata", "golden", "case", "trace.json")); err == nil {
-		f.Add(string(b))
-	}
-	f.Add(`{"schema": "freezetrace.trace/v1"}`)
-	f.Add(`{"schema": "freezetrace.trace/v1", "endpoints": [{"amount": "1"}]}`)
-	f.Fuzz(func(t *testing.T, text string) {
-		_, err := ParseTrace("t.json", []byte(text))
-		if err != nil {
+	for name, p := range map[string]string{"ErrDirectory": dir, "ErrMissing": filepath.Join(dir, "none.json")} {
+		t.Run(name, func(t *testing.T) {
+			_, err := LoadTrace(p)
 			var ie *chains.InputError
-			if !errors.As(err, &ie) || !strings.HasPrefix(err.Error(), "t.json") {
-				t.Fatalf("error %v is not an input error naming the file", err)
+			if err == nil || !errors.As(err, &ie) || !strings.Contains(err.Error(), p) {
+				t.Errorf("error %v, want an input error naming %s", err, p)
 			}
-		}
-	})
+		})
+	}
 }
 
 // FuzzEscapers checks the escaping of any outside text: a CSV or XLSX cell
@@ -67,13 +63,13 @@ func FuzzEscapers(f *testing.F) {
 		f.Add(h)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		c := textCell(s)
+		c := untrusted.CellText(s)
 		if formulaLike(c) {
-			t.Fatalf("textCell(%q) = %q starts like a formula", s, c)
+			t.Fatalf("untrusted.CellText(%q) = %q starts like a formula", s, c)
 		}
-		for _, out := range []string{c, mdEscape(s), mdInline(s), cleanLine(s), dotQuote(s)} {
+		for _, out := range []string{c, mdEscape(s), mdInline(s), untrusted.Line(s), dotQuote(s)} {
 			for _, r := range out {
-				if unicode.IsControl(r) || isBidiControl(r) {
+				if unicode.IsControl(r) || untrusted.IsBidiControl(r) {
 					t.Fatalf("control character %U in %q (from %q)", r, out, s)
 				}
 			}

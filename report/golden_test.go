@@ -9,14 +9,15 @@ import (
 )
 
 // TestGolden pins the Markdown, CSV, JSON and DOT output of the fixture
-// case. Refresh with: go test ./report -run TestGolden -update
+// case in fixtures/report-golden/fixture-case. Refresh with:
+// go test ./report -run TestGolden -update
 func TestGolden(t *testing.T) {
 	files, sum := renderFixture(t, FormatMarkdown, FormatCSV, FormatJSON, FormatDOT)
 	n := 0
 	for _, name := range sum.Files {
 		switch path.Ext(name) {
 		case ".md", ".csv", ".json", ".dot":
-			golden(t, name, files[name])
+			golden(t, "fixture-case", name, files[name])
 			n++
 		}
 	}

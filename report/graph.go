@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
 	"github.com/goccy/go-graphviz"
 
 	"freezetrace/chains"
+	"freezetrace/chains/untrusted"
 	"freezetrace/trace"
 )
 
@@ -34,88 +36,118 @@ var kindColour = map[trace.Kind]string{
 // sender, receiver and asset with the taint it carried and the number of
 // transfers. Left to right, so long peel chains read as lines.
 func dotGraph(title string, srcs []trace.Origin, flows []trace.Flow, eps []trace.Endpoint, as assets, m *Messages) []byte {
+	g := &diagram{nodes: map[addrKey]*dotNode{}, edges: map[edgeKey]*dotEdge{}}
+	g.addOrigins(srcs)
+	g.addEndpoints(eps, as, m)
+	g.addFlows(flows, srcs)
+
 	var b bytes.Buffer
 	b.WriteString("digraph freezetrace {\n")
 	b.WriteString("  graph [rankdir=LR, fontname=\"Helvetica\", fontsize=10, nodesep=0.25, ranksep=0.6, label=" + dotQuote(title) + ", labelloc=t];\n")
 	b.WriteString("  node [shape=box, style=\"rounded,filled\", fillcolor=\"#ffffff\", fontname=\"Helvetica\", fontsize=9];\n")
 	b.WriteString("  edge [fontname=\"Helvetica\", fontsize=8, color=\"#555555\"];\n")
+	g.writeNodes(&b)
+	writeLegend(&b, eps, m)
+	g.writeEdges(&b, as)
+	b.WriteString("}\n")
+	return b.Bytes()
+}
 
-	type node struct {
-		chain  chains.Chain
-		addr   chains.Address
-		label  []string
-		colour string
-		victim bool
+// diagram is the graph dotGraph draws: its addresses and, per sender,
+// receiver and asset, the taint that moved.
+type diagram struct {
+	nodes map[addrKey]*dotNode
+	edges map[edgeKey]*dotEdge
+}
+
+type dotNode struct {
+	chain  chains.Chain
+	addr   chains.Address
+	label  []string
+	colour string
+	victim bool
+}
+
+type edgeKey struct {
+	chain    chains.Chain
+	from, to chains.Address
+	asset    chains.AssetID
+}
+
+type dotEdge struct {
+	tainted chains.Amount
+	count   int
+}
+
+func (g *diagram) node(c chains.Chain, a chains.Address) *dotNode {
+	k := addrKey{c, a}
+	if g.nodes[k] == nil {
+		g.nodes[k] = &dotNode{chain: c, addr: a}
 	}
-	nodes := map[addrKey]*node{}
-	get := func(c chains.Chain, a chains.Address) *node {
-		k := addrKey{c, a}
-		if nodes[k] == nil {
-			nodes[k] = &node{chain: c, addr: a}
-		}
-		return nodes[k]
-	}
+	return g.nodes[k]
+}
+
+// addOrigins marks the victims who sent the payments, and the addresses
+// they paid.
+func (g *diagram) addOrigins(srcs []trace.Origin) {
 	for _, s := range srcs {
-		n := get(s.Chain, s.From)
+		n := g.node(s.Chain, s.From)
 		n.victim = true
-		n.label = append(n.label, "victim "+cleanLine(s.ID)+victimSuffix(s.Victim))
-		get(s.Chain, s.To)
+		n.label = append(n.label, "victim "+untrusted.Line(s.ID)+victimSuffix(s.Victim))
+		g.node(s.Chain, s.To)
 	}
+}
+
+// addEndpoints labels each endpoint with its kind, entity and amount, and
+// fills it with the kind's colour.
+func (g *diagram) addEndpoints(eps []trace.Endpoint, as assets, m *Messages) {
 	for _, e := range eps {
-		n := get(e.Chain, e.Address)
-		kind := m.Kinds[e.Kind]
-		if kind == "" {
-			kind = string(e.Kind)
-		}
-		l := kind
+		n := g.node(e.Chain, e.Address)
+		l := kindName(m, e.Kind)
 		if e.Entity != "" {
-			l += ": " + cleanLine(e.Entity)
+			l += ": " + untrusted.Line(e.Entity)
 		}
 		n.label = append(n.label, l, as.money(e.Amount, e.Asset))
 		n.colour = kindColour[e.Kind]
 	}
-	type edgeKey struct {
-		chain    chains.Chain
-		from, to chains.Address
-		asset    chains.AssetID
-	}
-	type edge struct {
-		tainted chains.Amount
-		count   int
-	}
-	edges := map[edgeKey]*edge{}
-	addEdge := func(k edgeKey, v chains.Amount) {
-		get(k.chain, k.from)
-		get(k.chain, k.to)
-		if edges[k] == nil {
-			edges[k] = &edge{}
-		}
-		edges[k].tainted = edges[k].tainted.Add(v)
-		edges[k].count++
-	}
+}
+
+// addFlows adds an edge for every traced transfer, and for every victim
+// payment that is not one of them.
+func (g *diagram) addFlows(flows []trace.Flow, srcs []trace.Origin) {
 	seen := map[flowKey]bool{}
 	for _, f := range flows {
 		seen[keyOf(f)] = true
-		addEdge(edgeKey{f.Chain, f.From, f.To, f.Asset}, f.Tainted)
+		g.addEdge(edgeKey{f.Chain, f.From, f.To, f.Asset}, f.Tainted)
 	}
 	for _, s := range srcs {
 		if !seen[flowKey{s.Chain, s.Tx, s.Asset, s.Position}] {
-			addEdge(edgeKey{s.Chain, s.From, s.To, s.Asset}, s.Amount)
+			g.addEdge(edgeKey{s.Chain, s.From, s.To, s.Asset}, s.Amount)
 		}
 	}
+}
 
-	keys := make([]addrKey, 0, len(nodes))
-	for k := range nodes {
-		keys = append(keys, k)
+func (g *diagram) addEdge(k edgeKey, v chains.Amount) {
+	g.node(k.chain, k.from)
+	g.node(k.chain, k.to)
+	if g.edges[k] == nil {
+		g.edges[k] = &dotEdge{}
 	}
-	slices.SortFunc(keys, func(a, b addrKey) int {
+	g.edges[k].tainted = g.edges[k].tainted.Add(v)
+	g.edges[k].count++
+}
+
+// writeNodes writes the nodes in chain and address order. A labeled
+// address shows in full, any other (and a victim) shortened.
+func (g *diagram) writeNodes(b *bytes.Buffer) {
+	keys := slices.SortedFunc(maps.Keys(g.nodes), func(a, b addrKey) int {
 		if c := strings.Compare(string(a.chain), string(b.chain)); c != 0 {
 			return c
 		}
 		return a.addr.Compare(b.addr)
 	})
 	for _, k := range keys {
-		n := nodes[k]
+		n := g.nodes[k]
 		addr := n.addr.String()
 		lines := []string{shortAddr(addr)}
 		if len(n.label) > 0 && !n.victim {
@@ -130,14 +162,14 @@ func dotGraph(title string, srcs []trace.Origin, flows []trace.Flow, eps []trace
 		case n.victim:
 			attrs += ", shape=ellipse, fillcolor=\"#c8e6c9\""
 		}
-		fmt.Fprintf(&b, "  %s [%s];\n", dotQuote(string(n.chain)+":"+addr), attrs)
+		fmt.Fprintf(b, "  %s [%s];\n", dotQuote(string(n.chain)+":"+addr), attrs)
 	}
-	writeLegend(&b, eps, m)
-	ekeys := make([]edgeKey, 0, len(edges))
-	for k := range edges {
-		ekeys = append(ekeys, k)
-	}
-	slices.SortFunc(ekeys, func(a, b edgeKey) int {
+}
+
+// writeEdges writes the edges in chain, sender, receiver and asset order,
+// each labeled with the taint it carried and, past one, its transfers.
+func (g *diagram) writeEdges(b *bytes.Buffer, as assets) {
+	keys := slices.SortedFunc(maps.Keys(g.edges), func(a, b edgeKey) int {
 		if c := strings.Compare(string(a.chain), string(b.chain)); c != 0 {
 			return c
 		}
@@ -149,17 +181,23 @@ func dotGraph(title string, srcs []trace.Origin, flows []trace.Flow, eps []trace
 		}
 		return a.asset.Compare(b.asset)
 	})
-	for _, k := range ekeys {
-		e := edges[k]
+	for _, k := range keys {
+		e := g.edges[k]
 		label := as.money(e.tainted, k.asset)
 		if e.count > 1 {
 			label += fmt.Sprintf(" (%d tx)", e.count)
 		}
-		fmt.Fprintf(&b, "  %s -> %s [label=%s];\n", dotQuote(string(k.chain)+":"+k.from.String()),
+		fmt.Fprintf(b, "  %s -> %s [label=%s];\n", dotQuote(string(k.chain)+":"+k.from.String()),
 			dotQuote(string(k.chain)+":"+k.to.String()), dotQuote(label))
 	}
-	b.WriteString("}\n")
-	return b.Bytes()
+}
+
+// kindName is the kind as the letter's language names it.
+func kindName(m *Messages, k trace.Kind) string {
+	if name := m.Kinds[k]; name != "" {
+		return name
+	}
+	return string(k)
 }
 
 // writeLegend adds a box naming the colour of each endpoint kind present.
@@ -180,17 +218,13 @@ func writeLegend(b *bytes.Buffer, eps []trace.Endpoint, m *Messages) {
 	}
 	b.WriteString("  subgraph cluster_legend {\n    label=\"legend\"; fontsize=9; style=dashed; color=\"#999999\";\n")
 	for _, k := range kinds {
-		name := m.Kinds[k]
-		if name == "" {
-			name = string(k)
-		}
-		fmt.Fprintf(b, "    %s [label=%s, fillcolor=%s, fontsize=8];\n", dotQuote("legend:"+string(k)), dotQuote(name), dotQuote(kindColour[k]))
+		fmt.Fprintf(b, "    %s [label=%s, fillcolor=%s, fontsize=8];\n", dotQuote("legend:"+string(k)), dotQuote(kindName(m, k)), dotQuote(kindColour[k]))
 	}
 	b.WriteString("  }\n")
 }
 
 func victimSuffix(v string) string {
-	if v = cleanLine(v); v != "" {
+	if v = untrusted.Line(v); v != "" {
 		return " (" + v + ")"
 	}
 	return ""

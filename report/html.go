@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	"html/template"
+
+	"freezetrace/chains/untrusted"
 )
 
 // htmlPage is the page every letter and overview uses. html/template
@@ -65,7 +67,7 @@ func html(d *document) (string, error) {
 // safeURL lets through https and http URLs and relative file names; any
 // other scheme (javascript:, data:) becomes "#".
 func safeURL(u string) string {
-	u = cleanLine(u)
+	u = untrusted.Line(u)
 	for i := 0; i < len(u); i++ {
 		switch c := u[i]; {
 		case c == ':':

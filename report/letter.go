@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"freezetrace/chains"
+	"freezetrace/chains/untrusted"
 	"freezetrace/trace"
 )
 
@@ -24,18 +25,36 @@ type letterInput struct {
 	Evidence  []string // evidence file names, relative to the letter
 }
 
-// letter builds the letter document, without its fingerprint.
+// letter builds the letter document, without its fingerprint: the
+// heading and request, the victims' payments, what is asked and for how
+// much, the deposit addresses, the recipient's own wallets, every path, the
+// method, the evidence and the closing, in that order.
 func letter(in letterInput) *document {
 	m := catalogue[in.Case.Language]
-	c, rc, as := in.Case, in.Recipient, in.Assets
 	title := m.LetterTitleExchange
-	intro := m.IntroExchange
-	if rc.Kind == RecipientIssuer {
-		title, intro = m.LetterTitleIssuer, m.IntroIssuer
+	if in.Recipient.Kind == RecipientIssuer {
+		title = m.LetterTitleIssuer
 	}
-	d := &document{Title: fmt.Sprintf(title, rc.Name), Lang: c.Language}
-	add := func(b ...block) { d.Blocks = append(d.Blocks, b...) }
+	d := &document{Title: fmt.Sprintf(title, in.Recipient.Name), Lang: in.Case.Language}
+	for _, part := range [][]block{
+		in.opening(m),
+		in.victims(m),
+		in.requests(m),
+		in.depositAddresses(m),
+		ownWalletBlocks(m, in.Result, in.Recipient, in.Assets),
+		in.paths(m),
+		in.method(m),
+		in.closing(m),
+	} {
+		d.Blocks = append(d.Blocks, part...)
+	}
+	return d
+}
 
+// opening is who writes to whom, the authority behind the request, the
+// introduction, the case's note and the recipient's warnings.
+func (in letterInput) opening(m *Messages) []block {
+	c, rc := in.Case, in.Recipient
 	head := [][2]string{
 		{m.To, rc.Name},
 		{m.Date, m.day(in.At)},
@@ -45,7 +64,7 @@ func letter(in letterInput) *document {
 	if contact := contactOf(c.Requester); contact != "" {
 		head = append(head, [2]string{m.Contact, contact})
 	}
-	add(fields{Rows: head})
+	out := []block{fields{Rows: head}}
 	if a := c.Authority; a != nil {
 		var rows [][2]string
 		for _, kv := range [][2]string{{m.AuthorityName, a.Name}, {m.LegalBasis, a.LegalBasis}, {m.AuthorityReference, a.Reference}} {
@@ -54,21 +73,28 @@ func letter(in letterInput) *document {
 			}
 		}
 		if len(rows) > 0 {
-			add(heading{2, m.AuthorityHeading}, fields{Rows: rows})
+			out = append(out, heading{2, m.AuthorityHeading}, fields{Rows: rows})
 		}
 	}
-	add(p(txt(fmt.Sprintf(intro, countVictims(c, rc.Origins, m), rc.Name))))
-	if strings.TrimSpace(c.Note) != "" {
-		add(p(span{Text: m.Note + ":", Bold: true}, txt(" "+c.Note)))
+	intro := m.IntroExchange
+	if rc.Kind == RecipientIssuer {
+		intro = m.IntroIssuer
 	}
-	add(warningBlocks(m, rc.Warnings)...)
+	out = append(out, p(txt(fmt.Sprintf(intro, countVictims(c, rc.Origins, m), rc.Name))))
+	if strings.TrimSpace(c.Note) != "" {
+		out = append(out, p(span{Text: m.Note + ":", Bold: true}, txt(" "+c.Note)))
+	}
+	return append(out, warningBlocks(m, rc.Warnings)...)
+}
 
-	add(heading{2, m.VictimsHeading})
+// victims is the table of the victims' payments behind the letter.
+func (in letterInput) victims(m *Messages) []block {
+	c, as := in.Case, in.Assets
 	vt := table{Head: []string{m.ColSource, m.ColVictim, m.ColPoliceReport, m.ColPayment, m.ColTime, m.ColAmount}}
-	for _, src := range rc.Origins {
-		name, report := cleanLine(src.Victim), ""
+	for _, src := range in.Recipient.Origins {
+		name, report := untrusted.Line(src.Victim), ""
 		if v, ok := c.victimOf(src.Tx); ok {
-			name, report = cleanLine(v.Name), cleanLine(v.PoliceReport)
+			name, report = untrusted.Line(v.Name), untrusted.Line(v.PoliceReport)
 		}
 		if name == "" {
 			name = m.Unknown
@@ -79,12 +105,16 @@ func letter(in letterInput) *document {
 			cellOf(txt(m.when(src.Time))), num(as.money(src.Amount, src.Asset)),
 		})
 	}
-	add(vt)
+	return []block{heading{2, m.VictimsHeading}, vt}
+}
 
-	deposits := slices.ContainsFunc(rc.Endpoints, func(e trace.Endpoint) bool { return !ownWallet(e) })
-	owns := slices.ContainsFunc(rc.Endpoints, ownWallet)
+// requests is what the recipient is asked to do, and the totals it
+// concerns.
+func (in letterInput) requests(m *Messages) []block {
+	rc, as := in.Recipient, in.Assets
+	deposits, owns := hasDeposits(rc), slices.ContainsFunc(rc.Endpoints, ownWallet)
 	var actions [][]span
-	for _, a := range c.Actions {
+	for _, a := range in.Case.Actions {
 		switch {
 		case a == ActionFreeze && rc.Kind == RecipientIssuer:
 			actions = append(actions, []span{txt(m.ActionFreezeIssuer)})
@@ -99,8 +129,6 @@ func letter(in letterInput) *document {
 			actions = append(actions, []span{txt(m.ActionPreserve)})
 		}
 	}
-	add(heading{2, m.RequestedHeading}, list{Items: actions})
-
 	var totals [][]span
 	for _, t := range rc.Totals {
 		line := []span{{Text: fmt.Sprintf(m.TotalLine, as.money(t.Amount, t.Asset), t.Amount, t.Asset.Chain), Bold: true}}
@@ -109,24 +137,36 @@ func letter(in letterInput) *document {
 		}
 		totals = append(totals, line)
 	}
-	add(heading{2, m.TotalHeading}, list{Items: totals})
+	return []block{heading{2, m.RequestedHeading}, list{Items: actions}, heading{2, m.TotalHeading}, list{Items: totals}}
+}
 
-	addrs := table{Head: []string{m.ColNumber, m.ColChain, m.ColAddress, m.ColAsset, m.ColTraced, m.ColBaseUnits}}
-	for _, e := range rc.Endpoints {
-		if ownWallet(e) {
-			continue
+// hasDeposits reports whether the recipient has an endpoint other than its
+// own wallets: a deposit address, or an address the issuer can freeze.
+func hasDeposits(rc *Recipient) bool {
+	return slices.ContainsFunc(rc.Endpoints, func(e trace.Endpoint) bool { return !ownWallet(e) })
+}
+
+// depositAddresses is the table of the addresses to act on, then, for each,
+// why it is attributed and the transfers into it and out of it.
+func (in letterInput) depositAddresses(m *Messages) []block {
+	rc, as := in.Recipient, in.Assets
+	var out []block
+	if hasDeposits(rc) {
+		addrs := table{Head: []string{m.ColNumber, m.ColChain, m.ColAddress, m.ColAsset, m.ColTraced, m.ColBaseUnits}}
+		for _, e := range rc.Endpoints {
+			if ownWallet(e) {
+				continue
+			}
+			addrs.Rows = append(addrs.Rows, []tcell{
+				cellOf(txt(rc.AddressNumber(e.Chain, e.Address))),
+				cellOf(txt(string(e.Chain))),
+				cellOf(link(e.Address.String(), e.Chain.AddressURL(e.Address), true)),
+				cellOf(txt(as.symbol(e.Asset))),
+				num(display(e.Amount, as.get(e.Asset).Decimals)),
+				num(e.Amount.String()),
+			})
 		}
-		addrs.Rows = append(addrs.Rows, []tcell{
-			cellOf(txt(rc.AddressNumber(e.Chain, e.Address))),
-			cellOf(txt(string(e.Chain))),
-			cellOf(link(e.Address.String(), e.Chain.AddressURL(e.Address), true)),
-			cellOf(txt(as.symbol(e.Asset))),
-			num(display(e.Amount, as.get(e.Asset).Decimals)),
-			num(e.Amount.String()),
-		})
-	}
-	if deposits {
-		add(heading{2, m.AddressesHeading}, addrs)
+		out = append(out, heading{2, m.AddressesHeading}, addrs)
 	}
 	flowTimes := map[chains.TxHash]string{}
 	for _, f := range in.Result.Flows {
@@ -136,36 +176,36 @@ func letter(in letterInput) *document {
 		if ownWallet(e) {
 			continue
 		}
-		n := rc.AddressNumber(e.Chain, e.Address)
-		add(heading{3, n + ". " + e.Address.String()})
-		if reason := cleanLine(e.Reason); reason != "" {
-			add(p(txt(fmt.Sprintf(m.Attribution, reason))))
+		out = append(out, heading{3, rc.AddressNumber(e.Chain, e.Address) + ". " + e.Address.String()})
+		if reason := untrusted.Line(e.Reason); reason != "" {
+			out = append(out, p(txt(fmt.Sprintf(m.Attribution, reason))))
 		}
 		if ls := labelSources(e); ls != "" {
-			add(p(txt(fmt.Sprintf(m.LabelsLine, ls))))
+			out = append(out, p(txt(fmt.Sprintf(m.LabelsLine, ls))))
 		}
 		if len(e.Txs) > 0 {
-			add(p(txt(fmt.Sprintf(m.DepositTxs, e.Address))))
-			add(txTable(m, e.Chain, e.Txs, flowTimes))
+			out = append(out, p(txt(fmt.Sprintf(m.DepositTxs, e.Address))), txTable(m, e.Chain, e.Txs, flowTimes))
 		}
 		if len(e.SweepTxs) > 0 {
-			add(p(txt(fmt.Sprintf(m.SweepTxs, e.Address, rc.Name))))
-			add(txTable(m, e.Chain, e.SweepTxs, flowTimes))
+			out = append(out, p(txt(fmt.Sprintf(m.SweepTxs, e.Address, rc.Name))), txTable(m, e.Chain, e.SweepTxs, flowTimes))
 		}
 	}
+	return out
+}
 
-	add(ownWalletBlocks(m, in.Result, rc, as)...)
-
-	add(heading{2, m.PathsHeading}, p(txt(m.PathsIntro)))
+// paths is every path from a victim's payment to one of the recipient's
+// addresses, hop by hop.
+func (in letterInput) paths(m *Messages) []block {
+	rc, as := in.Recipient, in.Assets
+	out := []block{heading{2, m.PathsHeading}, p(txt(m.PathsIntro))}
 	srcs := map[string]trace.Origin{}
 	for _, s := range in.Result.Origins {
 		srcs[s.ID] = s
 	}
 	for _, path := range rc.Paths {
 		e := rc.Endpoints[path.Endpoint]
-		src := srcs[path.Source]
 		n, _ := strconv.Atoi(rc.AddressNumber(e.Chain, e.Address))
-		add(heading{3, fmt.Sprintf(m.PathTitle, path.ID, path.Source, victimName(c, src, m), n)})
+		out = append(out, heading{3, fmt.Sprintf(m.PathTitle, path.ID, path.Source, victimName(in.Case, srcs[path.Source], m), n)})
 		t := table{Head: []string{m.ColHop, m.ColTime, m.ColTransfer, m.ColMoved, m.ColFromVictim}}
 		for i, h := range path.Hops {
 			hop := cellOf(txt(strconv.Itoa(i)))
@@ -186,34 +226,45 @@ func letter(in letterInput) *document {
 				num(as.money(h.Traced, path.Asset)),
 			})
 		}
-		add(t)
+		out = append(out, t)
 	}
 	if rc.Truncated {
-		add(p(txt(fmt.Sprintf(m.PathTruncated, maxPaths))))
+		out = append(out, p(txt(fmt.Sprintf(m.PathTruncated, maxPaths))))
 	}
+	return out
+}
 
-	add(heading{2, m.MethodHeading}, p(txt(fmt.Sprintf(m.RuleLine, ruleText(m, in.Result.Rule)))))
-	add(p(span{Text: m.Thresholds, Bold: true}), list{Items: thresholds(m, in.Result.Params)})
-	add(heading{2, m.ProvenanceHeading}, provenanceTable(m, in.Result.Provenance))
+// method is the allocation rule, the thresholds and where the data came
+// from.
+func (in letterInput) method(m *Messages) []block {
+	r := in.Result
+	return []block{
+		heading{2, m.MethodHeading}, p(txt(fmt.Sprintf(m.RuleLine, ruleText(m, r.Rule)))),
+		p(span{Text: m.Thresholds, Bold: true}), list{Items: thresholds(m, r.Params)},
+		heading{2, m.ProvenanceHeading}, provenanceTable(m, r.Provenance),
+	}
+}
 
+// closing lists the evidence files, signs the letter and introduces its
+// fingerprint.
+func (in letterInput) closing(m *Messages) []block {
+	c := in.Case
 	var ev [][]span
 	for _, name := range in.Evidence {
 		ev = append(ev, []span{link(name, name, true)})
 	}
-	add(heading{2, m.EvidenceHeading}, p(txt(m.EvidenceIntro)), list{Items: ev})
-
+	out := []block{heading{2, m.EvidenceHeading}, p(txt(m.EvidenceIntro)), list{Items: ev}}
 	contact := contactOf(c.Requester)
 	if contact == "" {
 		contact = c.Requester.Organisation
 	}
-	add(p(txt(fmt.Sprintf(m.Closing, contact))))
-	add(p(txt(m.Signature)), p(txt(joinNonEmpty(", ", c.Requester.Name, c.Requester.Role))), p(txt(c.Requester.Organisation)))
+	out = append(out, p(txt(fmt.Sprintf(m.Closing, contact))),
+		p(txt(m.Signature)), p(txt(joinNonEmpty(", ", c.Requester.Name, c.Requester.Role))), p(txt(c.Requester.Organisation)))
 	if addr := strings.TrimSpace(c.Requester.Address); addr != "" {
-		add(fields{Rows: [][2]string{{m.ColAddress, addr}}})
+		out = append(out, fields{Rows: [][2]string{{m.ColAddress, addr}}})
 	}
-	add(p(txt(fmt.Sprintf(m.Generated, m.when(in.At)))))
-	add(heading{2, m.FingerprintHeading}, p(txt(fmt.Sprintf(m.FingerprintText, in.MDName))))
-	return d
+	return append(out, p(txt(fmt.Sprintf(m.Generated, m.when(in.At)))),
+		heading{2, m.FingerprintHeading}, p(txt(fmt.Sprintf(m.FingerprintText, in.MDName))))
 }
 
 // fingerprint computes the letter's SHA-256 as FingerprintText states it:
@@ -281,11 +332,11 @@ func ruleText(m *Messages, r trace.Rule) string {
 func labelSources(e trace.Endpoint) string {
 	var parts []string
 	for _, l := range e.Labels {
-		s := cleanLine(l.Entity) + " (" + cleanLine(string(l.Category))
-		if src := cleanLine(l.Source); src != "" {
+		s := untrusted.Line(l.Entity) + " (" + untrusted.Line(string(l.Category))
+		if src := untrusted.Line(l.Source); src != "" {
 			s += "; " + src
 		}
-		if h := cleanLine(l.Heuristic); h != "" {
+		if h := untrusted.Line(l.Heuristic); h != "" {
 			s += "; " + h
 		}
 		s += "; " + strconv.Itoa(l.Confidence) + "/100)"
@@ -298,11 +349,11 @@ func labelSources(e trace.Endpoint) string {
 func victimName(c *CaseFile, s trace.Origin, m *Messages) string {
 	if v, ok := c.victimOf(s.Tx); ok {
 		if r := strings.TrimSpace(v.PoliceReport); r != "" {
-			return cleanLine(v.Name) + " (" + cleanLine(r) + ")"
+			return untrusted.Line(v.Name) + " (" + untrusted.Line(r) + ")"
 		}
-		return cleanLine(v.Name)
+		return untrusted.Line(v.Name)
 	}
-	if v := cleanLine(s.Victim); v != "" {
+	if v := untrusted.Line(s.Victim); v != "" {
 		return v
 	}
 	return m.Unknown
@@ -315,7 +366,7 @@ func contactOf(r Requester) string {
 func joinNonEmpty(sep string, parts ...string) string {
 	out := parts[:0:0]
 	for _, s := range parts {
-		if s = cleanLine(s); s != "" {
+		if s = untrusted.Line(s); s != "" {
 			out = append(out, s)
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"freezetrace/chains"
+	"freezetrace/chains/untrusted"
 	"freezetrace/trace"
 )
 
@@ -84,9 +85,9 @@ func warningBlocks(m *Messages, ws []trace.Warning) []block {
 	for _, w := range ws {
 		title := m.WarningCodes[w.Code]
 		if title == "" {
-			title = cleanLine(w.Code)
+			title = untrusted.Line(w.Code)
 		}
-		item := []span{{Text: title + ":", Bold: true}, txt(" " + cleanLine(w.Message))}
+		item := []span{{Text: title + ":", Bold: true}, txt(" " + untrusted.Line(w.Message))}
 		if len(w.Addresses) > 0 {
 			names := make([]string, len(w.Addresses))
 			for i, a := range w.Addresses {
@@ -169,7 +170,7 @@ func ownWalletBlocks(m *Messages, r *trace.Result, rc *Recipient, as assets) []b
 		}
 		out = append(out, heading{3, rc.AddressNumber(e.Chain, e.Address) + ". " + e.Address.String()},
 			p(txt(fmt.Sprintf(m.OwnWalletLine, e.Address, strings.Join(items, ", ")))))
-		if reason := cleanLine(e.Reason); reason != "" {
+		if reason := untrusted.Line(e.Reason); reason != "" {
 			out = append(out, p(txt(fmt.Sprintf(m.Attribution, reason))))
 		}
 		if ls := labelSources(e); ls != "" {

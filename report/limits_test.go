@@ -85,7 +85,8 @@ func renderLimits(t testing.TB, formats ...Format) (map[string][]byte, *Summary)
 	return files, sum
 }
 
-// TestGoldenLimits pins the output of the trace with limits. Refresh with:
+// TestGoldenLimits pins the output of the trace with limits in
+// fixtures/report-golden/fixture-case-limits. Refresh with:
 // go test ./report -run TestGoldenLimits -update
 func TestGoldenLimits(t *testing.T) {
 	files, sum := renderLimits(t, FormatMarkdown, FormatCSV, FormatJSON, FormatDOT)
@@ -93,7 +94,7 @@ func TestGoldenLimits(t *testing.T) {
 	for _, name := range sum.Files {
 		switch path.Ext(name) {
 		case ".md", ".csv", ".json", ".dot":
-			golden(t, "limits/"+name, files[name])
+			golden(t, "fixture-case-limits", name, files[name])
 			n++
 		}
 	}

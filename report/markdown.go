@@ -2,6 +2,8 @@ package report
 
 import (
 	"strings"
+
+	"freezetrace/chains/untrusted"
 )
 
 // markdown writes d as CommonMark/GitHub Markdown. All text is escaped;
@@ -88,7 +90,7 @@ func mdSpans(ss []span) string {
 func mdSpan(s span) string {
 	t := mdInline(s.Text)
 	if s.Mono {
-		t = "`" + strings.NewReplacer("`", "", "|", `\|`).Replace(cleanLine(s.Text)) + "`"
+		t = "`" + strings.NewReplacer("`", "", "|", `\|`).Replace(untrusted.Line(s.Text)) + "`"
 	}
 	if s.Bold {
 		t = "**" + t + "**"
@@ -102,5 +104,5 @@ func mdSpan(s span) string {
 // mdURL keeps a link target from breaking out of its parentheses.
 func mdURL(u string) string {
 	r := strings.NewReplacer(" ", "%20", "(", "%28", ")", "%29", "<", "%3C", ">", "%3E", "\n", "", "\r", "")
-	return r.Replace(cleanLine(u))
+	return r.Replace(untrusted.Line(u))
 }

@@ -10,6 +10,7 @@ import (
 	"unicode"
 
 	"freezetrace/chains"
+	"freezetrace/chains/untrusted"
 	"freezetrace/trace"
 )
 
@@ -102,9 +103,9 @@ func Recipients(r *trace.Result) []*Recipient {
 		var name string
 		switch {
 		case e.Kind == trace.KindExchange:
-			kind, name = RecipientExchange, cleanLine(e.Entity)
+			kind, name = RecipientExchange, untrusted.Line(e.Entity)
 			if name == "" {
-				name = cleanLine(string(e.Category))
+				name = untrusted.Line(string(e.Category))
 			}
 			if name == "" {
 				name = "unnamed exchange"

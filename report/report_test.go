@@ -11,7 +11,12 @@ import (
 	"time"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+var update = flag.Bool("update", false, "rewrite the golden files in fixtures/report-golden")
+
+// goldenRoot is the one tree of report goldens: fixture-case and
+// fixture-case-limits are this package's fixture cases, pigbutcher is the
+// pigbutcher fixture traced and reported by the CLI (cmd/freezetrace).
+var goldenRoot = filepath.Join("..", "fixtures", "report-golden")
 
 var fixtureAt = time.Date(2024, 4, 3, 10, 0, 0, 0, time.UTC)
 
@@ -38,10 +43,11 @@ func renderFixture(t testing.TB, formats ...Format) (map[string][]byte, *Summary
 	return files, sum
 }
 
-// golden compares got with testdata/name, or rewrites it with -update.
-func golden(t *testing.T, name string, got []byte) {
+// golden compares got with fixtures/report-golden/tree/name, or rewrites
+// it with -update.
+func golden(t *testing.T, tree, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", "golden", filepath.FromSlash(name))
+	path := filepath.Join(goldenRoot, tree, filepath.FromSlash(name))
 	if *update {
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			t.Fatal(err)

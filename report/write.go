@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"freezetrace/chains"
+	"freezetrace/chains/untrusted"
 	"freezetrace/trace"
 )
 
@@ -78,14 +79,25 @@ const ManifestName = "MANIFEST.sha256"
 // Schema is the version of the report JSON layout.
 const Schema = "freezetrace.report/v1"
 
-// LoadTrace reads a trace.json written by the trace command. A malformed
-// file or one of another schema is an input error naming the file and line.
+// LoadTrace reads a trace.json written by the trace command
+// (trace.ReadJSON). A malformed file or one of another schema is an input
+// error naming the file and, where there is one, the line: "path:3: …".
 func LoadTrace(path string) (*trace.Result, error) {
 	b, err := readInput("trace file", path)
 	if err != nil {
 		return nil, err
 	}
-	return ParseTrace(path, b)
+	r, err := trace.ReadJSON(bytes.NewReader(b))
+	var pe *trace.ParseError
+	switch {
+	case errors.As(err, &pe) && pe.Line > 0:
+		return nil, chains.Invalid(fmt.Errorf("%s:%d: %w", path, pe.Line, pe.Err))
+	case errors.As(err, &pe):
+		return nil, chains.Invalid(fmt.Errorf("%s: %w", path, pe.Err))
+	case err != nil:
+		return nil, err
+	}
+	return r, nil
 }
 
 // readInput reads a file the user named; a missing file or a directory is
@@ -102,39 +114,6 @@ func readInput(what, path string) ([]byte, error) {
 		return nil, fmt.Errorf("read %s: %w", what, err)
 	}
 	return b, nil
-}
-
-// ParseTrace reads the content of a trace.json; name is used in errors.
-// Unknown fields, trailing data and another schema are input errors.
-func ParseTrace(name string, b []byte) (*trace.Result, error) {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	var r trace.Result
-	if err := dec.Decode(&r); err != nil {
-		var se *json.SyntaxError
-		var te *json.UnmarshalTypeError
-		switch {
-		case errors.As(err, &se):
-			return nil, chains.Invalid(fmt.Errorf("%s:%d: %v", name, lineAt(b, se.Offset), err))
-		case errors.As(err, &te):
-			return nil, chains.Invalid(fmt.Errorf("%s:%d: %v", name, lineAt(b, te.Offset), err))
-		}
-		return nil, chains.Invalid(fmt.Errorf("%s: %v", name, err))
-	}
-	if dec.More() {
-		return nil, chains.Invalid(fmt.Errorf("%s:%d: data after the trace", name, lineAt(b, dec.InputOffset())))
-	}
-	if r.Schema != trace.Schema {
-		return nil, chains.Invalid(fmt.Errorf("%s: schema %q, want %q (re-run freezetrace trace)", name, r.Schema, trace.Schema))
-	}
-	return &r, nil
-}
-
-func lineAt(b []byte, off int64) int {
-	if off > int64(len(b)) {
-		off = int64(len(b))
-	}
-	return bytes.Count(b[:off], []byte("\n")) + 1
 }
 
 // Write renders every document for the trace and case into dir (created if
@@ -227,7 +206,7 @@ func checkCase(c *CaseFile, r *trace.Result) []string {
 		for _, p := range v.Payments {
 			if !have[p.Tx] {
 				out = append(out, fmt.Sprintf("case file line %d: payment %s of %s is not a source of this trace; it appears in no letter",
-					p.Line, p.Tx, cleanLine(v.Name)))
+					p.Line, p.Tx, untrusted.Line(v.Name)))
 			}
 		}
 	}
@@ -328,12 +307,12 @@ func (w *writer) caseFiles(rcs []*Recipient) error {
 		return err
 	}
 	if w.want[FormatJSON] {
-		b, err := jsonBytes(w.r)
-		if err != nil {
+		var tj bytes.Buffer
+		if err := trace.WriteJSON(&tj, w.r); err != nil {
 			return err
 		}
-		w.put(FormatJSON, "case/trace.json", b)
-		b, err = jsonBytes(reportJSON{Schema: Schema, Reference: cleanLine(w.c.Reference), Generated: w.at.UTC(), Rule: w.r.Rule,
+		w.put(FormatJSON, "case/trace.json", tj.Bytes())
+		b, err := jsonBytes(reportJSON{Schema: Schema, Reference: untrusted.Line(w.c.Reference), Generated: w.at.UTC(), Rule: w.r.Rule,
 			Params: w.r.Params, Warnings: w.r.Warnings, Recipients: rcs})
 		if err != nil {
 			return err
@@ -352,7 +331,7 @@ func (w *writer) recipientFiles(rc *Recipient) error {
 		return err
 	}
 	if w.want[FormatJSON] {
-		b, err := jsonBytes(reportJSON{Schema: Schema, Reference: cleanLine(w.c.Reference), Generated: w.at.UTC(), Rule: w.r.Rule,
+		b, err := jsonBytes(reportJSON{Schema: Schema, Reference: untrusted.Line(w.c.Reference), Generated: w.at.UTC(), Rule: w.r.Rule,
 			Params: w.r.Params, Warnings: rc.Warnings, Recipients: []*Recipient{rc}})
 		if err != nil {
 			return err
@@ -381,7 +360,7 @@ func (w *writer) recipientFiles(rc *Recipient) error {
 		w.put(FormatHTML, dir+"letter.html", []byte(h))
 	}
 	if w.want[FormatPDF] {
-		b, err := pdfDoc(d, cleanLine(w.c.Reference)+"  ·  "+rc.Name, w.at)
+		b, err := pdfDoc(d, untrusted.Line(w.c.Reference)+"  ·  "+rc.Name, w.at)
 		if err != nil {
 			return err
 		}

@@ -12,7 +12,9 @@
 // opening balance from the source's state or, totalled by the source when
 // it can (chains.Totaler), from its history; a busy address's
 // counterparties are counted by the source when it can (chains.PeerCounter)
-// and never past the limit. It depends on package chains only: no SQL, no
-// go-ethereum, no HTTP, no report. It never reads the clock; the same data and options give the same
-// Result, and WriteJSON and WriteLedgerCSV write it byte for byte the same.
+// and never past the limit. It depends on package chains (and its escapers,
+// chains/untrusted) only: no SQL, no go-ethereum, no HTTP, no report. It
+// never reads the clock; the same data and options give the same Result,
+// and WriteJSON and WriteLedgerCSV write it byte for byte the same.
+// ReadJSON reads trace.json back, for the report and any other reader.
 package trace

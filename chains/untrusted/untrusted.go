@@ -15,6 +15,9 @@ import (
 // characters (except newlines) and the bidirectional overrides that can make
 // text read differently from what it is are removed, and tabs become spaces.
 func Text(s string) string {
+	if plain(s, true) {
+		return s
+	}
 	if !utf8.ValidString(s) {
 		s = strings.ToValidUTF8(s, "\uFFFD")
 	}
@@ -38,7 +41,22 @@ func Text(s string) string {
 // Line is Text on one line: newlines and runs of spaces become one space,
 // and the ends are trimmed.
 func Line(s string) string {
+	if plain(s, false) && !strings.Contains(s, "  ") && !strings.HasPrefix(s, " ") && !strings.HasSuffix(s, " ") {
+		return s
+	}
 	return strings.Join(strings.Fields(Text(s)), " ")
+}
+
+// plain reports whether s is printable ASCII (and newlines, if allowed):
+// text that Text returns as it is. Most cells of a ledger are, and skip
+// the rune-by-rune copy.
+func plain(s string, newlines bool) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < ' ' || c > '~') && (c != '\n' || !newlines) {
+			return false
+		}
+	}
+	return true
 }
 
 // Terminal is Line for a terminal: nothing in it can move the cursor,

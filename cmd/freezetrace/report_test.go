@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"flag"
 	"os"
 	"path/filepath"
@@ -15,14 +14,18 @@ import (
 	"freezetrace/trace"
 )
 
-var updateReport = flag.Bool("update-report", false, "rewrite fixtures/report-golden from the pigbutcher fixture")
+var update = flag.Bool("update", false, "rewrite fixtures/report-golden/pigbutcher from the pigbutcher fixture")
 
 const exampleCase = "../../fixtures/case.example.yaml"
 
+// goldenTrace is the trace.json of package report's fixture case.
+const goldenTrace = "../../fixtures/report-golden/fixture-case/case/trace.json"
+
 // TestReportFixture traces the pigbutcher fixture, writes its reports with
 // the example case file, checks the manifest and compares the Markdown, CSV
-// and JSON files with fixtures/report-golden (refresh with
-// go test ./cmd/freezetrace -run TestReportFixture -update-report).
+// and JSON files with fixtures/report-golden/pigbutcher, in the tree of
+// report goldens that package report's tests share (refresh with
+// go test ./cmd/freezetrace -run TestReportFixture -update).
 func TestReportFixture(t *testing.T) {
 	db, s := importFixture(t)
 	dir := t.TempDir()
@@ -64,7 +67,15 @@ func TestReportFixture(t *testing.T) {
 	if len(names) < 40 {
 		t.Errorf("manifest lists %d files, want every letter, table, graph and JSON (at least 40)", len(names))
 	}
-	gold := filepath.Join("..", "..", "fixtures", "report-golden")
+	// The trace's ledger.csv and the report's are one ledger, row for row.
+	traceLedger, err := os.ReadFile(filepath.Join(dir, "ledger.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if reportLedger, err := os.ReadFile(filepath.Join(out, "case", "ledger.csv")); err != nil || !bytes.Equal(reportLedger, traceLedger) {
+		t.Errorf("case/ledger.csv (%v) differs from the trace's ledger.csv", err)
+	}
+	gold := filepath.Join("..", "..", "fixtures", "report-golden", "pigbutcher")
 	compared := 0
 	for _, name := range names {
 		switch filepath.Ext(name) {
@@ -75,7 +86,7 @@ func TestReportFixture(t *testing.T) {
 		got, _ := os.ReadFile(filepath.Join(out, filepath.FromSlash(name)))
 		p := filepath.Join(gold, filepath.FromSlash(name))
 		compared++
-		if *updateReport {
+		if *update {
 			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 				t.Fatal(err)
 			}
@@ -86,10 +97,10 @@ func TestReportFixture(t *testing.T) {
 		}
 		want, err := os.ReadFile(p)
 		if err != nil {
-			t.Fatalf("golden %s: %v (run with -update-report)", p, err)
+			t.Fatalf("golden %s: %v (run with -update)", p, err)
 		}
 		if !bytes.Equal(got, want) {
-			t.Errorf("%s differs from %s (run go test ./cmd/freezetrace -run TestReportFixture -update-report and review the diff)", name, p)
+			t.Errorf("%s differs from %s (run go test ./cmd/freezetrace -run TestReportFixture -update and review the diff)", name, p)
 		}
 	}
 	if compared < 25 {
@@ -122,25 +133,25 @@ func pinRetrieved(t *testing.T, path string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var r trace.Result
-	if err := json.Unmarshal(b, &r); err != nil {
+	r, err := trace.ReadJSON(bytes.NewReader(b))
+	if err != nil {
 		t.Fatal(err)
 	}
 	for i := range r.Provenance {
 		r.Provenance[i].Retrieved = time.Date(2024, 6, 1, 0, 0, 0, 0, time.UTC)
 	}
-	b, err = json.MarshalIndent(&r, "", "  ")
-	if err != nil {
+	var out bytes.Buffer
+	if err := trace.WriteJSON(&out, r); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
+	if err := os.WriteFile(path, out.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
 }
 
 func TestReportFormatsFlag(t *testing.T) {
 	out := t.TempDir()
-	code, _, stderr := runCLI(t, "report", "--trace", "../../report/testdata/golden/case/trace.json", "--case", goldenCase(t),
+	code, _, stderr := runCLI(t, "report", "--trace", goldenTrace, "--case", goldenCase(t),
 		"--out", out, "--format", "md,csv", "--at", "2024-04-03T10:00:00Z")
 	if code != 0 {
 		t.Fatalf("exit %d, stderr %q", code, stderr)
@@ -157,7 +168,7 @@ func TestReportFormatsFlag(t *testing.T) {
 	}
 }
 
-// goldenCase writes a case file for report/testdata's trace.
+// goldenCase writes a case file for goldenTrace.
 func goldenCase(t *testing.T) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), "case.yaml")
@@ -169,7 +180,7 @@ func goldenCase(t *testing.T) string {
 }
 
 func TestReportErrors(t *testing.T) {
-	tr := "../../report/testdata/golden/case/trace.json"
+	tr := goldenTrace
 	dir := t.TempDir()
 	badCase := filepath.Join(dir, "bad.yaml")
 	os.WriteFile(badCase, []byte("reference: R\nrequester:\n  organisation: O\n  emial: x\n"), 0o644)

@@ -1,0 +1,154 @@
+package trace
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"freezetrace/chains"
+	"freezetrace/chains/untrusted"
+)
+
+// Summary writes a short report for people: the case, the traced totals
+// per endpoint kind and entity in display units, then every endpoint that
+// can be acted on (exchanges, and held funds with the issuer that can
+// freeze them).
+func Summary(w io.Writer, r *Result) error {
+	dec := map[chains.AssetID]chains.Asset{}
+	for _, a := range r.Assets {
+		dec[a.ID] = a
+	}
+	show := func(id chains.AssetID, v chains.Amount) string {
+		a := dec[id]
+		s := v.FormatFixed(a.Decimals, int32(min(a.Decimals, 6)))
+		if a.Symbol != "" {
+			s += " " + untrusted.Terminal(a.Symbol)
+		}
+		return s
+	}
+	var total chains.Amount
+	var asset chains.AssetID
+	for _, s := range r.Origins {
+		total, asset = total.Add(s.Amount), s.Asset
+	}
+	bw := &errWriter{w: w}
+	fmt.Fprintf(bw, "Traced %d victim payment(s), %s in total, under rule %s (max hops %d, min amount %s, max degree %d).\n",
+		len(r.Origins), show(asset, total), r.Rule, r.Params.MaxHops, r.Params.MinAmount, r.Params.MaxDegree)
+	type group struct {
+		kind   Kind
+		entity string
+		asset  chains.AssetID
+		amt    chains.Amount
+		n      int
+	}
+	var gs []*group
+	for _, e := range r.Endpoints {
+		var g *group
+		for _, x := range gs {
+			if x.kind == e.Kind && x.entity == e.Entity && x.asset == e.Asset {
+				g = x
+			}
+		}
+		if g == nil {
+			g = &group{kind: e.Kind, entity: e.Entity, asset: e.Asset}
+			gs = append(gs, g)
+		}
+		g.amt, g.n = g.amt.Add(e.Amount), g.n+1
+	}
+	slices.SortStableFunc(gs, func(a, b *group) int {
+		if c := kindRank(a.kind) - kindRank(b.kind); c != 0 {
+			return c
+		}
+		if c := b.amt.Cmp(a.amt); c != 0 {
+			return c
+		}
+		return strings.Compare(a.entity, b.entity)
+	})
+	rows := [][]string{{"endpoint", "entity", "addresses", "amount"}}
+	for _, g := range gs {
+		rows = append(rows, []string{string(g.kind), orDash(g.entity), strconv.Itoa(g.n), show(g.asset, g.amt)})
+	}
+	fmt.Fprintln(bw)
+	table(bw, rows, []bool{false, false, true, true})
+	for _, g := range gs {
+		if g.kind == KindUnknown {
+			fmt.Fprintln(bw, "unknown_funds are clean funds of unknown origin assumed where a ledger was incomplete; they are not taint.")
+			break
+		}
+	}
+	rows = [][]string{{"freeze target", "entity", "address", "hops", "amount"}}
+	for _, e := range r.Endpoints {
+		who := e.Entity
+		switch {
+		case e.Kind == KindExchange && e.Category == chains.CategoryExchange:
+			who += " (its own wallet: deposit address not identified)"
+		case e.Kind == KindExchange:
+		case e.Kind == KindHeld && chains.Issuer(e.Asset) != "":
+			who = chains.Issuer(e.Asset) + " (issuer freeze)"
+		default:
+			continue
+		}
+		rows = append(rows, []string{string(e.Kind), orDash(who), e.Address.String(), strconv.Itoa(e.Hops), show(e.Asset, e.Amount)})
+	}
+	if len(rows) > 1 {
+		fmt.Fprintln(bw)
+		table(bw, rows, []bool{false, false, false, true, true})
+	}
+	fmt.Fprintf(bw, "\n%d traced transfers, %d ledger steps.\n", len(r.Flows), len(r.Ledger))
+	for _, x := range r.Warnings {
+		fmt.Fprintf(bw, "WARNING (%s): %s\n", x.Code, untrusted.Terminal(x.Message))
+	}
+	return bw.err
+}
+
+// table writes rows in columns; right[i] right-aligns column i.
+func table(w io.Writer, rows [][]string, right []bool) {
+	width := make([]int, len(right))
+	for _, r := range rows {
+		for i, c := range r {
+			width[i] = max(width[i], utf8.RuneCountInString(c))
+		}
+	}
+	for _, r := range rows {
+		var b strings.Builder
+		for i, c := range r {
+			pad := strings.Repeat(" ", width[i]-utf8.RuneCountInString(c))
+			if i > 0 {
+				b.WriteString("  ")
+			}
+			if right[i] {
+				b.WriteString(pad + c)
+			} else if i < len(r)-1 {
+				b.WriteString(c + pad)
+			} else {
+				b.WriteString(c)
+			}
+		}
+		fmt.Fprintln(w, b.String())
+	}
+}
+
+// orDash is third-party text for the terminal, or "-" when none is left.
+func orDash(s string) string {
+	if s = untrusted.Terminal(s); s == "" {
+		return "-"
+	}
+	return s
+}
+
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) Write(p []byte) (int, error) {
+	if e.err != nil {
+		return 0, e.err
+	}
+	n, err := e.w.Write(p)
+	e.err = err
+	return n, err
+}
