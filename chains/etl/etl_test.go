@@ -14,9 +14,8 @@ import (
 
 	"freezetrace/chains"
 	"freezetrace/chains/store"
+	"freezetrace/internal/shareddata"
 )
-
-const sampleTokenTransfers = "../../../shared/data/ethereum-etl/token_transfers_15320500_15320599.csv"
 
 var importTime = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 
@@ -77,9 +76,7 @@ func importReader(ctx context.Context, db *store.DB, r io.Reader, name string, s
 // TestRealTokenTransfers imports a real ethereum-etl export and checks the
 // stored sum of every token against sums computed here from the CSV.
 func TestRealTokenTransfers(t *testing.T) {
-	if _, err := os.Stat(sampleTokenTransfers); err != nil {
-		t.Skipf("shared data absent: %v", err)
-	}
+	sampleTokenTransfers := shareddata.Path(t, "ethereum-etl", "token_transfers_15320500_15320599.csv")
 	ctx := context.Background()
 	db := openTemp(t)
 	res, err := importFile(t, db, sampleTokenTransfers, TokenTransfers)
@@ -238,10 +235,7 @@ func TestTransactions(t *testing.T) {
 }
 
 func TestRealTransactions(t *testing.T) {
-	const p = "../../../shared/data/ethereum-etl/transactions_03300000_03399999_small.csv.gz"
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("shared data absent: %v", err)
-	}
+	p := shareddata.Path(t, "ethereum-etl", "transactions_03300000_03399999_small.csv.gz")
 	db := openTemp(t)
 	res, err := importFile(t, db, p, Transactions)
 	if err != nil {

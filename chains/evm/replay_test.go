@@ -25,16 +25,13 @@ import (
 
 	"freezetrace/chains"
 	"freezetrace/chains/evm"
+	"freezetrace/internal/shareddata"
 )
 
 // etlDir is ethereum-etl's recorded mainnet data (see ../shared/data/SOURCES.md).
 func etlDir(t *testing.T, sub string) string {
 	t.Helper()
-	d := filepath.Join("..", "..", "..", "shared", "data", "rpc-fixtures", "ethereum-etl-resources", sub)
-	if _, err := os.Stat(d); err != nil {
-		t.Skipf("recorded mainnet data not present: %v", err)
-	}
-	return d
+	return shareddata.Path(t, "rpc-fixtures", "ethereum-etl-resources", sub)
 }
 
 // jsonLines decodes a file of one JSON object per line, numbers kept exact.

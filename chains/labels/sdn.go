@@ -20,15 +20,68 @@ const digitalCurrencyPrefix = "Digital Currency Address - "
 // addresses of chains freezetrace does not trace are counted as skipped.
 func ParseSDNXML(r io.Reader, name string, opts Options) (Result, error) {
 	res := Result{File: name}
-	dec := xml.NewDecoder(r)
-	featureTypes := map[string]string{} // FeatureType ID → asset code
-	var date string
-	type found struct {
-		line    int
-		party   sdnParty
-		nameStr string
+	doc, err := decodeSDN(r, name)
+	if err != nil {
+		return res, err
 	}
-	var parties []found
+	source := OFACSource
+	if opts.Source != "" {
+		source = opts.Source
+	}
+	date := doc.date
+	if date == "" {
+		date = opts.Date
+	}
+	for _, fp := range doc.parties {
+		for _, a := range fp.party.addresses(doc.featureTypes) {
+			res.Read++
+			chain, asset, ok := ofacChain(a.code, a.raw)
+			if !ok {
+				res.skip(a.code)
+				continue
+			}
+			addr, err := chain.ParseAddress(a.raw)
+			if err != nil {
+				if err := res.bad(opts, fp.line, fmt.Errorf("SDN %s %s address: %w", fp.party.FixedRef, chain, err)); err != nil {
+					return res, err
+				}
+				continue
+			}
+			res.Labels = append(res.Labels, chains.Label{
+				Chain:      chain,
+				Address:    addr,
+				Entity:     fp.name,
+				Category:   chains.CategorySanctioned,
+				Asset:      asset,
+				Source:     source,
+				Date:       date,
+				Note:       fileNote(name) + "; SDN FixedRef " + fp.party.FixedRef + "; " + digitalCurrencyPrefix + a.code,
+				Confidence: ofacConfidence,
+			})
+		}
+	}
+	return res, nil
+}
+
+// sdnDoc is what the labels need of an SDN advanced XML file.
+type sdnDoc struct {
+	date         string            // the list's date of issue, or ""
+	featureTypes map[string]string // digital-currency FeatureType ID → asset code
+	parties      []sdnFound
+}
+
+// sdnFound is a DistinctParty, the line it starts on and its primary name.
+type sdnFound struct {
+	line  int
+	party sdnParty
+	name  string
+}
+
+// decodeSDN reads the elements of an SDN advanced XML file that the labels
+// need. A malformed file is an input error naming the file and line.
+func decodeSDN(r io.Reader, name string) (*sdnDoc, error) {
+	doc := &sdnDoc{featureTypes: map[string]string{}}
+	dec := xml.NewDecoder(r)
 	sawRoot := false
 	for {
 		tok, err := dec.Token()
@@ -37,99 +90,86 @@ func ParseSDNXML(r io.Reader, name string, opts Options) (Result, error) {
 		}
 		if err != nil {
 			line, _ := dec.InputPos()
-			return res, chains.Invalid(fmt.Errorf("%s:%d: %w", name, line, err))
+			return nil, chains.Invalid(fmt.Errorf("%s:%d: %w", name, line, err))
 		}
 		se, ok := tok.(xml.StartElement)
 		if !ok {
 			continue
 		}
 		sawRoot = true
-		switch se.Name.Local {
-		case "DateOfIssue":
-			var d struct {
-				Year  int `xml:"Year"`
-				Month int `xml:"Month"`
-				Day   int `xml:"Day"`
-			}
-			if err := dec.DecodeElement(&d, &se); err != nil {
-				line, _ := dec.InputPos()
-				return res, chains.Invalid(fmt.Errorf("%s:%d: DateOfIssue: %w", name, line, err))
-			}
-			if d.Year > 0 {
-				date = fmt.Sprintf("%04d-%02d-%02d", d.Year, d.Month, d.Day)
-			}
-		case "FeatureType":
-			var ft struct {
-				ID   string `xml:"ID,attr"`
-				Text string `xml:",chardata"`
-			}
-			if err := dec.DecodeElement(&ft, &se); err != nil {
-				line, _ := dec.InputPos()
-				return res, chains.Invalid(fmt.Errorf("%s:%d: FeatureType: %w", name, line, err))
-			}
-			if code, ok := strings.CutPrefix(strings.TrimSpace(ft.Text), digitalCurrencyPrefix); ok {
-				featureTypes[ft.ID] = strings.ToUpper(strings.TrimSpace(code))
-			}
-		case "DistinctParty":
+		if err := doc.add(dec, &se); err != nil {
 			line, _ := dec.InputPos()
-			var p sdnParty
-			if err := dec.DecodeElement(&p, &se); err != nil {
-				l, _ := dec.InputPos()
-				return res, chains.Invalid(fmt.Errorf("%s:%d: DistinctParty: %w", name, l, err))
-			}
-			parties = append(parties, found{line: line, party: p, nameStr: p.primaryName()})
+			return nil, chains.Invalid(fmt.Errorf("%s:%d: %s: %w", name, line, se.Name.Local, err))
 		}
 	}
 	if !sawRoot {
-		return res, chains.Invalid(fmt.Errorf("%s: empty file, want the SDN advanced XML", name))
+		return nil, chains.Invalid(fmt.Errorf("%s: empty file, want the SDN advanced XML", name))
 	}
-	source := OFACSource
-	if opts.Source != "" {
-		source = opts.Source
+	return doc, nil
+}
+
+// add decodes se into doc when it is a DateOfIssue, a FeatureType or a
+// DistinctParty; other elements are left to the token loop of decodeSDN.
+func (doc *sdnDoc) add(dec *xml.Decoder, se *xml.StartElement) error {
+	switch se.Name.Local {
+	case "DateOfIssue":
+		var d struct {
+			Year  int `xml:"Year"`
+			Month int `xml:"Month"`
+			Day   int `xml:"Day"`
+		}
+		if err := dec.DecodeElement(&d, se); err != nil {
+			return err
+		}
+		if d.Year > 0 {
+			doc.date = fmt.Sprintf("%04d-%02d-%02d", d.Year, d.Month, d.Day)
+		}
+	case "FeatureType":
+		var ft struct {
+			ID   string `xml:"ID,attr"`
+			Text string `xml:",chardata"`
+		}
+		if err := dec.DecodeElement(&ft, se); err != nil {
+			return err
+		}
+		if code, ok := strings.CutPrefix(strings.TrimSpace(ft.Text), digitalCurrencyPrefix); ok {
+			doc.featureTypes[ft.ID] = strings.ToUpper(strings.TrimSpace(code))
+		}
+	case "DistinctParty":
+		line, _ := dec.InputPos()
+		var p sdnParty
+		if err := dec.DecodeElement(&p, se); err != nil {
+			return err
+		}
+		doc.parties = append(doc.parties, sdnFound{line: line, party: p, name: p.primaryName()})
 	}
-	if date == "" {
-		date = opts.Date
-	}
-	for _, fp := range parties {
-		for _, pr := range fp.party.Profiles {
-			for _, ft := range pr.Features {
-				code, ok := featureTypes[ft.TypeID]
-				if !ok {
-					continue
-				}
-				for _, v := range ft.Versions {
-					for _, d := range v.Details {
-						raw := strings.TrimSpace(d)
-						res.Read++
-						chain, asset, ok := ofacChain(code, raw)
-						if !ok {
-							res.skip(code)
-							continue
-						}
-						addr, err := chain.ParseAddress(raw)
-						if err != nil {
-							if err := res.bad(opts, fp.line, fmt.Errorf("SDN %s %s address: %w", fp.party.FixedRef, chain, err)); err != nil {
-								return res, err
-							}
-							continue
-						}
-						res.Labels = append(res.Labels, chains.Label{
-							Chain:      chain,
-							Address:    addr,
-							Entity:     fp.nameStr,
-							Category:   chains.CategorySanctioned,
-							Asset:      asset,
-							Source:     source,
-							Date:       date,
-							Note:       fileNote(name) + "; SDN FixedRef " + fp.party.FixedRef + "; " + digitalCurrencyPrefix + code,
-							Confidence: ofacConfidence,
-						})
-					}
+	return nil
+}
+
+// sdnAddress is a digital-currency address of a party as the list writes
+// it, with the asset code of its feature type.
+type sdnAddress struct {
+	code, raw string
+}
+
+// addresses lists the party's digital-currency addresses in document
+// order: the details of its features whose type is in featureTypes.
+func (p sdnParty) addresses(featureTypes map[string]string) []sdnAddress {
+	var out []sdnAddress
+	for _, pr := range p.Profiles {
+		for _, ft := range pr.Features {
+			code, ok := featureTypes[ft.TypeID]
+			if !ok {
+				continue
+			}
+			for _, v := range ft.Versions {
+				for _, d := range v.Details {
+					out = append(out, sdnAddress{code: code, raw: strings.TrimSpace(d)})
 				}
 			}
 		}
 	}
-	return res, nil
+	return out
 }
 
 // sdnParty is the part of a DistinctParty the labels need.

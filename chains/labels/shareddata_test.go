@@ -2,25 +2,13 @@ package labels
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
 
 	"freezetrace/chains"
+	"freezetrace/internal/shareddata"
 )
-
-// sharedData returns the path of a folder in the project's shared test data
-// (../shared/data from the repository root), skipping the test when absent.
-func sharedData(t *testing.T, rel string) string {
-	t.Helper()
-	p := filepath.Join("..", "..", "..", "shared", "data", rel)
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("shared test data %s not present: %v", rel, err)
-	}
-	return p
-}
 
 // importAll parses every file of format f under dir.
 func importAll(t *testing.T, dir string, f Format) (all []chains.Label, read, skipped, bad int) {
@@ -81,7 +69,7 @@ func find(ls []chains.Label, chain chains.Chain, addr string, cat chains.Categor
 }
 
 func TestSharedTagPacks(t *testing.T) {
-	dir := sharedData(t, "labels/graphsense-tagpacks/packs")
+	dir := shareddata.Path(t, "labels", "graphsense-tagpacks", "packs")
 	all, read, skipped, bad := importAll(t, dir, FormatTagPack)
 	t.Logf("tagpacks: %d tags read, %d skipped (unsupported chains), %d bad, %d labels\n%s",
 		read, skipped, bad, len(all), countsByChainCategory(all))
@@ -142,7 +130,7 @@ func TestSharedTagPacks(t *testing.T) {
 }
 
 func TestSharedOFACLists(t *testing.T) {
-	dir := sharedData(t, "labels/ofac-sanctioned-0xb10c")
+	dir := shareddata.Path(t, "labels", "ofac-sanctioned-0xb10c")
 	all, read, skipped, bad := importAll(t, dir, FormatOFAC)
 	t.Logf("ofac lists: %d entries read, %d skipped (unsupported chains), %d bad, %d labels\n%s",
 		read, skipped, bad, len(all), countsByChainCategory(all))

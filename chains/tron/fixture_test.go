@@ -14,6 +14,7 @@ import (
 	"freezetrace/chains/store"
 	"freezetrace/chains/tron"
 	"freezetrace/fixtures"
+	"freezetrace/internal/fixturetest"
 	"freezetrace/trace"
 )
 
@@ -108,7 +109,9 @@ func (l labelList) Labels(_ context.Context, c chains.Chain, a chains.Address) (
 }
 
 // endpointLines renders endpoints as expected.yaml writes them.
-func (ts *tronScenario) endpointLines(r *trace.Result) []string { return ts.s.EndpointLines(r, 6) }
+func (ts *tronScenario) endpointLines(r *trace.Result) []string {
+	return fixturetest.EndpointLines(ts.s, r, 6)
+}
 
 func expectedLines(t *testing.T, rule trace.Rule) []string {
 	t.Helper()

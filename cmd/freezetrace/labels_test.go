@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"freezetrace/internal/shareddata"
 )
 
 // labelFile writes body to a new file named name in a temporary folder.
@@ -117,13 +119,8 @@ func TestLabelsUsageErrors(t *testing.T) {
 
 // The real TagPacks and OFAC lists import; the known entries are there.
 func TestLabelsImportSharedData(t *testing.T) {
-	root := filepath.Join("..", "..", "..", "shared", "data", "labels")
-	packs, ofac := filepath.Join(root, "graphsense-tagpacks", "packs"), filepath.Join(root, "ofac-sanctioned-0xb10c")
-	for _, p := range []string{packs, ofac} {
-		if _, err := os.Stat(p); err != nil {
-			t.Skipf("shared test data not present: %v", err)
-		}
-	}
+	packs := shareddata.Path(t, "labels", "graphsense-tagpacks", "packs")
+	ofac := shareddata.Path(t, "labels", "ofac-sanctioned-0xb10c")
 	db := filepath.Join(t.TempDir(), "ft.db")
 	code, out, errOut := runCLI(t, "labels", "import", "--db", db, "--format", "tagpack", packs)
 	if code != 0 {

@@ -10,6 +10,7 @@ import (
 
 	"freezetrace/chains"
 	"freezetrace/fixtures"
+	"freezetrace/internal/fixturetest"
 	"freezetrace/trace"
 )
 
@@ -65,7 +66,7 @@ func TestTraceTronFixture(t *testing.T) {
 					t.Errorf("endpoint %s on %s asset %s; want tron USDT-TRC20", e.Address, e.Chain, e.Asset)
 				}
 			}
-			got := s.EndpointLines(&r, 6)
+			got := fixturetest.EndpointLines(s, &r, 6)
 			want, ok := exp.Lines(string(rule))
 			if !ok || len(want) == 0 {
 				t.Fatalf("expected.yaml has no endpoints for %s", rule)

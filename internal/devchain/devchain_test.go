@@ -16,6 +16,7 @@ import (
 	"freezetrace/chains/store"
 	"freezetrace/fixtures"
 	"freezetrace/internal/devchain"
+	"freezetrace/internal/fixturetest"
 	"freezetrace/internal/ingest"
 	"freezetrace/trace"
 )
@@ -190,7 +191,7 @@ func TestTraceOverRPCEqualsCSV(t *testing.T) {
 		if a, b := withoutOpeningNotes(viaBal), withoutOpeningNotes(viaCSV); !bytes.Equal(a, b) {
 			t.Errorf("%s: trace.json with archive balances differs from over CSV beyond the opening-balance notes:\n%s", rule, firstDiff(a, b))
 		}
-		if got, want := fx.EndpointLines(r, 6), mustLines(t, exp, string(rule)); !slices.Equal(got, want) {
+		if got, want := fixturetest.EndpointLines(fx, r, 6), mustLines(t, exp, string(rule)); !slices.Equal(got, want) {
 			t.Errorf("%s: endpoints differ from expected.yaml\n got:\n  %s\nwant:\n  %s", rule, strings.Join(got, "\n  "), strings.Join(want, "\n  "))
 		}
 	}

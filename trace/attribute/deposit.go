@@ -146,121 +146,30 @@ func (a *Attributor) Undetermined(addr chains.Address, asset chains.AssetID, fro
 // detect judges addr on its transfers from block from; why says what made
 // the judgement impossible.
 func (a *Attributor) detect(ctx context.Context, addr chains.Address, asset chains.AssetID, from uint64) (_ *Deposit, why string, _ error) {
-	own, err := a.Labels(ctx, asset.Chain, addr)
-	if err != nil {
+	ts, ok, err := a.candidate(ctx, addr, asset, from)
+	if err != nil || !ok {
 		return nil, "", err
 	}
-	if isServiceLike(own) {
-		return nil, "", nil
-	}
-	if busy, err := a.busyStored(ctx, addr, asset, from); err != nil || busy {
-		return nil, "", err
-	}
-	ts, err := a.transfersOf(ctx, addr, asset, from)
-	if err != nil {
-		return nil, "", err
-	}
-	if peers(addr, ts, a.opts.MaxPeers) > a.opts.MaxPeers {
-		return nil, "", nil
+	if why = a.undated(addr, ts); why != "" {
+		return nil, why, nil
 	}
 	lastIn := a.opts.To
 	if a.opts.Span > 0 {
 		lastIn = from + a.opts.Span/2
 	}
-	if a.opts.WindowBlocks == 0 {
-		missing := 0
-		for _, t := range ts {
-			if t.Time.IsZero() && !t.Amount.IsZero() && t.From != t.To {
-				missing++
-			}
-		}
-		if missing > 0 {
-			return nil, fmt.Sprintf("deposit-address detection could not run for %s: %d of its %d transfers in the sweep window have no block time "+
-				"(import the blocks file, trace with a node, or set --window-blocks)", addr, missing, len(ts)), nil
-		}
+	f, err := a.follow(ctx, addr, asset, ts, lastIn)
+	if err != nil {
+		return nil, "", err
 	}
-	var (
-		lots     []lot
-		received chains.Amount
-		inflows  []chains.Transfer
-		senders  = map[chains.Address]bool{}
-		accs     = map[string]*sweepAcc{}
-	)
-	for _, t := range ts {
-		if t.Amount.IsZero() || t.From == t.To {
-			continue
-		}
-		if t.To == addr {
-			if t.Block > lastIn {
-				continue // no whole window left to judge it on
-			}
-			lots = append(lots, lot{left: t.Amount, in: t})
-			received = received.Add(t.Amount)
-			inflows = append(inflows, t)
-			senders[t.From] = true
-			continue
-		}
-		if t.From != addr {
-			continue
-		}
-		ex, err := a.exchangeOf(ctx, asset.Chain, t.To)
-		if err != nil {
-			return nil, "", err
-		}
-		rest := t.Amount
-		var within chains.Amount
-		for !rest.IsZero() && len(lots) > 0 {
-			take := rest.Min(lots[0].left)
-			if ex != nil && a.inWindow(lots[0].in, t) {
-				within = within.Add(take)
-			}
-			rest = rest.SubFloor(take)
-			lots[0].left = lots[0].left.SubFloor(take)
-			if lots[0].left.IsZero() {
-				lots = lots[1:]
-			}
-		}
-		if ex == nil {
-			continue
-		}
-		acc := accs[ex.Entity]
-		if acc == nil {
-			acc = &sweepAcc{conf: ex.Confidence, source: ex.Source}
-			accs[ex.Entity] = acc
-		}
-		acc.forwarded = acc.forwarded.Add(within)
-		acc.sweeps = append(acc.sweeps, t)
-		if !slices.Contains(acc.wallets, t.To) {
-			acc.wallets = append(acc.wallets, t.To)
-		}
-		if ex.Confidence > acc.conf {
-			acc.conf, acc.source = ex.Confidence, ex.Source
-		}
-	}
-	if received.IsZero() {
+	if f.received.IsZero() {
 		return nil, "", nil
 	}
-	// The exchange that got the most, ties by name; only one can pass a
-	// threshold above 50%.
-	names := make([]string, 0, len(accs))
-	for n := range accs {
-		names = append(names, n)
-	}
-	slices.Sort(names)
-	var best string
-	for _, n := range names {
-		if best == "" || accs[n].forwarded.Cmp(accs[best].forwarded) > 0 {
-			best = n
-		}
-	}
+	best := f.leader()
 	if best == "" {
 		return nil, "", nil
 	}
-	acc := accs[best]
-	// forwarded*100 >= pct*received, exactly.
-	lhs := new(big.Int).Mul(acc.forwarded.Big(), big.NewInt(100))
-	rhs := new(big.Int).Mul(received.Big(), big.NewInt(int64(a.opts.MinForwardedPct)))
-	if lhs.Cmp(rhs) < 0 || len(acc.sweeps) < a.opts.MinSweeps {
+	acc := f.accs[best]
+	if !a.enough(acc, f.received) {
 		return nil, "", nil
 	}
 	slices.SortFunc(acc.wallets, chains.Address.Compare)
@@ -271,14 +180,166 @@ func (a *Attributor) detect(ctx context.Context, addr chains.Address, asset chai
 		Exchange:     best,
 		HotWallets:   acc.wallets,
 		WalletSource: acc.source,
-		Received:     received,
+		Received:     f.received,
 		Forwarded:    acc.forwarded,
-		Inflows:      inflows,
+		Inflows:      f.inflows,
 		Sweeps:       acc.sweeps,
-		Senders:      len(senders),
+		Senders:      len(f.senders),
 		Confidence:   min(a.opts.DepositConfidence, acc.conf),
 		Rule:         a.rule(),
 	}, "", nil
+}
+
+// candidate returns the transfers of addr from block from to judge it on,
+// or false when it cannot be a deposit address: it has a service-like
+// label of its own, or more than MaxPeers counterparties.
+func (a *Attributor) candidate(ctx context.Context, addr chains.Address, asset chains.AssetID, from uint64) ([]chains.Transfer, bool, error) {
+	own, err := a.Labels(ctx, asset.Chain, addr)
+	if err != nil {
+		return nil, false, err
+	}
+	if isServiceLike(own) {
+		return nil, false, nil
+	}
+	if busy, err := a.busyStored(ctx, addr, asset, from); err != nil || busy {
+		return nil, false, err
+	}
+	ts, err := a.transfersOf(ctx, addr, asset, from)
+	if err != nil {
+		return nil, false, err
+	}
+	if peers(addr, ts, a.opts.MaxPeers) > a.opts.MaxPeers {
+		return nil, false, nil
+	}
+	return ts, true, nil
+}
+
+// undated says why ts cannot be judged when the window is a duration and
+// some of the transfers that count have no block time, or "".
+func (a *Attributor) undated(addr chains.Address, ts []chains.Transfer) string {
+	if a.opts.WindowBlocks != 0 {
+		return ""
+	}
+	missing := 0
+	for _, t := range ts {
+		if t.Time.IsZero() && !t.Amount.IsZero() && t.From != t.To {
+			missing++
+		}
+	}
+	if missing == 0 {
+		return ""
+	}
+	return fmt.Sprintf("deposit-address detection could not run for %s: %d of its %d transfers in the sweep window have no block time "+
+		"(import the blocks file, trace with a node, or set --window-blocks)", addr, missing, len(ts))
+}
+
+// flows is what an address received, and what it swept into each
+// exchange's labeled wallets.
+type flows struct {
+	received chains.Amount
+	inflows  []chains.Transfer
+	senders  map[chains.Address]bool
+	accs     map[string]*sweepAcc // by exchange entity
+}
+
+// follow goes through ts in order: inflows to addr up to block lastIn
+// become lots, and each outflow is matched to the lots first in, first out;
+// an outflow into an exchange's wallets is a sweep into that exchange.
+func (a *Attributor) follow(ctx context.Context, addr chains.Address, asset chains.AssetID, ts []chains.Transfer, lastIn uint64) (*flows, error) {
+	f := &flows{senders: map[chains.Address]bool{}, accs: map[string]*sweepAcc{}}
+	var lots []lot
+	for _, t := range ts {
+		if t.Amount.IsZero() || t.From == t.To {
+			continue
+		}
+		if t.To == addr {
+			if t.Block > lastIn {
+				continue // no whole window left to judge it on
+			}
+			lots = append(lots, lot{left: t.Amount, in: t})
+			f.received = f.received.Add(t.Amount)
+			f.inflows = append(f.inflows, t)
+			f.senders[t.From] = true
+			continue
+		}
+		if t.From != addr {
+			continue
+		}
+		ex, err := a.exchangeOf(ctx, asset.Chain, t.To)
+		if err != nil {
+			return nil, err
+		}
+		var within chains.Amount
+		lots, within = a.drain(lots, t, ex != nil)
+		if ex != nil {
+			f.sweep(ex, t, within)
+		}
+	}
+	return f, nil
+}
+
+// drain matches the outflow out to the oldest lots first. It returns the
+// lots left and, when counted, the part of out matched to lots that
+// arrived within the window before it.
+func (a *Attributor) drain(lots []lot, out chains.Transfer, counted bool) ([]lot, chains.Amount) {
+	rest := out.Amount
+	var within chains.Amount
+	for !rest.IsZero() && len(lots) > 0 {
+		take := rest.Min(lots[0].left)
+		if counted && a.inWindow(lots[0].in, out) {
+			within = within.Add(take)
+		}
+		rest = rest.SubFloor(take)
+		lots[0].left = lots[0].left.SubFloor(take)
+		if lots[0].left.IsZero() {
+			lots = lots[1:]
+		}
+	}
+	return lots, within
+}
+
+// sweep adds t, of which within was forwarded in the window, to the sweeps
+// into ex's exchange, keeping the most confident label's provenance.
+func (f *flows) sweep(ex *chains.Label, t chains.Transfer, within chains.Amount) {
+	acc := f.accs[ex.Entity]
+	if acc == nil {
+		acc = &sweepAcc{conf: ex.Confidence, source: ex.Source}
+		f.accs[ex.Entity] = acc
+	}
+	acc.forwarded = acc.forwarded.Add(within)
+	acc.sweeps = append(acc.sweeps, t)
+	if !slices.Contains(acc.wallets, t.To) {
+		acc.wallets = append(acc.wallets, t.To)
+	}
+	if ex.Confidence > acc.conf {
+		acc.conf, acc.source = ex.Confidence, ex.Source
+	}
+}
+
+// leader is the exchange that got the most forwarded, ties by name, or ""
+// when there were no sweeps; only one can pass a threshold above 50%.
+func (f *flows) leader() string {
+	names := make([]string, 0, len(f.accs))
+	for n := range f.accs {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	var best string
+	for _, n := range names {
+		if best == "" || f.accs[n].forwarded.Cmp(f.accs[best].forwarded) > 0 {
+			best = n
+		}
+	}
+	return best
+}
+
+// enough reports whether the sweeps acc meet the thresholds, of received:
+// forwarded*100 >= MinForwardedPct*received, exactly, in at least
+// MinSweeps sweeps.
+func (a *Attributor) enough(acc *sweepAcc, received chains.Amount) bool {
+	lhs := new(big.Int).Mul(acc.forwarded.Big(), big.NewInt(100))
+	rhs := new(big.Int).Mul(received.Big(), big.NewInt(int64(a.opts.MinForwardedPct)))
+	return lhs.Cmp(rhs) >= 0 && len(acc.sweeps) >= a.opts.MinSweeps
 }
 
 // busyStored reports whether the stored transfers of addr in the window
