@@ -23,6 +23,7 @@
 // what it sends (Requests, Stats). URLs are redacted (Redact) wherever they
 // could appear in an error.
 //
-// This package depends on chains and go-ethereum only; it knows nothing of
+// This package depends on chains, chains/transport (the retrying HTTP
+// client under the Transport) and go-ethereum only; it knows nothing of
 // storage, tracing or reports.
 package evm

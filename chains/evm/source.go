@@ -19,8 +19,12 @@ import (
 	"freezetrace/chains"
 )
 
-var _ chains.Source = (*Source)(nil)
-var _ chains.BlockFinder = (*Source)(nil)
+var (
+	_ chains.Source      = (*Source)(nil)
+	_ chains.BlockFinder = (*Source)(nil)
+	_ chains.HeadReader  = (*Source)(nil)
+	_ chains.BlockHasher = (*Source)(nil)
+)
 
 // Options configure a Source. The zero value works against most nodes.
 type Options struct {

@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"freezetrace/chains"
 )
 
 // flaky answers with the statuses in order, then 200 with a JSON body.
@@ -159,18 +161,30 @@ func TestTransportRateLimit(t *testing.T) {
 	}
 }
 
-func TestRetryAfterParse(t *testing.T) {
-	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	for _, c := range []struct {
-		in   string
-		want time.Duration
-	}{
-		{"", 0}, {"5", 5 * time.Second}, {"-1", 0}, {"soon", 0},
-		{now.Add(time.Minute).Format(http.TimeFormat), time.Minute},
-		{now.Add(-time.Minute).Format(http.TimeFormat), 0},
+// TestErrorsNeverShowTheKey: a node that cannot be reached yields an error
+// naming the host but not the key in the URL's path or query.
+func TestErrorsNeverShowTheKey(t *testing.T) {
+	for _, raw := range []string{
+		"http://127.0.0.1:1/v3/0123456789abcdef0123456789abcdef",
+		"http://user:s3cretpass@127.0.0.1:1/rpc?apikey=topsecretvalue",
 	} {
-		if got := retryAfter(c.in, now); got != c.want {
-			t.Errorf("retryAfter(%q) = %v, want %v", c.in, got, c.want)
+		s, err := Dial(context.Background(), raw, chains.Ethereum, Options{Transport: TransportOptions{
+			Retries: 1, Sleep: func(ctx context.Context, _ time.Duration) error { return ctx.Err() }}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = s.Head(context.Background(), chains.Ethereum)
+		s.Close()
+		if err == nil {
+			t.Fatalf("%s: no error from a closed port", Redact(raw))
+		}
+		for _, secret := range []string{"0123456789abcdef0123456789abcdef", "s3cretpass", "topsecretvalue"} {
+			if strings.Contains(err.Error(), secret) {
+				t.Errorf("error shows a secret: %v", err)
+			}
+		}
+		if !strings.Contains(err.Error(), "127.0.0.1:1") {
+			t.Errorf("error does not name the host: %v", err)
 		}
 	}
 }

@@ -1,12 +1,12 @@
 package explorer
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"freezetrace/chains"
+	"freezetrace/chains/transport"
 )
 
 // maxBody bounds how much of one answer is read.
@@ -51,41 +52,28 @@ type apiError struct{ msg string }
 
 func (e *apiError) Error() string { return e.msg }
 
-// statusError is an HTTP failure.
-type statusError struct {
-	code       int
-	body       string
-	retryAfter time.Duration
+// newTransport sends a Source's requests through o.HTTPClient (a client
+// with a 60s timeout by default): o.Rate per second (3 by default),
+// retried o.Retries times (5 by default) after backoffs from o.MinBackoff
+// (one second by default, the length of a rate-limit window) to
+// o.MaxBackoff.
+func newTransport(o Options) *transport.Client {
+	return transport.New(transport.Options{
+		Rate:       cmp.Or(o.Rate, 3),
+		Retries:    cmp.Or(o.Retries, 5),
+		MinBackoff: cmp.Or(max(o.MinBackoff, 0), time.Second),
+		MaxBackoff: o.MaxBackoff,
+		MaxBody:    maxBody,
+		Secrets:    []string{o.APIKey},
+		Send:       cmp.Or(o.HTTPClient, &http.Client{Timeout: time.Minute}).Do,
+		Now:        o.Clock,
+		Sleep:      o.Sleep,
+	})
 }
 
-func (e *statusError) Error() string {
-	if e.body == "" {
-		return fmt.Sprintf("http status %d", e.code)
-	}
-	return fmt.Sprintf("http status %d: %s", e.code, e.body)
-}
-
-// transportError is a failure to get any answer: refused, reset, timed out.
-type transportError struct{ err error }
-
-func (e *transportError) Error() string { return e.err.Error() }
-func (e *transportError) Unwrap() error { return e.err }
-
-func retryable(err error) bool {
-	if errors.Is(err, errRateLimited) {
-		return true
-	}
-	var se *statusError
-	if errors.As(err, &se) {
-		return se.code == http.StatusTooManyRequests || se.code >= 500
-	}
-	var te *transportError
-	return errors.As(err, &te) && !errors.Is(err, context.Canceled)
-}
-
-// call sends one API call (module, action and parameters in q), retrying
-// what can be retried, and returns the answer's result. what names the call
-// in errors ("tokentx blocks 1-2 page 3").
+// call sends one API call (module, action and parameters in q), retried as
+// the transport's rules and judge say, and returns the answer's result.
+// what names the call in errors ("tokentx blocks 1-2 page 3").
 func (s *Source) call(ctx context.Context, q url.Values, what string) (json.RawMessage, error) {
 	q.Set("chainid", strconv.FormatUint(s.chain.ID(), 10))
 	if s.key != "" {
@@ -93,67 +81,40 @@ func (s *Source) call(ctx context.Context, q url.Values, what string) (json.RawM
 	}
 	u := *s.base
 	u.RawQuery = q.Encode()
-	var last error
-	for attempt := 0; ; attempt++ {
-		if err := s.wait(ctx); err != nil {
-			return nil, err
-		}
-		res, err := s.once(ctx, u.String())
-		if err == nil {
-			return res, nil
-		}
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		last = err
-		if !retryable(err) || attempt >= s.retries {
-			break
-		}
-		var ra time.Duration
-		var se *statusError
-		if errors.As(err, &se) {
-			ra = se.retryAfter
-		}
-		if err := s.sleep(ctx, s.backoff(attempt, ra)); err != nil {
-			return nil, err
-		}
-	}
-	if errors.Is(last, ErrAPIKey) {
-		return nil, chains.Invalid(fmt.Errorf("%s: %w", what, last))
-	}
-	if retryable(last) {
-		return nil, fmt.Errorf("%s: giving up after %d retries: %w", what, s.retries, last)
-	}
-	return nil, fmt.Errorf("%s: %w", what, last)
-}
-
-// once sends one request and classifies its answer.
-func (s *Source) once(ctx context.Context, u string) (json.RawMessage, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
-		return nil, errors.New("build request")
+		return nil, fmt.Errorf("%s: build request", what)
 	}
 	req.Header.Set("Accept", "application/json")
-	s.requests.Add(1)
-	resp, err := s.hc.Do(req)
-	if err != nil {
-		// *url.Error repeats the whole URL, apikey included.
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err
-		}
-		return nil, &transportError{err: errors.New(s.scrub(err.Error()))}
+	var res json.RawMessage
+	_, err = s.http.Fetch(req, func(resp *http.Response, body []byte) error {
+		var err error
+		res, err = s.judge(resp, body)
+		return err
+	})
+	switch {
+	case err == nil:
+		return res, nil
+	case ctx.Err() != nil:
+		return nil, ctx.Err()
+	case errors.Is(err, ErrAPIKey):
+		return nil, chains.Invalid(fmt.Errorf("%s: %w", what, err))
 	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
-	if err != nil {
-		return nil, &transportError{err: errors.New(s.scrub(err.Error()))}
+	return nil, fmt.Errorf("%s: %w", what, err)
+}
+
+// judge is the explorer's classifier: HTTP statuses as the transport
+// rules them, then the answer's envelope (classify), where a rate-limit
+// answer is retried like a 429.
+func (s *Source) judge(resp *http.Response, body []byte) (json.RawMessage, error) {
+	if err := transport.CheckStatus(resp, body); err != nil {
+		return nil, err
 	}
-	if resp.StatusCode != http.StatusOK {
-		return nil, &statusError{code: resp.StatusCode, body: s.scrub(snippet(data)),
-			retryAfter: s.retryAfter(resp.Header.Get("Retry-After"))}
+	res, err := s.classify(body)
+	if errors.Is(err, errRateLimited) {
+		return nil, transport.Retry(err)
 	}
-	return s.classify(data)
+	return res, err
 }
 
 // classify reads an answer body: the result of a good answer, or the error
@@ -250,85 +211,10 @@ func shortJSONError(err error) string {
 }
 
 // scrub removes the API key from text that came from outside.
-func (s *Source) scrub(text string) string {
-	if s.key == "" {
-		return text
-	}
-	text = strings.ReplaceAll(text, s.key, "[redacted]")
-	if esc := url.QueryEscape(s.key); esc != s.key {
-		text = strings.ReplaceAll(text, esc, "[redacted]")
-	}
-	return text
-}
+func (s *Source) scrub(text string) string { return transport.Hide(text, "", s.key) }
 
 // snippet is the start of a body, on one line.
-func snippet(b []byte) string {
-	t := strings.Join(strings.Fields(string(b)), " ")
-	if len(t) > 160 {
-		t = t[:160] + "…"
-	}
-	return t
-}
-
-// retryAfter reads a Retry-After header: seconds or an HTTP date.
-func (s *Source) retryAfter(h string) time.Duration {
-	h = strings.TrimSpace(h)
-	if h == "" {
-		return 0
-	}
-	if n, err := strconv.Atoi(h); err == nil && n >= 0 {
-		return time.Duration(n) * time.Second
-	}
-	if t, err := http.ParseTime(h); err == nil {
-		if d := t.Sub(s.now()); d > 0 {
-			return d
-		}
-	}
-	return 0
-}
-
-// backoff is the wait before retry number attempt+1: at least minBackoff
-// (a rate-limit window is one second), plus jitter that doubles with each
-// attempt, at least the server's Retry-After, at most maxBackoff.
-func (s *Source) backoff(attempt int, retryAfter time.Duration) time.Duration {
-	spread := s.minBackoff << min(attempt, 16)
-	if spread <= 0 || spread > s.maxBackoff {
-		spread = s.maxBackoff
-	}
-	d := s.minBackoff + rand.N(spread+1)
-	d = max(d, retryAfter)
-	return min(d, s.maxBackoff)
-}
-
-// wait spaces requests at least interval apart, across every call of s.
-func (s *Source) wait(ctx context.Context) error {
-	if s.interval <= 0 {
-		return ctx.Err()
-	}
-	s.lmu.Lock()
-	now := s.now()
-	at := s.next
-	if at.Before(now) {
-		at = now
-	}
-	s.next = at.Add(s.interval)
-	s.lmu.Unlock()
-	return s.sleep(ctx, at.Sub(now))
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
+func snippet(b []byte) string { return transport.Snippet(b, 160) }
 
 // proxy makes a proxy-module call and decodes its result into out; it
 // reports false when the result is null.

@@ -1,8 +1,8 @@
 // Package explorer reads EVM chains through an Etherscan-compatible explorer
 // API (Etherscan API v2 for every chain it indexes, or a Blockscout-style
 // or mirrored API that speaks the same dialect) and implements
-// chains.Source, chains.BlockFinder, chains.PairFinder and chains.Requester
-// on top of it.
+// chains.Source, chains.BlockFinder, chains.PairFinder, chains.HeadReader
+// and chains.Requester on top of it.
 //
 // Token history comes from module=account&action=tokentx, native history
 // from action=txlist (each transaction's own value; failed transactions are
@@ -57,7 +57,7 @@
 // Historical balances need a paid plan: Balance answers an error wrapping
 // chains.ErrUnsupported, and callers rebuild balances from history.
 //
-// This package depends on the standard library, package chains and
-// go-ethereum's common and hexutil only; it knows nothing of storage,
-// tracing or reports.
+// This package depends on the standard library, packages chains and
+// chains/transport (its retrying HTTP client) and go-ethereum's common and
+// hexutil only; it knows nothing of storage, tracing or reports.
 package explorer

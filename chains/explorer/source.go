@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -16,6 +15,7 @@ import (
 	"github.com/ethereum/go-ethereum/common/hexutil"
 
 	"freezetrace/chains"
+	"freezetrace/chains/transport"
 )
 
 // DefaultBaseURL is Etherscan's API v2 endpoint, which serves every chain it
@@ -36,6 +36,7 @@ var (
 	_ chains.BlockFinder = (*Source)(nil)
 	_ chains.PairFinder  = (*Source)(nil)
 	_ chains.Requester   = (*Source)(nil)
+	_ chains.HeadReader  = (*Source)(nil)
 )
 
 // BatchPositionSource is a PositionSource that can also give the token
@@ -101,25 +102,16 @@ type Options struct {
 // Source is a chains.Source over an Etherscan-compatible explorer API for one
 // EVM chain. It is safe for concurrent use.
 type Source struct {
-	chain      chains.Chain
-	base       *url.URL
-	key        string
-	hc         *http.Client
-	pageSize   int
-	retries    int
-	minBackoff time.Duration
-	maxBackoff time.Duration
-	interval   time.Duration
-	now        func() time.Time
-	sleep      func(context.Context, time.Duration) error
-	positions  PositionSource // external, or nil
-	exact      bool
+	chain     chains.Chain
+	base      *url.URL
+	key       string
+	http      *transport.Client
+	pageSize  int
+	now       func() time.Time
+	positions PositionSource // external, or nil
+	exact     bool
 
-	requests    atomic.Int64
 	rateLimited atomic.Int64
-
-	lmu  sync.Mutex
-	next time.Time
 
 	mu       sync.Mutex
 	window   int
@@ -148,7 +140,7 @@ func New(o Options) (*Source, error) {
 	}
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, chains.Invalid(fmt.Errorf("explorer URL %s: want http(s)://host/path", redactURL(raw)))
+		return nil, chains.Invalid(fmt.Errorf("explorer URL %s: want http(s)://host/path", transport.Origin(raw)))
 	}
 	// Parameters are built per call; a key in the given URL is kept as the
 	// key.
@@ -157,16 +149,12 @@ func New(o Options) (*Source, error) {
 	}
 	u.RawQuery, u.Fragment, u.User = "", "", nil
 	s := &Source{
-		chain: o.Chain, base: u, key: o.APIKey, hc: o.HTTPClient,
-		pageSize: o.PageSize, window: o.MaxWindow, retries: o.Retries,
-		minBackoff: o.MinBackoff, maxBackoff: o.MaxBackoff,
-		now: o.Clock, sleep: o.Sleep, positions: o.Positions, exact: o.ExactPositions,
+		chain: o.Chain, base: u, key: o.APIKey, http: newTransport(o),
+		pageSize: o.PageSize, window: o.MaxWindow,
+		now: o.Clock, positions: o.Positions, exact: o.ExactPositions,
 		assets: map[chains.Address]chains.Asset{}, times: map[uint64]time.Time{},
 		txIndex: map[chains.TxHash]uint32{}, receipts: map[chains.TxHash][]chains.Transfer{},
 		batched: map[chains.TxHash][]chains.Transfer{},
-	}
-	if s.hc == nil {
-		s.hc = &http.Client{Timeout: 60 * time.Second}
 	}
 	if s.pageSize <= 0 || s.pageSize > 1000 {
 		s.pageSize = 1000
@@ -177,42 +165,10 @@ func New(o Options) (*Source, error) {
 	if s.window < s.pageSize {
 		s.window = s.pageSize
 	}
-	switch {
-	case s.retries == 0:
-		s.retries = 5
-	case s.retries < 0:
-		s.retries = 0
-	}
-	if s.minBackoff <= 0 {
-		s.minBackoff = time.Second
-	}
-	if s.maxBackoff <= 0 {
-		s.maxBackoff = 30 * time.Second
-	}
-	s.maxBackoff = max(s.maxBackoff, s.minBackoff)
 	if s.now == nil {
 		s.now = time.Now
 	}
-	if s.sleep == nil {
-		s.sleep = sleepCtx
-	}
-	rate := o.Rate
-	if rate == 0 {
-		rate = 3
-	}
-	if rate > 0 {
-		s.interval = time.Duration(math.Ceil(float64(time.Second) / rate))
-	}
 	return s, nil
-}
-
-// redactURL keeps the scheme and host of a URL.
-func redactURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" {
-		return "(unparsable URL)"
-	}
-	return u.Scheme + "://" + u.Host
 }
 
 // Name names the source for coverage rows and provenance: "explorer" and
@@ -223,7 +179,7 @@ func (s *Source) Name() string { return "explorer " + s.base.Scheme + "://" + s.
 func (s *Source) Chain() chains.Chain { return s.chain }
 
 // Requests counts every HTTP request sent, retries included.
-func (s *Source) Requests() int64 { return s.requests.Load() }
+func (s *Source) Requests() int64 { return s.http.Requests() }
 
 // RateLimited counts the rate-limit answers received.
 func (s *Source) RateLimited() int64 { return s.rateLimited.Load() }

@@ -1,10 +1,12 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 
 	"freezetrace/chains"
 )
@@ -13,6 +15,9 @@ var _ chains.Pager = (*Source)(nil)
 
 // TransfersPage implements chains.Pager: the cache is filled for the whole
 // range first (as Transfers does), then the file is read a page at a time.
+// A range nothing can be cached for (up to chains.Latest, in front of an
+// upstream that cannot tell its head) is read from the upstream for each
+// page and cut to the page.
 func (s *Source) TransfersPage(ctx context.Context, q chains.Query, limit int) ([]chains.Transfer, uint64, error) {
 	if q.Asset.Chain != q.Chain || !q.Chain.Valid() {
 		return nil, 0, chains.Invalid(fmt.Errorf("transfers: asset %s is not on chain %q", q.Asset, string(q.Chain)))
@@ -36,7 +41,11 @@ func (s *Source) TransfersPage(ctx context.Context, q chains.Query, limit int) (
 		switch state {
 		case passThrough:
 			ts, err := s.upstreamTransfers(ctx, q, q.From, q.To)
-			return ts, 0, err
+			if err != nil {
+				return nil, 0, err
+			}
+			ts, next := firstPage(ts, limit)
+			return ts, next, nil
 		case nothingFinal:
 			return []chains.Transfer{}, 0, nil
 		}
@@ -51,6 +60,25 @@ func (s *Source) TransfersPage(ctx context.Context, q chains.Query, limit int) (
 	}
 	ts, err := s.withTimes(ctx, q.Chain)(s.db.CachedTransfers(ctx, cq))
 	return ts, next, err
+}
+
+// firstPage cuts the first page from ts, a range's transfers in canonical
+// order, read whole from an upstream that cannot be cached: whole blocks,
+// at most limit transfers unless the first block alone holds more. next
+// is where the rest starts, 0 when the page holds all of ts.
+func firstPage(ts []chains.Transfer, limit int) (page []chains.Transfer, next uint64) {
+	if len(ts) <= limit {
+		return ts, 0
+	}
+	end := ts[limit].Block // the block of the first transfer left out
+	if end == ts[0].Block {
+		end++ // the first block holds more than limit: the page is that block
+	}
+	cut, _ := slices.BinarySearchFunc(ts, end, func(t chains.Transfer, b uint64) int { return cmp.Compare(t.Block, b) })
+	if cut == len(ts) {
+		return ts, 0
+	}
+	return ts[:cut], end
 }
 
 // pageEndQuery finds the block of an address's limit-th transfer of an

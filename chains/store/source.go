@@ -13,21 +13,6 @@ import (
 	"freezetrace/chains"
 )
 
-// HeadReader is implemented by upstream sources that know the newest block
-// of a chain. The caching Source needs it to apply a confirmation depth and
-// to cache queries whose upper bound is chains.Latest.
-type HeadReader interface {
-	Head(ctx context.Context, chain chains.Chain) (uint64, error)
-}
-
-// BlockHasher is implemented by upstream sources that can give a block's
-// hash. The caching Source stores the hash of every block it caches
-// transfers from, so that a block later seen with another hash (a reorg)
-// invalidates what was cached from it.
-type BlockHasher interface {
-	BlockHash(ctx context.Context, chain chains.Chain, number uint64) ([32]byte, error)
-}
-
 // Options configure a caching Source.
 type Options struct {
 	// Name names the upstream in coverage rows and provenance ("rpc",
@@ -40,8 +25,8 @@ type Options struct {
 	// Transfers answers for final blocks only (so a trace is reproducible
 	// from the cache); TxTransfers and BlockTime answer for newer blocks
 	// too but cache only final ones. It needs an upstream implementing
-	// HeadReader; without one every block of a bounded query counts as
-	// final, and a query up to chains.Latest is passed through uncached.
+	// chains.HeadReader; without one every block of a bounded query counts
+	// as final, and a query up to chains.Latest is passed through uncached.
 	ConfirmDepth uint64
 	// MaxRange splits a missing block range into pieces of at most this
 	// many blocks, each fetched and stored in its own transaction, so an
@@ -109,7 +94,7 @@ func offline(what string, also error) error {
 
 // head returns the newest block of c and whether the upstream can tell.
 func (s *Source) head(ctx context.Context, c chains.Chain) (uint64, bool, error) {
-	hr, ok := s.up.(HeadReader)
+	hr, ok := s.up.(chains.HeadReader)
 	if !ok {
 		return 0, false, nil
 	}
@@ -357,13 +342,13 @@ func (s *Source) blockHashes(ctx context.Context, c chains.Chain, ts []chains.Tr
 	return out, nil
 }
 
-// hasher is the upstream as a BlockHasher, unless it answers from final
-// blocks only (chains.FinalOnly): their hashes need no checking.
-func (s *Source) hasher() (BlockHasher, bool) {
+// hasher is the upstream as a chains.BlockHasher, unless it answers from
+// final blocks only (chains.FinalOnly): their hashes need no checking.
+func (s *Source) hasher() (chains.BlockHasher, bool) {
 	if fo, ok := s.up.(chains.FinalOnly); ok && fo.FinalOnly() {
 		return nil, false
 	}
-	bh, ok := s.up.(BlockHasher)
+	bh, ok := s.up.(chains.BlockHasher)
 	return bh, ok
 }
 
@@ -506,7 +491,9 @@ func (s *Source) BlockTime(ctx context.Context, c chains.Chain, n uint64) (time.
 // the upstream answers (when it can find blocks by time) and those two
 // blocks are stored, so the same question costs nothing next time.
 // Offline, the first stored block at or after t is the answer, which is
-// exact only when the stored blocks around t are contiguous.
+// exact only when the stored blocks around t are contiguous; with none
+// stored that new, the error matches chains.ErrOffline and
+// chains.ErrNotFound.
 func (s *Source) BlockAt(ctx context.Context, c chains.Chain, t time.Time) (uint64, error) {
 	n, found, err := s.storedBlockAt(ctx, c, t)
 	if err != nil {
@@ -534,7 +521,11 @@ func (s *Source) BlockAt(ctx context.Context, c chains.Chain, t time.Time) (uint
 		}
 	}
 	if !found {
-		return 0, fmt.Errorf("block at %s: %w", t.UTC().Format(time.RFC3339), chains.ErrNotFound)
+		what := "block at " + t.UTC().Format(time.RFC3339)
+		if s.opt.Offline {
+			return 0, offline(what, chains.ErrNotFound)
+		}
+		return 0, fmt.Errorf("%s: %w", what, chains.ErrNotFound)
 	}
 	return n, nil
 }

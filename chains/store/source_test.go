@@ -17,7 +17,7 @@ import (
 type fakeUpstream struct {
 	mu       sync.Mutex
 	ts       []chains.Transfer
-	head     uint64 // 0: does not implement HeadReader semantics (see headless)
+	head     uint64 // 0: does not implement chains.HeadReader semantics (see headless)
 	hashes   map[uint64][32]byte
 	calls    map[string]int
 	queries  [][2]uint64
@@ -103,7 +103,7 @@ func (f *fakeUpstream) BlockTime(_ context.Context, _ chains.Chain, n uint64) (t
 	return time.Unix(1_600_000_000+int64(n)*12, 0).UTC(), nil
 }
 
-// headed adds HeadReader and BlockHasher.
+// headed adds chains.HeadReader and chains.BlockHasher.
 type headed struct{ *fakeUpstream }
 
 func (h headed) Head(context.Context, chains.Chain) (uint64, error) {

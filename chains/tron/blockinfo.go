@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"sync"
 	"time"
 
@@ -45,8 +44,7 @@ func (s *Source) blockListing(ctx context.Context, n uint64) (*listing, error) {
 	}
 	var raw json.RawMessage
 	err := s.c.post(ctx, "/wallet/gettransactioninfobyblocknum", map[string]uint64{"num": n}, &raw)
-	var se *statusError
-	if errors.As(err, &se) && (se.code == http.StatusNotFound || se.code == http.StatusMethodNotAllowed) {
+	if unserved(err) {
 		s.mu.Lock()
 		s.noListing = true
 		s.mu.Unlock()

@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"net/http"
 	"slices"
 	"strconv"
 	"time"
@@ -225,8 +224,7 @@ func (s *Source) getBlock(ctx context.Context, n uint64, detail bool, out any) e
 	if !old {
 		req := map[string]any{"id_or_num": strconv.FormatUint(n, 10), "detail": detail}
 		err := s.c.post(ctx, "/wallet/getblock", req, out)
-		var se *statusError
-		if !errors.As(err, &se) || (se.code != http.StatusNotFound && se.code != http.StatusMethodNotAllowed) {
+		if !unserved(err) {
 			return err
 		}
 		s.mu.Lock()

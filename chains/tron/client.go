@@ -2,19 +2,18 @@ package tron
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
+
+	"freezetrace/chains/transport"
 )
 
 // DefaultBaseURL is TronGrid's mainnet endpoint.
@@ -58,21 +57,17 @@ type Options struct {
 	NoTxIndex bool
 	// HTTPClient sends the requests; nil means a client with a 60s timeout.
 	HTTPClient *http.Client
-	// Now is the clock used to read Retry-After dates; nil means time.Now.
+	// Now is the clock of the rate limit and of Retry-After dates; nil
+	// means time.Now.
 	Now func() time.Time
 }
 
-// client sends rate-limited, retried requests and counts them.
+// client sends TronGrid requests through a retrying, rate-limited
+// transport that counts them.
 type client struct {
-	base       *url.URL
-	key        string
-	hc         *http.Client
-	retries    int
-	minBackoff time.Duration
-	maxBackoff time.Duration
-	now        func() time.Time
-	limit      *limiter
-	requests   atomic.Int64
+	base *url.URL
+	key  string
+	http *transport.Client
 }
 
 func newClient(o Options) (*client, error) {
@@ -82,56 +77,18 @@ func newClient(o Options) (*client, error) {
 	}
 	u, err := url.Parse(strings.TrimRight(raw, "/"))
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("trongrid base URL: want http(s)://host[/path], got %q", redactURL(raw))
+		return nil, fmt.Errorf("trongrid base URL: want http(s)://host[/path], got %q", transport.Origin(raw))
 	}
-	c := &client{
-		base:       u,
-		key:        o.APIKey,
-		hc:         o.HTTPClient,
-		retries:    o.MaxRetries,
-		minBackoff: o.MinBackoff,
-		maxBackoff: o.MaxBackoff,
-		now:        o.Now,
-	}
-	if c.hc == nil {
-		c.hc = &http.Client{Timeout: 60 * time.Second}
-	}
-	switch {
-	case c.retries == 0:
-		c.retries = 6
-	case c.retries < 0:
-		c.retries = 0
-	}
-	if c.minBackoff <= 0 {
-		c.minBackoff = 500 * time.Millisecond
-	}
-	if c.maxBackoff <= 0 {
-		c.maxBackoff = 30 * time.Second
-	}
-	if c.maxBackoff < c.minBackoff {
-		c.maxBackoff = c.minBackoff
-	}
-	if c.now == nil {
-		c.now = time.Now
-	}
-	rate := o.RateLimit
-	if rate == 0 {
-		rate = 15
-	}
-	if rate > 0 {
-		c.limit = &limiter{interval: time.Duration(float64(time.Second) / rate)}
-	}
-	return c, nil
-}
-
-// redactURL keeps the scheme and host of a URL and drops any path, query or
-// user info, where providers put keys.
-func redactURL(s string) string {
-	u, err := url.Parse(s)
-	if err != nil || u.Host == "" {
-		return "(unparsable URL)"
-	}
-	return u.Scheme + "://" + u.Host
+	return &client{base: u, key: o.APIKey, http: transport.New(transport.Options{
+		Rate:       cmp.Or(o.RateLimit, 15),
+		Retries:    cmp.Or(o.MaxRetries, 6),
+		MinBackoff: cmp.Or(max(o.MinBackoff, 0), 500*time.Millisecond),
+		MaxBackoff: o.MaxBackoff,
+		MaxBody:    maxBody,
+		Secrets:    []string{o.APIKey},
+		Send:       cmp.Or(o.HTTPClient, &http.Client{Timeout: time.Minute}).Do,
+		Now:        o.Now,
+	})}, nil
 }
 
 // get fetches path with query parameters q into out.
@@ -148,59 +105,20 @@ func (c *client) post(ctx context.Context, path string, body, out any) error {
 	return c.do(ctx, http.MethodPost, path, nil, b, out)
 }
 
-// statusError is a final HTTP failure.
-type statusError struct {
-	code int
-	body string
-}
-
-func (e *statusError) Error() string {
-	if e.body == "" {
-		return fmt.Sprintf("status %d", e.code)
-	}
-	return fmt.Sprintf("status %d: %s", e.code, e.body)
-}
-
+// do sends one call, retried as the transport's rules say (429, 5xx, no
+// answer), and decodes a 200 answer into out. Errors name the method and
+// path, never the base URL or the key.
 func (c *client) do(ctx context.Context, method, path string, q url.Values, body []byte, out any) error {
 	u := *c.base
 	u.Path = c.base.Path + path
 	u.RawQuery = q.Encode()
-	var last error
-	for attempt := 0; ; attempt++ {
-		if err := c.limit.wait(ctx); err != nil {
-			return err
-		}
-		data, retryAfter, err := c.once(ctx, method, u.String(), body)
-		if err == nil {
-			if err := json.Unmarshal(data, out); err != nil {
-				return fmt.Errorf("%s %s: decode response: %w", method, path, err)
-			}
-			return nil
-		}
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		last = err
-		if !retryable(err) || attempt >= c.retries {
-			break
-		}
-		if err := sleep(ctx, c.backoff(attempt, retryAfter)); err != nil {
-			return err
-		}
-	}
-	return fmt.Errorf("%s %s: %w", method, path, last)
-}
-
-// once sends one request. It returns the body of a 200 answer, or an error
-// and the server's Retry-After (0 when absent).
-func (c *client) once(ctx context.Context, method, u string, body []byte) ([]byte, time.Duration, error) {
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, u, rd)
+	req, err := http.NewRequestWithContext(ctx, method, u.String(), rd)
 	if err != nil {
-		return nil, 0, errors.New("build request")
+		return fmt.Errorf("%s %s: build request", method, path)
 	}
 	req.Header.Set("Accept", "application/json")
 	if body != nil {
@@ -209,122 +127,25 @@ func (c *client) once(ctx context.Context, method, u string, body []byte) ([]byt
 	if c.key != "" {
 		req.Header.Set(KeyHeader, c.key)
 	}
-	c.requests.Add(1)
-	resp, err := c.hc.Do(req)
+	data, err := c.http.Fetch(req, nil)
 	if err != nil {
-		// *url.Error repeats the whole URL, which may hold a provider's key.
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err
+		if ctx.Err() != nil {
+			return ctx.Err()
 		}
-		return nil, 0, &transportError{err: err}
+		return fmt.Errorf("%s %s: %w", method, path, err)
 	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
-	if err != nil {
-		return nil, 0, &transportError{err: err}
+	if err := json.Unmarshal(data, out); err != nil {
+		return fmt.Errorf("%s %s: decode response: %w", method, path, err)
 	}
-	if resp.StatusCode != http.StatusOK {
-		body := snippet(data)
-		if c.key != "" {
-			// Some gateways echo the key they reject.
-			body = strings.ReplaceAll(body, c.key, "[key]")
-		}
-		return nil, c.retryAfter(resp.Header.Get("Retry-After")), &statusError{code: resp.StatusCode, body: body}
-	}
-	return data, 0, nil
+	return nil
 }
 
-// transportError is a failure to get any answer: a refused or dropped
-// connection, a timeout.
-type transportError struct{ err error }
-
-func (e *transportError) Error() string { return e.err.Error() }
-func (e *transportError) Unwrap() error { return e.err }
-
-func retryable(err error) bool {
-	var se *statusError
-	if errors.As(err, &se) {
-		return se.code == http.StatusTooManyRequests || se.code >= 500
-	}
-	// No answer at all (refused, reset, timed out): the next try may work.
-	var te *transportError
-	return errors.As(err, &te) && !errors.Is(err, context.Canceled)
+// unserved reports whether err is the node answering that it has no such
+// endpoint (404 or 405): an older java-tron.
+func unserved(err error) bool {
+	var se *transport.StatusError
+	return errors.As(err, &se) && (se.Code == http.StatusNotFound || se.Code == http.StatusMethodNotAllowed)
 }
 
-// retryAfter reads a Retry-After header: seconds or an HTTP date.
-func (c *client) retryAfter(h string) time.Duration {
-	h = strings.TrimSpace(h)
-	if h == "" {
-		return 0
-	}
-	if n, err := strconv.Atoi(h); err == nil && n >= 0 {
-		return time.Duration(n) * time.Second
-	}
-	if t, err := http.ParseTime(h); err == nil {
-		if d := t.Sub(c.now()); d > 0 {
-			return d
-		}
-	}
-	return 0
-}
-
-// backoff is the wait before retry number attempt+1: exponential with full
-// jitter, never below the server's Retry-After, never above maxBackoff.
-func (c *client) backoff(attempt int, retryAfter time.Duration) time.Duration {
-	ceil := c.minBackoff << min(attempt, 16)
-	if ceil > c.maxBackoff || ceil <= 0 {
-		ceil = c.maxBackoff
-	}
-	d := c.minBackoff/2 + rand.N(ceil-c.minBackoff/2+1)
-	if retryAfter > d {
-		d = retryAfter
-	}
-	return min(d, c.maxBackoff)
-}
-
-// snippet is the start of an error body, on one line.
-func snippet(b []byte) string {
-	s := strings.Join(strings.Fields(string(b)), " ")
-	if len(s) > 200 {
-		s = s[:200] + "…"
-	}
-	return s
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
-
-// limiter spaces requests at least interval apart. A nil limiter does not
-// wait.
-type limiter struct {
-	interval time.Duration
-	mu       sync.Mutex
-	next     time.Time
-}
-
-func (l *limiter) wait(ctx context.Context) error {
-	if l == nil {
-		return ctx.Err()
-	}
-	l.mu.Lock()
-	now := time.Now()
-	at := l.next
-	if at.Before(now) {
-		at = now
-	}
-	l.next = at.Add(l.interval)
-	l.mu.Unlock()
-	return sleep(ctx, at.Sub(now))
-}
+// snippet is the start of an answer, on one line.
+func snippet(b []byte) string { return transport.Snippet(b, 200) }

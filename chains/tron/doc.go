@@ -74,6 +74,7 @@
 // Addresses are base58check "T…" at every edge (chains.Address of family
 // TRON) and 20 bytes inside.
 //
-// This package depends on chains and the standard library only; it must not
-// depend on the store, the trace engine or any report code.
+// This package depends on chains, chains/transport (its retrying HTTP
+// client) and the standard library only; it must not depend on the store,
+// the trace engine or any report code.
 package tron

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"freezetrace/chains"
 )
@@ -28,87 +29,134 @@ type exportBuilder struct {
 
 // add reads one row written at line.
 func (b *exportBuilder) add(line int, r row) error {
-	at := func(format string, args ...any) error {
-		return fmt.Errorf("%s:%d: %s", b.name, line, fmt.Sprintf(format, args...))
-	}
 	if !rowSucceeded(r) {
 		return nil
 	}
-	if r["tx"] == "" {
-		return at("no transaction id")
+	at := func(format string, args ...any) error {
+		return fmt.Errorf("%s:%d: %s", b.name, line, fmt.Sprintf(format, args...))
 	}
-	tx, err := chains.ParseTxHash(r["tx"])
-	if err != nil {
-		return at("%v", err)
-	}
-	if r["time"] == "" {
-		return at("no time")
-	}
-	when, err := parseExportTime(r["time"])
-	if err != nil {
-		return at("%v", err)
-	}
-	var block uint64
-	if s := r["block"]; s != "" {
-		if block, err = strconv.ParseUint(s, 10, 64); err != nil {
-			return at("block %q: want a whole number", s)
-		}
-	}
-	from, err := chains.Tron.ParseAddress(r["from"])
-	if err != nil {
-		return at("from: %v", err)
-	}
-	to, err := chains.Tron.ParseAddress(r["to"])
-	if err != nil {
-		return at("to: %v", err)
-	}
-	asset, err := b.asset(r, at)
+	t, err := b.transfer(line, r, at)
 	if err != nil {
 		return err
 	}
+	return b.keep(line, t, r["position"] != "", at)
+}
+
+// transfer reads the transfer a row describes, in the order its columns
+// are checked: transaction, parties, token (and what the row says of its
+// decimals and symbol), amount, place in the block.
+func (b *exportBuilder) transfer(line int, r row, at func(string, ...any) error) (chains.Transfer, error) {
+	t := chains.Transfer{Chain: chains.Tron}
+	var err error
+	if t.Tx, t.Time, t.Block, err = rowTx(r, at); err != nil {
+		return chains.Transfer{}, err
+	}
+	if t.From, t.To, err = rowParties(r, at); err != nil {
+		return chains.Transfer{}, err
+	}
+	if t.Asset, err = b.asset(r, at); err != nil {
+		return chains.Transfer{}, err
+	}
+	if err := b.noteAsset(line, r, t.Asset, at); err != nil {
+		return chains.Transfer{}, err
+	}
+	if t.Amount, err = b.amount(r, t.Asset, at); err != nil {
+		return chains.Transfer{}, err
+	}
+	if t.TxIndex, t.Position, err = rowOrder(r, at); err != nil {
+		return chains.Transfer{}, err
+	}
+	return t, nil
+}
+
+// rowTx reads a row's transaction id, time and (optional) block.
+func rowTx(r row, at func(string, ...any) error) (tx chains.TxHash, when time.Time, block uint64, err error) {
+	if r["tx"] == "" {
+		return tx, when, 0, at("no transaction id")
+	}
+	if tx, err = chains.ParseTxHash(r["tx"]); err != nil {
+		return tx, when, 0, at("%v", err)
+	}
+	if r["time"] == "" {
+		return tx, when, 0, at("no time")
+	}
+	if when, err = parseExportTime(r["time"]); err != nil {
+		return tx, when, 0, at("%v", err)
+	}
+	if s := r["block"]; s != "" {
+		if block, err = strconv.ParseUint(s, 10, 64); err != nil {
+			return tx, when, 0, at("block %q: want a whole number", s)
+		}
+	}
+	return tx, when, block, nil
+}
+
+// rowParties reads a row's sender and receiver.
+func rowParties(r row, at func(string, ...any) error) (from, to chains.Address, err error) {
+	if from, err = chains.Tron.ParseAddress(r["from"]); err != nil {
+		return from, to, at("from: %v", err)
+	}
+	if to, err = chains.Tron.ParseAddress(r["to"]); err != nil {
+		return from, to, at("to: %v", err)
+	}
+	return from, to, nil
+}
+
+// noteAsset records what a row says of its token: decimals (which every
+// row must agree on) and symbol; a symbol without decimals is kept, the
+// decimals staying unknown.
+func (b *exportBuilder) noteAsset(line int, r row, asset chains.AssetID, at func(string, ...any) error) error {
 	if d := r["decimals"]; d != "" {
 		n, err := strconv.ParseUint(d, 10, 8)
 		if err != nil {
 			return at("decimals %q: want 0-255", d)
 		}
-		if err := b.setDecimals(asset, uint8(n), r["symbol"], line); err != nil {
-			return err
-		}
-	} else if _, ok := b.assets[asset]; !ok && r["symbol"] != "" {
-		// Symbol without decimals: keep the symbol, decimals stay unknown.
+		return b.setDecimals(asset, uint8(n), r["symbol"], line)
+	}
+	if _, ok := b.assets[asset]; !ok && r["symbol"] != "" {
 		b.assets[asset] = chains.Asset{ID: asset, Symbol: r["symbol"]}
 	}
-	amount, err := b.amount(r, asset, at)
-	if err != nil {
-		return err
-	}
-	t := chains.Transfer{Chain: chains.Tron, Tx: tx, Block: block, Time: when, From: from, To: to, Asset: asset, Amount: amount}
+	return nil
+}
+
+// rowOrder reads a row's (optional) transaction index and position.
+func rowOrder(r row, at func(string, ...any) error) (txIndex, position uint32, err error) {
 	if s := r["txindex"]; s != "" {
 		n, err := strconv.ParseUint(s, 10, 32)
 		if err != nil {
-			return at("transaction index %q: want a whole number", s)
+			return 0, 0, at("transaction index %q: want a whole number", s)
 		}
-		t.TxIndex = uint32(n)
+		txIndex = uint32(n)
 	}
-	var id string
 	if s := r["position"]; s != "" {
 		p, err := strconv.ParseUint(s, 10, 32)
 		if err != nil {
-			return at("position %q: want a whole number", s)
+			return 0, 0, at("position %q: want a whole number", s)
 		}
-		t.Position = uint32(p)
-		id = fmt.Sprintf("%x/%s/%d", tx, asset, p)
+		position = uint32(p)
+	}
+	return txIndex, position, nil
+}
+
+// keep adds t, read at line, unless an earlier row gave the same transfer:
+// the same position of the transaction's token transfers when the row
+// gave one (ranked), else the same token, parties and amount. A repeated
+// transfer must agree with the first in everything.
+func (b *exportBuilder) keep(line int, t chains.Transfer, ranked bool, at func(string, ...any) error) error {
+	var id string
+	if ranked {
+		id = fmt.Sprintf("%x/%s/%d", t.Tx, t.Asset, t.Position)
 	} else {
-		id = fmt.Sprintf("%x/%s/%s/%s/%s", tx, asset, from.Hex(), to.Hex(), amount)
+		id = fmt.Sprintf("%x/%s/%s/%s/%s", t.Tx, t.Asset, t.From.Hex(), t.To.Hex(), t.Amount)
 	}
 	if i, ok := b.seen[id]; ok {
 		prev := b.out[i]
 		if prev.From != t.From || prev.To != t.To || prev.Amount.Cmp(t.Amount) != 0 || !prev.Time.Equal(t.Time) || prev.Block != t.Block || prev.TxIndex != t.TxIndex {
-			return at("transaction %s position %d differs from line %d", chains.Tron.FormatTx(tx), t.Position, b.lines[i])
+			return at("transaction %s position %d differs from line %d", chains.Tron.FormatTx(t.Tx), t.Position, b.lines[i])
 		}
 		return nil
 	}
-	if r["position"] == "" {
+	if !ranked {
 		if b.unranked == nil {
 			b.unranked = make(map[int]bool)
 		}

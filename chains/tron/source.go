@@ -47,14 +47,12 @@ type Source struct {
 var (
 	_ chains.Source      = (*Source)(nil)
 	_ chains.BlockFinder = (*Source)(nil)
+	_ chains.Requester   = (*Source)(nil)
+	// Head and BlockHash let the store bound Latest queries and notice
+	// changed blocks.
+	_ chains.HeadReader  = (*Source)(nil)
+	_ chains.BlockHasher = (*Source)(nil)
 )
-
-// Head and BlockHash let the store bound Latest queries and notice
-// changed blocks.
-var _ interface {
-	Head(context.Context, chains.Chain) (uint64, error)
-	BlockHash(context.Context, chains.Chain, uint64) ([32]byte, error)
-} = (*Source)(nil)
 
 // New returns a Source for the API described by o.
 func New(o Options) (*Source, error) {
@@ -86,7 +84,7 @@ func New(o Options) (*Source, error) {
 
 // Requests returns how many HTTP requests the Source has sent, retries
 // included.
-func (s *Source) Requests() int64 { return s.c.requests.Load() }
+func (s *Source) Requests() int64 { return s.c.http.Requests() }
 
 // Name says where the data comes from, for provenance; it never includes
 // the URL's path or query, where keys may sit.
