@@ -41,9 +41,6 @@ type Options struct {
 	// counterparties exceed MaxDegree: a busy wallet's history is never read
 	// whole. 0 reads the ledger whole.
 	ProbeWindow uint64
-	// Provenance is copied into the result; an entry with Block 0 gets the
-	// newest block the trace saw.
-	Provenance []chains.Provenance
 }
 
 // ParseRule reads a rule name; an unknown name is an input error.
@@ -96,7 +93,6 @@ func Run(ctx context.Context, src chains.Source, attr Attributor, c Case, opts O
 	}}
 	for i, t := range payments {
 		w.srcOf[t.Key()] = i
-		w.seen(t.Block)
 		res.Origins = append(res.Origins, Origin{
 			ID: sourceID(i), Victim: victims[t.Key()], Chain: t.Chain, Tx: t.Tx, Position: t.Position,
 			Block: t.Block, Time: t.Time, From: t.From, To: t.To, Asset: t.Asset, Amount: t.Amount,
@@ -113,15 +109,8 @@ func Run(ctx context.Context, src chains.Source, attr Attributor, c Case, opts O
 	if err := w.finish(res); err != nil {
 		return nil, err
 	}
-	for _, p := range o.Provenance {
-		if p.Block == 0 {
-			p.Block = w.maxBlock
-		}
-		res.Provenance = append(res.Provenance, p)
-	}
-	if res.Provenance == nil {
-		res.Provenance = []chains.Provenance{}
-	}
+	// Where the source's data came from is for the caller to record.
+	res.Provenance = []chains.Provenance{}
 	return res, nil
 }
 
@@ -227,13 +216,6 @@ type walker struct {
 	flows        []Flow
 	steps        []Step
 	eps          map[epKey]*epAcc
-	maxBlock     uint64
-}
-
-func (w *walker) seen(b uint64) {
-	if b > w.maxBlock {
-		w.maxBlock = b
-	}
 }
 
 func (w *walker) node(a chains.Address) *node {
@@ -472,7 +454,6 @@ func (w *walker) read(q chains.Query) ([]chains.Transfer, uint64, error) {
 	if err != nil {
 		return nil, 0, err
 	}
-	w.seenLedger(ts)
 	return ts, more, nil
 }
 
@@ -534,7 +515,6 @@ func (w *walker) open(addr chains.Address, b uint64) (*opening, error) {
 		if err != nil {
 			return nil, fmt.Errorf("ledger of %s: %w", addr, err)
 		}
-		w.seenLedger(all)
 		ts = all[count(all):]
 	}
 	bal := in.SubFloor(out)
@@ -543,12 +523,6 @@ func (w *walker) open(addr chains.Address, b uint64) (*opening, error) {
 		d += " (history incomplete: taken as 0)"
 	}
 	return &opening{bal, ts, more, d}, nil
-}
-
-func (w *walker) seenLedger(ts []chains.Transfer) {
-	if len(ts) > 0 {
-		w.seen(ts[len(ts)-1].Block)
-	}
 }
 
 // nodeHeap orders active addresses by their next event; for one transfer

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"time"
@@ -10,7 +9,6 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"freezetrace/chains"
-	"freezetrace/trace"
 	"freezetrace/trace/attribute"
 )
 
@@ -102,41 +100,6 @@ type clusterOptions struct {
 	Heuristics attribute.Options
 }
 
-// clusterReport is what the cluster command says about one address.
-type clusterReport struct {
-	Chain       chains.Chain       `json:"chain"`
-	Address     chains.Address     `json:"address"`
-	Asset       chains.AssetID     `json:"asset"`
-	Attribution clusterAttribution `json:"attribution"`
-	Deposit     *depositReport     `json:"deposit,omitempty"`
-	Cluster     *clusterDetail     `json:"cluster,omitempty"`
-}
-
-type clusterAttribution struct {
-	Entity     string          `json:"entity,omitempty"`
-	Category   chains.Category `json:"category,omitempty"`
-	Sanctioned bool            `json:"sanctioned"`
-	Reason     string          `json:"reason,omitempty"`
-	Labels     []chains.Label  `json:"labels"`
-}
-
-type depositReport struct {
-	Exchange   string            `json:"exchange"`
-	HotWallets []chains.Address  `json:"hot_wallets"`
-	Received   chains.Amount     `json:"received"`
-	Forwarded  chains.Amount     `json:"forwarded"`
-	Rule       string            `json:"rule"`
-	Sweeps     []chains.Transfer `json:"sweeps"`
-}
-
-type clusterDetail struct {
-	trace.Cluster
-	Deposits  []chains.Address  `json:"deposit_addresses"`
-	Links     []chains.Transfer `json:"payments_into_deposits"`
-	Busy      []chains.Address  `json:"busy_deposits,omitempty"`
-	Truncated bool              `json:"truncated,omitempty"`
-}
-
 func runCluster(ctx context.Context, o clusterOptions, w io.Writer) error {
 	type target struct {
 		chain chains.Chain
@@ -161,9 +124,9 @@ func runCluster(ctx context.Context, o clusterOptions, w io.Writer) error {
 	}
 	defer db.Close()
 	at := attribute.New(db, db.Source(), o.Heuristics)
-	reports := make([]clusterReport, 0, len(ts))
+	reports := make([]attribute.Report, 0, len(ts))
 	for _, t := range ts {
-		r, err := clusterOf(ctx, at, t.addr, t.asset)
+		r, err := at.Report(ctx, t.addr, t.asset)
 		if err != nil {
 			return err
 		}
@@ -172,11 +135,7 @@ func runCluster(ctx context.Context, o clusterOptions, w io.Writer) error {
 	if o.Save {
 		var derived []chains.Label
 		for _, r := range reports {
-			for _, l := range r.Attribution.Labels {
-				if l.Heuristic != "" {
-					derived = append(derived, l)
-				}
-			}
+			derived = append(derived, r.Derived()...)
 		}
 		added, err := db.PutLabels(ctx, derived)
 		if err != nil {
@@ -185,9 +144,7 @@ func runCluster(ctx context.Context, o clusterOptions, w io.Writer) error {
 		defer fmt.Fprintf(w, "saved %d derived labels (%d new)\n", len(derived), added)
 	}
 	if o.JSON {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(reports)
+		return attribute.WriteJSON(w, reports)
 	}
 	for i, r := range reports {
 		if i > 0 {
@@ -198,40 +155,7 @@ func runCluster(ctx context.Context, o clusterOptions, w io.Writer) error {
 	return nil
 }
 
-func clusterOf(ctx context.Context, at *attribute.Attributor, addr chains.Address, asset chains.AssetID) (clusterReport, error) {
-	a, err := at.Attribute(ctx, addr, asset, at.Options().From)
-	if err != nil {
-		return clusterReport{}, err
-	}
-	r := clusterReport{
-		Chain: asset.Chain, Address: addr, Asset: asset,
-		Attribution: clusterAttribution{Entity: a.Entity, Category: a.Category, Sanctioned: a.Sanctioned, Reason: a.Reason, Labels: a.Labels},
-	}
-	if r.Attribution.Labels == nil {
-		r.Attribution.Labels = []chains.Label{}
-	}
-	d, err := at.Deposit(ctx, addr, asset)
-	if err != nil {
-		return clusterReport{}, err
-	}
-	if d != nil {
-		r.Deposit = &depositReport{Exchange: d.Exchange, HotWallets: d.HotWallets, Received: d.Received, Forwarded: d.Forwarded, Rule: d.Rule, Sweeps: d.Sweeps}
-	}
-	c, err := at.Cluster(ctx, addr, asset)
-	if err != nil {
-		return clusterReport{}, err
-	}
-	if c != nil {
-		cd := &clusterDetail{Cluster: c.Cluster, Links: c.Links, Busy: c.Busy, Truncated: c.Truncated}
-		for _, d := range c.Deposits {
-			cd.Deposits = append(cd.Deposits, d.Address)
-		}
-		r.Cluster = cd
-	}
-	return r, nil
-}
-
-func writeClusterReport(w io.Writer, r clusterReport) {
+func writeClusterReport(w io.Writer, r attribute.Report) {
 	fmt.Fprintf(w, "%s on %s, judged on %s transfers\n", r.Address, r.Chain, r.Asset)
 	a := r.Attribution
 	switch {

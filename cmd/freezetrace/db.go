@@ -12,6 +12,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"freezetrace/chains/store"
+	"freezetrace/chains/untrusted"
 )
 
 func dbCommand() *cli.Command {
@@ -122,7 +123,8 @@ func runDBStats(ctx context.Context, o dbStatsOptions, w io.Writer) error {
 	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "SOURCE\tCHAIN\tNEWEST BLOCK\tRETRIEVED (UTC)\tFILES")
 	for _, p := range prov {
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", p.Source, p.Chain, p.Block, p.Retrieved.Format("2006-01-02 15:04:05"), p.Detail)
+		// The names of imported files (Detail) are third-party text.
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", untrusted.Terminal(p.Source), p.Chain, p.Block, p.Retrieved.Format("2006-01-02 15:04:05"), untrusted.Terminal(p.Detail))
 	}
 	if len(prov) == 0 {
 		fmt.Fprintln(tw, "(none)\t\t\t\t")
@@ -133,7 +135,7 @@ func runDBStats(ctx context.Context, o dbStatsOptions, w io.Writer) error {
 	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "LABELS\tCATEGORY\tCOUNT")
 	for _, l := range labels {
-		fmt.Fprintf(tw, "%s\t%s\t%d\n", l.Chain, l.Category, l.Labels)
+		fmt.Fprintf(tw, "%s\t%s\t%d\n", l.Chain, escLine(string(l.Category)), l.Labels)
 	}
 	if len(labels) == 0 {
 		fmt.Fprintln(tw, "(none)\t\t")

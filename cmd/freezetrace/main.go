@@ -21,6 +21,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"freezetrace/chains"
+	"freezetrace/chains/untrusted"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -106,7 +107,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case isFlagError(err):
 		code = exitUsage
 	}
-	fmt.Fprintf(stderr, "freezetrace: %s\n", oneLine(err.Error()))
+	// Errors quote files, explorers and nodes: third-party text.
+	fmt.Fprintf(stderr, "freezetrace: %s\n", untrusted.Terminal(err.Error()))
 	if ue.hint != "" {
 		fmt.Fprintf(stderr, "Try: %s\n", ue.hint)
 	}
@@ -129,8 +131,9 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 		EnableBashCompletion: true,
 		HideHelpCommand:      true,
 		ExitErrHandler:       func(*cli.Context, error) {}, // run() maps errors to exit codes
-		OnUsageError: func(c *cli.Context, err error, _ bool) error {
-			return usageError{err: err, hint: "freezetrace " + c.Command.FullName() + " --help"}
+		// A flag of the app's own; each command has its own hint (decorate).
+		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
+			return usageError{err: err, hint: "freezetrace --help"}
 		},
 		Commands: commands(),
 		// Reached with no command, "help [COMMAND]" or a word that is no
@@ -167,25 +170,54 @@ func commands() []*cli.Command {
 		reportCommand(),
 		// One line per command, each defined in its own file.
 	}
-	decorate(cmds)
+	decorate("freezetrace", cmds)
 	return cmds
 }
 
-// decorate gives every command and subcommand the usage-error hint and the
-// exit codes in its help.
-func decorate(cmds []*cli.Command) {
+// decorate gives every command and subcommand under parent the
+// usage-error hint and the exit codes in its help; a command with
+// subcommands treats words as the app does (groupAction).
+func decorate(parent string, cmds []*cli.Command) {
 	for _, c := range cmds {
+		name := parent + " " + c.Name
 		if c.OnUsageError == nil {
-			c.OnUsageError = func(cc *cli.Context, err error, _ bool) error {
-				return usageError{err: err, hint: "freezetrace " + cc.Command.FullName() + " --help"}
+			hint := name + " --help"
+			c.OnUsageError = func(_ *cli.Context, err error, _ bool) error {
+				return usageError{err: err, hint: hint}
 			}
 		}
 		if len(c.Subcommands) > 0 {
 			c.CustomHelpTemplate = cli.SubcommandHelpTemplate + "\n" + exitCodesHelp + "\n"
-			decorate(c.Subcommands)
+			c.HideHelpCommand = true
+			if c.Action == nil {
+				c.Action = groupAction(name)
+			}
+			decorate(name, c.Subcommands)
 			continue
 		}
 		c.CustomHelpTemplate = cli.CommandHelpTemplate + "\n" + exitCodesHelp + "\n"
+	}
+}
+
+// groupAction is the action of the command name that groups subcommands,
+// reached with no subcommand, "help [SUBCOMMAND]" or a word that is no
+// subcommand: the last is a usage error, as it is for the app.
+func groupAction(name string) cli.ActionFunc {
+	return func(c *cli.Context) error {
+		switch a := c.Args().First(); a {
+		case "":
+			return cli.ShowSubcommandHelp(c)
+		case "help":
+			if topic := c.Args().Get(1); topic != "" {
+				if c.Command.Command(topic) == nil {
+					return usagef(name+" --help", "help: no command %q in %s", topic, name)
+				}
+				return cli.ShowCommandHelp(c, topic)
+			}
+			return cli.ShowSubcommandHelp(c)
+		default:
+			return usagef(name+" --help", "unknown command %q in %s", a, name)
+		}
 	}
 }
 
@@ -209,10 +241,6 @@ func isFlagError(err error) bool {
 		strings.HasPrefix(s, "Required flag") || strings.HasPrefix(s, "invalid value")
 }
 
-func oneLine(s string) string {
-	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", " ")), " ")
-}
-
 // dbFlag is the --db flag every command that opens the database takes.
 func dbFlag() *cli.StringFlag {
 	return &cli.StringFlag{
@@ -228,6 +256,9 @@ const defaultDBHelp = "$XDG_CACHE_HOME/freezetrace/freezetrace.db, ~/.cache/free
 // the flag), then the user's cache directory.
 func dbPath(c *cli.Context) (string, error) {
 	if p := c.String("db"); p != "" {
+		if st, err := os.Stat(p); err == nil && st.IsDir() {
+			return "", usagef("--db case.db", "--db %s is a directory, not a database file", p)
+		}
 		return p, nil
 	}
 	dir, err := os.UserCacheDir()

@@ -7,11 +7,11 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/urfave/cli/v2"
 
 	"freezetrace/chains"
+	"freezetrace/chains/untrusted"
 	"freezetrace/report"
 )
 
@@ -104,25 +104,14 @@ func runReport(ctx context.Context, opts reportOptions, w io.Writer) error {
 			if !ok {
 				a = chains.Asset{ID: t.Asset, Symbol: t.Asset.String()}
 			}
-			totals = append(totals, t.Amount.FormatFixed(a.Decimals, 2)+" "+printable(a.Symbol)+" on "+string(t.Asset.Chain))
+			totals = append(totals, t.Amount.FormatFixed(a.Decimals, 2)+" "+untrusted.Terminal(a.Symbol)+" on "+string(t.Asset.Chain))
 		}
 		fmt.Fprintf(w, "%-8s %-24q %d address(es), %s → %s\n", rc.Kind, rc.Name, len(rc.Endpoints),
 			strings.Join(totals, " + "), filepath.Join(opts.Out, rc.Slug, "letter.*"))
 	}
 	for _, warn := range sum.Warnings {
-		fmt.Fprintf(w, "warning: %s\n", warn)
+		fmt.Fprintf(w, "warning: %s\n", untrusted.Terminal(warn))
 	}
 	fmt.Fprintf(w, "wrote %d files; check them with: (cd %s && sha256sum -c %s)\n", len(sum.Files), opts.Out, report.ManifestName)
 	return nil
-}
-
-// printable drops control characters from untrusted text before it reaches
-// the terminal.
-func printable(s string) string {
-	return strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
-			return -1
-		}
-		return r
-	}, s)
 }

@@ -48,10 +48,11 @@ func rpcURL(flag string, chain chains.Chain, getenv func(string) string) string 
 	return getenv("FREEZETRACE_RPC_" + strings.ToUpper(string(chain)))
 }
 
-// parseRPCFlags reads the flags of rpcFlags for chain.
-func parseRPCFlags(c *cli.Context, chain chains.Chain) (rpcOptions, error) {
+// parseRPCFlags reads the flags of rpcFlags for chain, and its
+// FREEZETRACE_RPC_<CHAIN> through getenv.
+func parseRPCFlags(c *cli.Context, chain chains.Chain, getenv func(string) string) (rpcOptions, error) {
 	o := rpcOptions{
-		URL: rpcURL(c.String("rpc"), chain, os.Getenv), Rate: c.Float64("rpc-rate"), Concurrency: c.Int("rpc-concurrency"),
+		URL: rpcURL(c.String("rpc"), chain, getenv), Rate: c.Float64("rpc-rate"), Concurrency: c.Int("rpc-concurrency"),
 		Retries: c.Int("rpc-retries"), MaxRange: c.Uint64("rpc-max-range"), NoBalances: c.Bool("rpc-no-balances"),
 	}
 	switch {
@@ -134,59 +135,45 @@ func progressLine(st evm.Stats, elapsed time.Duration) string {
 	return line
 }
 
-// traceUpstream sets where the trace's cache fetches what it lacks: a
-// JSON-RPC node for EVM chains (--rpc or FREEZETRACE_RPC_<CHAIN>), TronGrid
-// for TRON (--rpc, FREEZETRACE_RPC_TRON or FREEZETRACE_TRONGRID_URL, with
-// the API key in FREEZETRACE_TRONGRID_KEY). Without any of them, or with
-// --offline, the trace answers from the database alone.
-func traceUpstream(c *cli.Context, o *traceOptions) error {
-	if o.Offline {
-		return nil
+// parseUpstreamFlags reads where a trace's cache fetches what it lacks: a
+// JSON-RPC node (--rpc or FREEZETRACE_RPC_<CHAIN>) and an explorer
+// (--etherscan-key, --explorer-url) for EVM chains, TronGrid for TRON
+// (--rpc, FREEZETRACE_RPC_TRON or FREEZETRACE_TRONGRID_URL, with the API
+// key in FREEZETRACE_TRONGRID_KEY). Without any of them, or offline, it is
+// the zero upstreamOptions: the trace answers from the database alone.
+func parseUpstreamFlags(c *cli.Context, chain chains.Chain, offline bool, getenv func(string) string) (upstreamOptions, error) {
+	var o upstreamOptions
+	if offline {
+		return o, nil
 	}
-	if o.Chain == chains.Tron {
-		return tronUpstream(c.String("rpc"), os.Getenv, o)
+	var err error
+	if chain == chains.Tron {
+		o.TronGrid, err = tronGridOptions(c.String("rpc"), getenv)
+		return o, err
 	}
-	ro, err := parseRPCFlags(c, o.Chain)
-	if err != nil {
-		return err
+	if o.RPC, err = parseRPCFlags(c, chain, getenv); err != nil {
+		return o, err
 	}
-	eo, err := parseExplorerFlags(c, os.Getenv)
-	if err != nil {
-		return err
-	}
-	up, err := evmUpstream(c.Context, o.Chain, ro, eo)
-	if err != nil || up == nil {
-		return err
-	}
-	o.Upstream, o.UpstreamName, o.Roles, o.Counters, o.Close = up.src, up.name, up.roles, up.counters, up.close
-	if up.evm != nil {
-		node := up.evm
-		o.Progress = func(ctx context.Context) func() { return rpcProgress(ctx, node, os.Stderr) }
-	}
-	return nil
+	o.Explorer, err = parseExplorerFlags(c, getenv)
+	return o, err
 }
 
-// tronUpstream sets TronGrid as the upstream when a URL is given.
-func tronUpstream(flag string, getenv func(string) string, o *traceOptions) error {
+// tronGridOptions reads TronGrid's options from the environment, with the
+// URL from flag when given; BaseURL is "" when no URL is set.
+func tronGridOptions(flag string, getenv func(string) string) (tron.Options, error) {
 	base := rpcURL(flag, chains.Tron, getenv)
 	if base == "" {
 		base = getenv(tron.EnvURL)
 	}
 	if base == "" {
-		return nil
+		return tron.Options{}, nil
 	}
 	to, err := tron.OptionsFromEnv(getenv)
 	if err != nil {
-		return err
+		return tron.Options{}, err
 	}
 	to.BaseURL = base
-	src, err := tron.New(to)
-	if err != nil {
-		return chains.Invalid(fmt.Errorf("--rpc: %w", err))
-	}
-	o.Upstream, o.UpstreamName, o.Counters = src, src.Name(), []counter{{src.Name(), src.Requests}}
-	o.Roles = "everything from " + src.Name()
-	return nil
+	return to, nil
 }
 
 // upstreamName is what provenance records of a node: "rpc" and its scheme

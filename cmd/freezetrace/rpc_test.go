@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -65,7 +66,7 @@ func TestParseRPCFlags(t *testing.T) {
 		var got rpcOptions
 		var perr error
 		app := &cli.App{Name: "x", Writer: io.Discard, ErrWriter: io.Discard, Flags: rpcFlags(), Action: func(c *cli.Context) error {
-			got, perr = parseRPCFlags(c, chains.Ethereum)
+			got, perr = parseRPCFlags(c, chains.Ethereum, os.Getenv)
 			return nil
 		}}
 		if err := app.Run(append([]string{"x"}, args...)); err != nil {

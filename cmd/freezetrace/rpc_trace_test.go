@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -38,32 +40,37 @@ func TestTraceOverRPC(t *testing.T) {
 	asset, victims, deposits := fx.CaseAddresses()
 	var outputs [2][]byte
 	var requests [2]int64
+	// The summary's count of the requests sent to the node.
+	requestsLine := regexp.MustCompile(`(?m)^(\d+) requests to rpc http://127\.0\.0\.1:\d+\.$`)
 	for i := range outputs {
-		src, err := openRPC(ctx, chains.Ethereum, rpcOptions{URL: c.URL, Concurrency: 4, Retries: 5, MaxRange: 2000, NoBalances: true})
-		if err != nil {
-			t.Fatal(err)
-		}
 		o := traceOptions{
 			DB: filepath.Join(dir, "case.db"), Chain: chains.Ethereum,
 			Case:  trace.Case{Chain: chains.Ethereum, Asset: asset, Victims: victims, Deposits: deposits},
 			Trace: trace.Options{Rule: trace.FIFO}, Out: filepath.Join(dir, "out"),
-			Upstream: src, UpstreamName: "rpc",
+			Upstream: upstreamOptions{RPC: rpcOptions{URL: c.URL, Concurrency: 4, Retries: 5, MaxRange: 2000, NoBalances: true}},
 		}
-		var w bytes.Buffer
-		if err := runTrace(ctx, o, &w); err != nil {
+		var w, stderr bytes.Buffer
+		if err := runTrace(ctx, o, &w, &stderr); err != nil {
 			t.Fatalf("run %d: %v", i+1, err)
 		}
-		requests[i] = src.Stats().Requests
-		src.Close()
+		m := requestsLine.FindStringSubmatch(w.String())
+		if m == nil {
+			t.Fatalf("run %d: no request count in the summary:\n%s", i+1, w.String())
+		}
+		if requests[i], err = strconv.ParseInt(m[1], 10, 64); err != nil {
+			t.Fatal(err)
+		}
 		if outputs[i], err = os.ReadFile(filepath.Join(dir, "out", "trace.json")); err != nil {
 			t.Fatal(err)
 		}
 		if !strings.Contains(w.String(), "wrote ") {
 			t.Errorf("run %d printed %q", i+1, w.String())
 		}
+		if stderr.Len() != 0 {
+			t.Errorf("run %d wrote %q on stderr, which is no terminal", i+1, stderr.String())
+		}
 	}
-	// The provenance is read before the trace fetches anything, so only
-	// the warm run's names the node; everything else must be the same.
+	// Everything but the provenance must be the same.
 	if a, b := withoutProvenance(t, outputs[0]), withoutProvenance(t, outputs[1]); !bytes.Equal(a, b) {
 		t.Error("the warm run wrote another trace.json")
 	}

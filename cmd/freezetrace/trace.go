@@ -18,7 +18,8 @@ import (
 	"freezetrace/trace/attribute"
 )
 
-// traceOptions are the flags of `freezetrace trace`, parsed.
+// traceOptions are the flags of `freezetrace trace`, parsed: plain data,
+// nothing opened or dialled yet.
 type traceOptions struct {
 	DB        string
 	Chain     chains.Chain
@@ -29,22 +30,12 @@ type traceOptions struct {
 	Heuristic bool // find deposit addresses and clusters, not only listed labels
 	// Heuristics are the thresholds of deposit-address detection.
 	Heuristics attribute.Options
-	// Upstream, when set, is where the store fetches what it lacks
-	// (a JSON-RPC node, TronGrid); nil answers from the database only.
-	Upstream     chains.Source
-	UpstreamName string
+	// Upstream is where the store fetches what it lacks (a JSON-RPC node,
+	// an explorer, TronGrid); its zero value answers from the database only.
+	Upstream upstreamOptions
 	// Confirmations is how far below the upstream's head a block must be
 	// to be cached (reorg safety).
 	Confirmations uint64
-	// Roles says which upstream answers what, for the summary.
-	Roles string
-	// Progress, when set, shows the upstream's progress; the returned
-	// function stops it.
-	Progress func(ctx context.Context) (stop func())
-	// Counters count the requests sent to each upstream so far.
-	Counters []counter
-	// Close, when set, releases the upstream.
-	Close func()
 }
 
 // storePiece is the most blocks of one address's history the cache fetches
@@ -100,16 +91,18 @@ func traceCommand() *cli.Command {
 			if c.Args().Present() {
 				return usagef("freezetrace trace --help", "trace takes no arguments, got %q", c.Args().First())
 			}
-			opts, err := parseTraceFlags(c)
+			opts, err := parseTraceFlags(c, os.Getenv)
 			if err != nil {
 				return err
 			}
-			return runTrace(c.Context, opts, c.App.Writer)
+			return runTrace(c.Context, opts, c.App.Writer, c.App.ErrWriter)
 		},
 	}
 }
 
-func parseTraceFlags(c *cli.Context) (traceOptions, error) {
+// parseTraceFlags reads the flags of the trace command, and the
+// environment through getenv for the upstream's URLs and keys.
+func parseTraceFlags(c *cli.Context, getenv func(string) string) (traceOptions, error) {
 	var o traceOptions
 	db, err := dbPath(c)
 	if err != nil {
@@ -123,7 +116,7 @@ func parseTraceFlags(c *cli.Context) (traceOptions, error) {
 	if o.Heuristics, err = parseHeuristics(c); err != nil {
 		return o, err
 	}
-	if err := traceUpstream(c, &o); err != nil {
+	if o.Upstream, err = parseUpstreamFlags(c, o.Chain, o.Offline, getenv); err != nil {
 		return o, err
 	}
 	asset, err := traceAsset(o.Chain, c.String("asset"))
@@ -234,12 +227,16 @@ func traceTime(flag, s string, end bool) (time.Time, error) {
 	return d, nil
 }
 
-// runTrace opens the database, traces the case and writes the results.
-func runTrace(ctx context.Context, o traceOptions, w io.Writer) error {
-	if o.Close != nil {
-		defer o.Close()
+// runTrace opens the upstream and the database, traces the case, writes
+// the summary on w and the files into o.Out, and closes what it opened.
+// The upstream's progress goes to stderr when it is a terminal.
+func runTrace(ctx context.Context, o traceOptions, w, stderr io.Writer) error {
+	up, err := openUpstream(ctx, o.Chain, o.Upstream)
+	if err != nil {
+		return err
 	}
-	if o.Upstream == nil {
+	defer up.Close()
+	if up.src == nil {
 		if _, err := os.Stat(o.DB); errors.Is(err, os.ErrNotExist) {
 			return usagef("freezetrace import --db "+o.DB+" FILE…", "no database at %s: import data first", o.DB)
 		}
@@ -249,7 +246,7 @@ func runTrace(ctx context.Context, o traceOptions, w io.Writer) error {
 		return err
 	}
 	defer db.Close()
-	src := store.NewSource(db, o.Upstream, store.Options{Name: o.UpstreamName, Offline: o.Offline,
+	src := store.NewSource(db, up.src, store.Options{Name: up.name, Offline: o.Offline,
 		ConfirmDepth: o.Confirmations, HeadTTL: headTTL, MaxRange: storePiece(o.Chain)})
 	// Every read behind a verdict is bounded by the case: deposit detection
 	// judges the sweep window after the taint's arrival, and the
@@ -260,17 +257,16 @@ func runTrace(ctx context.Context, o traceOptions, w io.Writer) error {
 	span := o.Heuristics.SweepSpan(o.Chain)
 	o.Heuristics.Span = span
 	o.Trace.ProbeWindow = 4 * span
-	if o.Upstream != nil && !o.Offline {
+	if up.src != nil && !o.Offline {
 		o.Heuristics.ReadSpan = 4 * span
 	}
 	var attr trace.Attributor = trace.NewLabelAttributor(db)
 	if o.Heuristic {
 		attr = attribute.New(db, src, o.Heuristics)
 	}
-	if o.Progress != nil {
-		defer o.Progress(ctx)()
-	}
+	stopProgress := rpcProgress(ctx, up.evm, stderr)
 	res, err := trace.Run(ctx, src, attr, o.Case, o.Trace)
+	stopProgress()
 	if err != nil {
 		return err
 	}
@@ -280,28 +276,14 @@ func runTrace(ctx context.Context, o traceOptions, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	var newest uint64
-	for _, f := range res.Flows {
-		newest = max(newest, f.Block)
-	}
-	res.Provenance = []chains.Provenance{}
-	for _, p := range prov {
-		if p.Chain == o.Chain {
-			if p.Block == 0 {
-				p.Block = newest
-			}
-			res.Provenance = append(res.Provenance, chains.Provenance{
-				Chain: p.Chain, Source: p.Source, Block: p.Block, Retrieved: p.Retrieved.UTC(), Detail: p.Detail,
-			})
-		}
-	}
+	res.Provenance = provenanceOf(prov, o.Chain, res.Flows)
 	if err := trace.Summary(w, res); err != nil {
 		return err
 	}
-	if o.Roles != "" {
-		fmt.Fprintf(w, "Data: %s.\n", o.Roles)
+	if up.roles != "" {
+		fmt.Fprintf(w, "Data: %s.\n", up.roles)
 	}
-	fmt.Fprint(w, requestLines(o.Counters))
+	fmt.Fprint(w, requestLines(up.counters))
 	fmt.Fprintf(w, "Cost: read %s transfers from the database.\n", chains.NewAmount(uint64(db.TransfersRead())).FormatFixed(0, 0))
 	if o.Out == "" {
 		return nil
@@ -320,6 +302,28 @@ func runTrace(ctx context.Context, o traceOptions, w io.Writer) error {
 		fmt.Fprintf(w, "wrote %s\n", p)
 	}
 	return nil
+}
+
+// provenanceOf is the provenance a trace of chain records: the stored
+// provenance of that chain, in its order, each entry that names no block
+// given the newest block of the trace's flows.
+func provenanceOf(stored []chains.Provenance, chain chains.Chain, flows []trace.Flow) []chains.Provenance {
+	var newest uint64
+	for _, f := range flows {
+		newest = max(newest, f.Block)
+	}
+	out := []chains.Provenance{}
+	for _, p := range stored {
+		if p.Chain != chain {
+			continue
+		}
+		if p.Block == 0 {
+			p.Block = newest
+		}
+		p.Retrieved = p.Retrieved.UTC()
+		out = append(out, p)
+	}
+	return out
 }
 
 // writeTraceFile writes path through a temporary file renamed into place, so a

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"freezetrace/chains"
 	"freezetrace/chains/evm"
 	"freezetrace/chains/explorer"
+	"freezetrace/chains/tron"
 )
 
 // Environment variables of the explorer flags.
@@ -67,37 +69,82 @@ type counter struct {
 	n    func() int64
 }
 
+// upstreamOptions say where a trace's cache fetches what it lacks, as the
+// flags and the environment give it; openUpstream opens it. The zero value
+// is none: the trace answers from the database alone.
+type upstreamOptions struct {
+	RPC      rpcOptions      // an EVM node; URL "" for none
+	Explorer explorerOptions // an EVM chain's explorer; URL and Key "" for none
+	TronGrid tron.Options    // TRON's API; BaseURL "" for none
+}
+
 // upstream is where a trace's cache fetches what it lacks, with what it
 // needs to report and to close.
 type upstream struct {
-	src      chains.Source
-	name     string    // for provenance: no secrets
-	roles    string    // which source answers what, for the summary
-	counters []counter // requests per source
-	evm      *evm.Source
-	close    func()
+	src      chains.Source // nil for none
+	name     string        // for provenance: no secrets
+	roles    string        // which source answers what, for the summary
+	counters []counter     // requests per source
+	evm      *evm.Source   // the node, if any, for its progress
+	opened   []any         // every source opened, for Close
+}
+
+// openUpstream opens the sources o names for chain; they send nothing
+// until first used. Its src is nil when o names none. The caller closes it.
+func openUpstream(ctx context.Context, chain chains.Chain, o upstreamOptions) (*upstream, error) {
+	if chain == chains.Tron {
+		return tronUpstream(o.TronGrid)
+	}
+	return evmUpstream(ctx, chain, o.RPC, o.Explorer)
+}
+
+// Close closes every source the upstream opened that has a Close method,
+// the newest first. (Only the node has one: the explorer and TronGrid
+// sources hold nothing but an HTTP client.)
+func (u *upstream) Close() {
+	for i := len(u.opened) - 1; i >= 0; i-- {
+		switch c := u.opened[i].(type) {
+		case interface{ Close() }:
+			c.Close()
+		case io.Closer:
+			c.Close()
+		}
+	}
+	u.opened = nil
+}
+
+// tronUpstream is TronGrid, or none when o has no URL.
+func tronUpstream(o tron.Options) (*upstream, error) {
+	if o.BaseURL == "" {
+		return &upstream{}, nil
+	}
+	src, err := tron.New(o)
+	if err != nil {
+		return nil, chains.Invalid(fmt.Errorf("--rpc: %w", err))
+	}
+	name := src.Name()
+	return &upstream{src: src, name: name, roles: "everything from " + name, counters: []counter{{name, src.Requests}}, opened: []any{src}}, nil
 }
 
 // evmUpstream combines a JSON-RPC node and an explorer for an EVM chain:
 // either alone, or histories from the explorer and everything else
-// (receipts and positions, code, balances, blocks) from the node.
+// (receipts and positions, code, balances, blocks) from the node; none
+// (src nil) when neither is set.
 func evmUpstream(ctx context.Context, chain chains.Chain, ro rpcOptions, eo explorerOptions) (*upstream, error) {
 	node, err := openRPC(ctx, chain, ro)
 	if err != nil {
 		return nil, err
 	}
-	up := &upstream{close: func() {}}
+	up := &upstream{evm: node}
 	if node != nil {
-		up.evm = node
-		up.close = node.Close
+		up.opened = append(up.opened, node)
 		up.counters = append(up.counters, counter{upstreamName(node.Endpoint()), func() int64 { return node.Stats().Requests }})
 	}
 	if eo.URL == "" && eo.Key == "" {
-		if node == nil {
-			return nil, nil
+		if node != nil {
+			up.src, up.name = node, upstreamName(node.Endpoint())
+			up.roles = "everything from " + up.name
 		}
-		up.src, up.name = node, upstreamName(node.Endpoint())
-		up.roles = "everything from " + up.name
 		return up, nil
 	}
 	xo := explorer.Options{BaseURL: eo.URL, APIKey: eo.Key, Chain: chain, Rate: eo.Rate}
@@ -110,9 +157,10 @@ func evmUpstream(ctx context.Context, chain chains.Chain, ro rpcOptions, eo expl
 	}
 	x, err := explorer.New(xo)
 	if err != nil {
-		up.close()
+		up.Close()
 		return nil, err
 	}
+	up.opened = append(up.opened, x)
 	up.counters = append([]counter{{x.Name(), x.Requests}}, up.counters...)
 	if node == nil {
 		up.src, up.name = x, x.Name()+" (positions: "+x.PositionRule()+")"
@@ -138,6 +186,8 @@ var (
 	_ chains.Source      = (*split)(nil)
 	_ chains.PairFinder  = (*split)(nil)
 	_ chains.BlockFinder = (*split)(nil)
+	_ chains.HeadReader  = (*split)(nil)
+	_ chains.BlockHasher = (*split)(nil)
 )
 
 // Transfers reads the history from the explorer, then the headers of its
