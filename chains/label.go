@@ -11,6 +11,14 @@ type Category string
 
 // The categories the trace engine knows. Others may be stored but are
 // treated as CategoryOther.
+//
+// A frozen label (CategoryFrozen) is a list's claim that the issuer of a
+// stablecoin froze (blacklisted) the address: Asset names the token when
+// the list names one freezetrace knows (nil otherwise, the Note keeping
+// any name it gives), Evidence holds the freezing transaction when the
+// list names one, and Date is when the list made the claim. It is no
+// reading of the chain: the issuer may have unfrozen the address since,
+// so a FreezeChecker's answer, where there is one, goes before it.
 const (
 	CategoryExchange   Category = "exchange"   // an exchange's own wallet (hot, cold, reserve)
 	CategoryDeposit    Category = "deposit"    // an exchange deposit address of one customer
@@ -21,13 +29,14 @@ const (
 	CategoryScam       Category = "scam"       // known scam, hack or ransomware address
 	CategoryIssuer     Category = "issuer"     // a token issuer able to freeze
 	CategoryDeFi       Category = "defi"       // a DEX, lending pool or other protocol contract
+	CategoryFrozen     Category = "frozen"     // an address an issuer has frozen (see above)
 	CategoryOther      Category = "other"
 )
 
 // Categories lists the known categories in a fixed order.
 var Categories = []Category{
 	CategoryExchange, CategoryDeposit, CategoryService, CategoryMixer, CategoryBridge,
-	CategorySanctioned, CategoryScam, CategoryIssuer, CategoryDeFi, CategoryOther,
+	CategorySanctioned, CategoryScam, CategoryIssuer, CategoryDeFi, CategoryFrozen, CategoryOther,
 }
 
 // ParseCategory reads a category name (case-insensitive).
@@ -58,7 +67,8 @@ type Label struct {
 	// Heuristic is empty for labels read from a list, else the rule that
 	// derived it ("deposit-sweep", "cluster").
 	Heuristic string `json:"heuristic,omitempty"`
-	// Evidence lists the transactions that support a derived label.
+	// Evidence lists the transactions that support a derived label; on a
+	// frozen label, the freezing transaction.
 	Evidence []TxHash `json:"evidence,omitempty"`
 }
 

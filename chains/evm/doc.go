@@ -18,6 +18,14 @@
 // every block of the range: one debug call per block, which is slow on long
 // ranges and refused past Options.MaxTraceBlocks.
 //
+// FreezeStatus (chains.FreezeChecker) reads a stablecoin issuer's freeze
+// function with eth_call and, for a frozen address, finds the freezing
+// transaction by a binary search of that function over historical state
+// (about log2 of the case's block range in calls) and one eth_getLogs of
+// the block found: a frozen address costs about log2(range)+5 requests,
+// however long the chain. Without archive state the status is still
+// answered, with a note instead of the transaction.
+//
 // Requests go through a Transport that retries 429/5xx/resets with backoff,
 // honours Retry-After, limits the request rate and concurrency, and counts
 // what it sends (Requests, Stats). URLs are redacted (Redact) wherever they

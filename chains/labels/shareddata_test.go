@@ -2,6 +2,7 @@ package labels
 
 import (
 	"fmt"
+	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -115,6 +116,30 @@ func TestSharedTagPacks(t *testing.T) {
 		}
 		if !cats[chains.CategoryMixer] || !cats[chains.CategorySanctioned] {
 			t.Fatalf("tornado router categories %v, want mixer and sanctioned", cats)
+		}
+	})
+	t.Run("USDTBlacklistIsFrozen", func(t *testing.T) {
+		// Every tag of GraphSense's USDT blacklist is one frozen label
+		// about USDT on Ethereum, with its freezing transaction.
+		res, err := ParseFile(filepath.Join(dir, "usdt_blacklist.yaml"), FormatTagPack, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Read < 700 || len(res.Bad) != 0 || res.SkippedTotal() != 0 || len(res.Labels) != res.Read {
+			t.Fatalf("read %d, bad %v, skipped %v, %d labels; want one label per tag", res.Read, res.Bad, res.Skipped, len(res.Labels))
+		}
+		for _, l := range res.Labels {
+			if l.Category != chains.CategoryFrozen || l.Chain != chains.Ethereum || l.Asset == nil || *l.Asset != chains.USDTEthereum ||
+				len(l.Evidence) != 1 || l.Evidence[0].IsZero() || l.Confidence != 90 || l.Date != "2023-02-22" {
+				t.Fatalf("label %+v: want frozen USDT on Ethereum with its freezing transaction", l)
+			}
+		}
+		got := find(res.Labels, chains.Ethereum, "0x008fe40574e881e7247b50b991c0cc057d66647f", chains.CategoryFrozen)
+		if tx := chains.MustParseTxHash("0x348a042dfedaf64400bf6660fe0ed523b373f172b7914985600d882ac09e0631"); len(got) != 1 || got[0].Evidence[0] != tx {
+			t.Fatalf("0x008f…647f: got %+v, want frozen in %s", got, tx)
+		}
+		if len(find(all, chains.Ethereum, "0x008fe40574e881e7247b50b991c0cc057d66647f", chains.CategoryOther)) != 0 {
+			t.Fatal("a blacklisted address is also labelled other")
 		}
 	})
 	t.Run("BitcoinSkipped", func(t *testing.T) {

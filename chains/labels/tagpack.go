@@ -1,6 +1,7 @@
 package labels
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -21,10 +22,15 @@ import (
 // concepts and its abuse are mapped to chains.Category (exchange; mixing
 // service and coinjoin → mixer; bridge; defi; wallet and payment services,
 // gambling and markets → service; scam, phishing, hacks, ransomware and
-// fraud schemes → scam; token issuers → issuer), and a pack or tag that says
-// OFAC or sanction adds a sanctioned label. A tag that maps to nothing is
-// one label of category other. Entity is the actor when there is one, else
-// the tag's label. Confidence words are mapped to 0–100 (see Confidence).
+// fraud schemes → scam; token issuers → issuer; black_list, an issuer's
+// blacklist → frozen), and a pack or tag that says OFAC or sanction adds a
+// sanctioned label. A tag that maps to nothing is one label of category
+// other. A frozen label takes the freezing transaction and the token from
+// the tag's context, a JSON object as GraphSense's USDT blacklist writes
+// it ({"transaction": "0x…", "token": "USDT"}): the transaction as its
+// Evidence, the token as its Asset when it is USDT or USDC on the tag's
+// chain. Entity is the actor when there is one, else the tag's label.
+// Confidence words are mapped to 0–100 (see Confidence).
 func ParseTagPack(r io.Reader, name string, opts Options) (res Result, err error) {
 	res.File = name
 	var doc yaml.Node
@@ -194,6 +200,9 @@ func tagLabels(f fields, file string) (out []chains.Label, skipped string, err e
 	for _, c := range tagCategories(f) {
 		l := base
 		l.Category = c
+		if c == chains.CategoryFrozen {
+			frozenContext(&l, f.get("context"))
+		}
 		out = append(out, l)
 	}
 	return out, "", nil
@@ -287,8 +296,39 @@ func categoryWord(w string) (chains.Category, bool) {
 		return chains.CategorySanctioned, true
 	case "issuer", "token_issuer", "stablecoin_issuer":
 		return chains.CategoryIssuer, true
+	case "black_list", "blacklist", "blacklisted", "frozen":
+		return chains.CategoryFrozen, true
 	}
 	return "", false
+}
+
+// frozenContext completes a frozen label from its tag's context: a JSON
+// object naming the freezing transaction and the token. The transaction
+// becomes the label's evidence (its note keeps one that is no transaction
+// hash), the token its asset when it is a stablecoin known on the label's
+// chain and the tag names no asset of its own. A context that is no such
+// object adds nothing.
+func frozenContext(l *chains.Label, context string) {
+	var c struct {
+		Transaction string `json:"transaction"`
+		Token       string `json:"token"`
+	}
+	if strings.TrimSpace(context) == "" || json.Unmarshal([]byte(context), &c) != nil {
+		return
+	}
+	if tok := strings.ToUpper(strings.TrimSpace(c.Token)); tok != "" {
+		l.Note += "; token " + tok
+		if l.Asset == nil {
+			l.Asset = stableAsset(tok, l.Chain)
+		}
+	}
+	if tx := strings.TrimSpace(c.Transaction); tx != "" {
+		if h, err := chains.ParseTxHash(tx); err == nil {
+			l.Evidence = []chains.TxHash{h}
+		} else {
+			l.Note += "; transaction " + tx
+		}
+	}
 }
 
 // saysSanctioned reports whether the pack or tag says its addresses are on

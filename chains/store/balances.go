@@ -34,6 +34,31 @@ func (db *DB) CachedBalance(ctx context.Context, addr chains.Address, asset chai
 	return a, true, nil
 }
 
+// BalanceAsOf returns addr's newest stored balance of asset at the end of
+// a block at or before block, that block, and whether one is stored: what
+// an offline run can say "as of block N".
+func (db *DB) BalanceAsOf(ctx context.Context, addr chains.Address, asset chains.AssetID, block uint64) (v chains.Amount, at uint64, ok bool, err error) {
+	id, err := db.assetRowID(ctx, asset)
+	if err != nil || id == 0 {
+		return chains.Amount{}, 0, false, err
+	}
+	ab := addr.Bytes()
+	var n int64
+	var s string
+	err = db.row(ctx, `SELECT block, amount FROM balances WHERE asset = ? AND address = ? AND block <= ? ORDER BY block DESC LIMIT 1`,
+		id, ab[:], int64(min(block, 1<<63-1))).Scan(&n, &s)
+	if errors.Is(err, sql.ErrNoRows) {
+		return chains.Amount{}, 0, false, nil
+	}
+	if err != nil {
+		return chains.Amount{}, 0, false, fmt.Errorf("balance of %s as of %d: %w", addr, block, err)
+	}
+	if v, err = chains.ParseAmount(s); err != nil {
+		return chains.Amount{}, 0, false, fmt.Errorf("stored balance of %s at %d: %w", addr, n, err)
+	}
+	return v, uint64(n), true, nil
+}
+
 // PutBalance stores addr's balance of asset at the end of a final block;
 // storing the same balance again changes nothing.
 func (b *Batch) PutBalance(ctx context.Context, addr chains.Address, asset chains.AssetID, block uint64, v chains.Amount, source string, at time.Time) error {

@@ -43,3 +43,42 @@ func TestSourceCachesFinalBalances(t *testing.T) {
 		t.Fatalf("offline missing balance: %v; want ErrUnsupported", err)
 	}
 }
+
+func TestBalanceAsOf(t *testing.T) {
+	ctx := context.Background()
+	db := openTemp(t)
+	at := time.Unix(5000, 0)
+	for _, b := range []struct {
+		block, v uint64
+	}{{50, 5}, {70, 0}, {90, 12}} {
+		if err := db.PutBalance(ctx, alice, usdt, b.block, chains.NewAmount(b.v), "rpc", at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range []struct {
+		block, at uint64
+		v         string // "" for none
+	}{{49, 0, ""}, {50, 50, "5"}, {69, 50, "5"}, {70, 70, "0"}, {89, 70, "0"}, {1000, 90, "12"}, {chains.Latest, 90, "12"}} {
+		v, n, ok, err := db.BalanceAsOf(ctx, alice, usdt, c.block)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.v == "" {
+			if ok {
+				t.Errorf("as of %d: got %s at %d, want none", c.block, v, n)
+			}
+			continue
+		}
+		if !ok || n != c.at || v.String() != c.v {
+			t.Errorf("as of %d: got %s at %d (%v), want %s at %d", c.block, v, n, ok, c.v, c.at)
+		}
+	}
+	for _, q := range []struct {
+		who   chains.Address
+		asset chains.AssetID
+	}{{bob, usdt}, {alice, chains.USDCEthereum}} {
+		if v, n, ok, err := db.BalanceAsOf(ctx, q.who, q.asset, 100); err != nil || ok {
+			t.Errorf("%s %s: got %s at %d, %v, %v; want none", q.who, q.asset, v, n, ok, err)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"testing"
 
 	"freezetrace/chains"
@@ -49,12 +50,21 @@ func TestConformance(t *testing.T) {
 		_, err := src.Balance(ctx, chains.Ethereum, ts[0].From, ts[0].Asset, ts[0].Block)
 		return err
 	}}
+	// Nothing stored, and an upstream that cannot read freeze statuses.
+	freeze := sourcetest.Question{Name: "FreezeStatus", Ask: func(ctx context.Context, src chains.Source) error {
+		fc, ok := src.(chains.FreezeChecker)
+		if !ok {
+			return errors.New("not a chains.FreezeChecker")
+		}
+		_, err := fc.FreezeStatus(ctx, chains.USDTEthereum, ts[0].From, ts[0].Block, 0)
+		return err
+	}}
 	t.Run("Offline", func(t *testing.T) {
 		sourcetest.Run(t, sourcetest.Harness{
 			Chain: chains.Ethereum, Truth: ts, Assets: assets, Head: sourcetest.SampleHead,
 			New:     func(t *testing.T) chains.Source { return imported(t, ts, assets).Source() },
 			Offline: true,
-			Unsupported: []sourcetest.Question{balance, {Name: "IsContract", Ask: func(ctx context.Context, src chains.Source) error {
+			Unsupported: []sourcetest.Question{balance, freeze, {Name: "IsContract", Ask: func(ctx context.Context, src chains.Source) error {
 				_, err := src.IsContract(ctx, chains.Ethereum, ts[0].To)
 				return err
 			}}},
@@ -82,7 +92,7 @@ func TestConformance(t *testing.T) {
 			Broken: func(t *testing.T) chains.Source {
 				return NewSource(openTemp(t), headed{&fakeUpstream{ts: ts, head: sourcetest.SampleHead, failFrom: 20}}, Options{Name: "fake", MaxRange: 7})
 			},
-			Unsupported: []sourcetest.Question{balance,
+			Unsupported: []sourcetest.Question{balance, freeze,
 				// A headless upstream bounds no query up to Latest: nothing
 				// is cached, so nothing can be counted or totalled.
 				{Name: "CounterpartiesUpToLatest", Ask: func(ctx context.Context, src chains.Source) error {

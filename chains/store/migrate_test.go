@@ -92,8 +92,8 @@ func TestMigrateAddressIDs(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if v, err := db.SchemaVersion(ctx); err != nil || v != 7 {
-		t.Fatalf("schema version: got %d, %v; want 7", v, err)
+	if v, err := db.SchemaVersion(ctx); err != nil || v != 8 {
+		t.Fatalf("schema version: got %d, %v; want 8", v, err)
 	}
 	want := slices.Clone(in)
 	want[3].Time = blockTime

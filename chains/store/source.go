@@ -59,8 +59,9 @@ type Source struct {
 	up  chains.Source
 	opt Options
 
-	mu    sync.Mutex
-	heads map[chains.Chain]uint64
+	mu       sync.Mutex
+	heads    map[chains.Chain]uint64
+	noFreeze map[chains.AssetID]error // assets the upstream cannot read freeze statuses of
 }
 
 var (

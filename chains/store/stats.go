@@ -47,7 +47,7 @@ type Stats struct {
 }
 
 // statTables are the tables Stats counts, in the order it lists them.
-var statTables = []string{"transfers", "blocks", "assets", "contracts", "labels", "balances", "coverage", "tx_coverage", "imports"}
+var statTables = []string{"transfers", "blocks", "assets", "contracts", "labels", "balances", "freezes", "coverage", "tx_coverage", "imports"}
 
 // Stats counts rows per table and summarises chains and assets.
 func (db *DB) Stats(ctx context.Context) (Stats, error) {

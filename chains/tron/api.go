@@ -2,6 +2,7 @@ package tron
 
 import (
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"math/big"
 	"strings"
@@ -106,13 +107,36 @@ type contractResp struct {
 	Bytecode        string `json:"bytecode"`
 }
 
-// constantResp is /wallet/triggerconstantcontract.
+// constantResp is /wallet/triggerconstantcontract (and its /walletsolidity
+// twin). A call the node refuses has result.result false with a code; a
+// call that reverts has result.result true and transaction.ret[0].ret
+// "FAILED", constant_result then holding the revert data. Error is set by
+// java-tron's servlets that fail before the call.
 type constantResp struct {
+	Error  string `json:"Error"`
 	Result struct {
 		Result  bool   `json:"result"`
+		Code    string `json:"code"`
 		Message string `json:"message"`
 	} `json:"result"`
 	ConstantResult []string `json:"constant_result"`
+	Transaction    struct {
+		Ret []struct {
+			Ret string `json:"ret"`
+		} `json:"ret"`
+	} `json:"transaction"`
+}
+
+// eventItem is one entry of /v1/contracts/{c}/events. Result holds the
+// event's arguments under their names and their positions ("0", "1", …):
+// addresses as 0x-prefixed hex of 20 bytes, integers as decimal strings.
+type eventItem struct {
+	BlockNumber    uint64                     `json:"block_number"`
+	BlockTimestamp int64                      `json:"block_timestamp"`
+	EventIndex     int                        `json:"event_index"`
+	EventName      string                     `json:"event_name"`
+	TransactionID  string                     `json:"transaction_id"`
+	Result         map[string]json.RawMessage `json:"result"`
 }
 
 // transferTopic is keccak256("Transfer(address,address,uint256)").

@@ -123,8 +123,17 @@ func (s *Source) IsContract(ctx context.Context, chain chains.Chain, addr chains
 	return r.Bytecode != "" || r.ContractAddress != "", nil
 }
 
-// Balance is not offered: TRON nodes keep no historical state to read a
-// balance at a past block. It always returns ErrUnsupported.
+// Balance returns addr's balance of a TRC-20 token at the end of the
+// confirmed head this Source answers for (Head, once read), from the
+// token's balanceOf on the solidified state (see tokenBalance). TRON nodes
+// keep no historical state: any other block, and TRX, give ErrUnsupported
+// without a request.
 func (s *Source) Balance(ctx context.Context, chain chains.Chain, addr chains.Address, asset chains.AssetID, block uint64) (chains.Amount, error) {
-	return chains.Amount{}, fmt.Errorf("tron balance of %s at block %d: %w", addr, block, chains.ErrUnsupported)
+	if err := checkChain(chain); err != nil {
+		return chains.Amount{}, err
+	}
+	if asset.Chain != chains.Tron || asset.IsNative() || addr.Family() != chains.FamilyTRON {
+		return chains.Amount{}, fmt.Errorf("tron balance of %s in %s at block %d: %w", addr, asset, block, chains.ErrUnsupported)
+	}
+	return s.tokenBalance(ctx, addr, asset, block)
 }

@@ -55,6 +55,22 @@
 //     TRX moved by internal transactions inside contract calls is not
 //     listed.
 //
+// # Freeze status and balances
+//
+// Source is a chains.FreezeChecker for the stablecoins chains.SchemeOf
+// knows (Tether's USDT on TRON). The issuer's getter (isBlackListed) is
+// called through /walletsolidity/triggerconstantcontract, which reads the
+// solidified state as it is when asked: TronGrid keeps no older state, so
+// the answer is for the confirmed head whatever block is asked. For a
+// frozen address the freezing AddedBlackList event, and a later
+// DestroyedBlackFunds, are looked for in /v1/contracts/{token}/events
+// (confirmed events, oldest first, from the time of the block the caller
+// names), each walk stopping at the first event for the address or after
+// 20 pages of 200 events, which Freeze.Note then says. Balance reads a
+// TRC-20 token's balanceOf the same way, for the confirmed head only, and
+// undoes the transfers listed after the head's time; older blocks and TRX
+// give ErrUnsupported.
+//
 // # Offline files
 //
 // ReadTronscan reads Tronscan's TRC-20 transfer exports (CSV or JSON);

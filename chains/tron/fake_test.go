@@ -45,6 +45,8 @@ type fakeGrid struct {
 	// fault, when set, may answer a request instead of the fake; it returns
 	// true when it did.
 	fault func(w http.ResponseWriter, r *http.Request) bool
+	// freeze holds the issuer state and events of fake_freeze_test.go.
+	freeze freezeState
 }
 
 type fakeToken struct {
@@ -151,6 +153,9 @@ func (g *fakeGrid) serve(w http.ResponseWriter, r *http.Request) {
 	if len(parts) >= 3 && parts[0] == "v1" && parts[1] == "accounts" {
 		pattern = "/v1/accounts/{a}/" + strings.Join(parts[3:], "/")
 	}
+	if len(parts) == 4 && parts[0] == "v1" && parts[1] == "contracts" {
+		pattern = "/v1/contracts/{c}/" + parts[3]
+	}
 	g.mu.Lock()
 	g.hits[pattern]++
 	g.mu.Unlock()
@@ -232,8 +237,10 @@ func (g *fakeGrid) serve(w http.ResponseWriter, r *http.Request) {
 		} else {
 			out = map[string]any{}
 		}
-	case "/wallet/triggerconstantcontract":
+	case "/wallet/triggerconstantcontract", "/walletsolidity/triggerconstantcontract":
 		out = g.constant(body)
+	case "/v1/contracts/{c}/events":
+		out = g.events(w, r, parts[2])
 	default:
 		http.Error(w, `{"Error":"not found"}`, http.StatusNotFound)
 		return
@@ -531,36 +538,9 @@ func (g *fakeGrid) txInfo(id string) any {
 	return out
 }
 
-func (g *fakeGrid) constant(body map[string]any) any {
-	c, err := chains.Tron.ParseAddress(fmt.Sprint(body["contract_address"]))
-	tok, ok := g.tokens[c]
-	if err != nil || !ok {
-		return map[string]any{"result": map[string]any{"code": "CONTRACT_VALIDATE_ERROR", "message": "6e6f20636f6e7472616374"}}
-	}
-	var res string
-	switch body["function_selector"] {
-	case "decimals()":
-		res = fmt.Sprintf("%064x", tok.decimals)
-	case "symbol()":
-		res = fmt.Sprintf("%064x%064x", 32, len(tok.symbol)) + hex.EncodeToString([]byte(tok.symbol))
-		res += strings.Repeat("0", (64-len(res)%64)%64)
-	default:
-		return map[string]any{"result": map[string]any{"result": false}}
-	}
-	return map[string]any{"result": map[string]any{"result": true}, "energy_used": 270, "constant_result": []any{res}}
-}
-
 func hexOf(a chains.Address) string {
 	b := a.Bytes()
 	return hex.EncodeToString(b[:])
-}
-
-// token registers a TRC-20 token's metadata.
-func (g *fakeGrid) token(c chains.Address, symbol string, decimals int) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	g.tokens[c] = fakeToken{symbol: symbol, decimals: decimals}
-	g.contracts[c] = true
 }
 
 // addCall adds a TriggerSmartContract transaction that sends tr.Amount TRX

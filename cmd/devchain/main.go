@@ -1,9 +1,10 @@
 // Command devchain runs a development Ethereum chain in-process: go-ethereum
-// with JSON-RPC on 127.0.0.1, a Token and two Forwarder contracts, and a
-// pig-butchering scenario played on it. It prints the RPC URL and writes
-// what it played (the case's victim transactions, every transfer, the
-// actors) as JSON, then serves until it is interrupted, or exits at once
-// with --exit-after-play.
+// with JSON-RPC on 127.0.0.1, a Tether-style USDT and two Forwarder
+// contracts, and a pig-butchering scenario played on it, which ends with
+// the issuer freezing a wallet that holds stolen funds. It prints the RPC
+// URL, the case's victim transactions and the issuer's freezes, and writes
+// what it played (those, every transfer, the actors) as JSON, then serves
+// until it is interrupted, or exits at once with --exit-after-play.
 //
 //	devchain --scenario pigbutcher --range-limit 50 --out case.json --etl etl/
 //
@@ -118,6 +119,10 @@ func serve(ctx context.Context, o options, stdout io.Writer) error {
 	fmt.Fprintf(stdout, "rpc %s\nchain id %d, head %d, %d transfers\n", c.URL, p.ChainID, p.Head, len(p.Transfers))
 	for _, h := range p.VictimTxs {
 		fmt.Fprintf(stdout, "victim tx %s\n", h)
+	}
+	// "freeze tx HASH ADDRESS TOKEN ACTOR" (or unfreeze, destroy), one line each.
+	for _, f := range p.Freezes {
+		fmt.Fprintf(stdout, "%s tx %s %s %s %s\n", f.Kind, f.Tx, f.Address, f.Token, f.Actor)
 	}
 	if o.ExitAfter {
 		return nil

@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"freezetrace/fixtures"
 	"freezetrace/internal/devchain"
 )
 
@@ -33,6 +35,14 @@ func TestPlayAndExit(t *testing.T) {
 	}
 	if len(p.VictimTxs) != 3 || len(p.Transfers) == 0 || p.Tokens["usdt"].Decimals != 6 {
 		t.Errorf("case file: %d victim txs, %d transfers, usdt %+v", len(p.VictimTxs), len(p.Transfers), p.Tokens["usdt"])
+	}
+	// The issuer freezes the stash, and the log says so on one line.
+	if len(p.Freezes) != 1 || p.Freezes[0].Actor != "stash" || p.Freezes[0].Address != fixtures.AddressOf("stash") {
+		t.Fatalf("case file freezes %+v, want the stash's", p.Freezes)
+	}
+	f := p.Freezes[0]
+	if want := fmt.Sprintf("\nfreeze tx %s %s usdt stash\n", f.Tx, f.Address); !strings.Contains(stdout.String(), want) {
+		t.Errorf("stdout %q: want the line %q", stdout.String(), strings.TrimSpace(want))
 	}
 	for _, f := range devchain.ETLFiles {
 		if _, err := os.Stat(filepath.Join(dir, "etl", f)); err != nil {

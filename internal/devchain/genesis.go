@@ -32,7 +32,9 @@ func constructed(c contracts.Contract, args []byte, owner common.Address) (types
 	}
 	storage := map[common.Hash]common.Hash{}
 	// Token.sol keeps name and symbol in slots 0 and 1 (short strings
-	// inline); nothing else is set by a constructor here.
+	// inline), and so do TetherToken.sol and FiatToken.sol (their
+	// blacklist is the mapping at slot 5); nothing else is set by a
+	// constructor here.
 	for slot := int64(0); slot < 8; slot++ {
 		k := common.BigToHash(big.NewInt(slot))
 		if v := st.GetState(addr, k); v != (common.Hash{}) {
@@ -42,9 +44,15 @@ func constructed(c contracts.Contract, args []byte, owner common.Address) (types
 	return types.Account{Code: code, Storage: storage, Balance: new(big.Int)}, nil
 }
 
-// tokenAccount is Token.sol constructed with (name, symbol, decimals).
-func tokenAccount(name, symbol string, decimals uint8, owner common.Address) (types.Account, abi.ABI, error) {
-	tk, err := contracts.Token()
+// tokenAccount is the contract of a token kind (Token.sol, TetherToken.sol
+// or FiatToken.sol) constructed with (name, symbol, decimals).
+func tokenAccount(kind, name, symbol string, decimals uint8, owner common.Address) (types.Account, abi.ABI, error) {
+	load := map[string]func() (contracts.Contract, error){
+		Plain: contracts.Token, Tether: contracts.TetherToken, Circle: contracts.FiatToken}[kind]
+	if load == nil {
+		return types.Account{}, abi.ABI{}, fmt.Errorf("token %s: unknown kind %q (want %q, %q or %q)", name, kind, Plain, Tether, Circle)
+	}
+	tk, err := load()
 	if err != nil {
 		return types.Account{}, abi.ABI{}, err
 	}

@@ -4,6 +4,7 @@ import (
 	"crypto/ecdsa"
 	"fmt"
 	"math/big"
+	"slices"
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -33,11 +34,13 @@ var USDT = common.Address(chains.USDTEthereum.Contract.Bytes())
 // hot wallet; a third victim pays ether that a contract splits through
 // internal calls (one of which reverts) and relays through a second
 // contract. Waits make it span a few hundred blocks, well past a 50-block
-// eth_getLogs cap.
+// eth_getLogs cap. The USDT is Tether's contract (TetherToken.sol), and
+// after everything else the issuer freezes the pool, which still holds
+// 3,000 of the stolen USDT.
 func PigButcher() Scenario {
 	return Scenario{
 		Name: "devchain-pigbutcher", Key: Key,
-		Tokens: []Token{{Name: "usdt", Symbol: "USDT", Decimals: 6, Address: USDT, Owner: "issuer"}},
+		Tokens: []Token{{Name: "usdt", Symbol: "USDT", Decimals: 6, Address: USDT, Owner: "issuer", Kind: Tether}},
 		Steps: []Step{
 			{Kind: KindMint, Token: "usdt", To: "victim-alice", Amount: usdt(10_000), SameBlock: true},
 			{Kind: KindMint, Token: "usdt", To: "victim-bob", Amount: usdt(5_000), SameBlock: true},
@@ -59,6 +62,7 @@ func PigButcher() Scenario {
 			{Kind: KindRelay, From: "scam-eth", Amount: milliEther(600),
 				Recipients: []string{"deposit-x", "hop-c"}, Amounts: []*big.Int{milliEther(400), milliEther(200)}, WaitBlocks: 10, WaitFor: time.Hour},
 			{Kind: KindETH, From: "hop-c", To: "deposit-x", Amount: milliEther(1_000), WaitBlocks: 10, WaitFor: time.Hour},
+			{Kind: KindFreeze, Token: "usdt", To: "pool"},
 		},
 	}
 }
@@ -66,9 +70,15 @@ func PigButcher() Scenario {
 // FromFixture turns a fixtures scenario into one the dev chain plays: the
 // same actors (same keys, so the same addresses), tokens at the fixture's
 // addresses with the gas station as their minter, each step in the
-// fixture's block. The fixture has no internal transfers, so the gas
-// station then funds wallets through the forwarders (one payment reverts),
-// and ten empty blocks close the play.
+// fixture's block. A token whose address is a known stablecoin's
+// (chains.SchemeOf) gets its issuer's contract: Tether's USDT, Circle's
+// USDC. The fixture has no internal transfers, so the gas station then
+// funds wallets through the forwarders (one payment reverts), and ten empty
+// blocks follow. Last, when the case's asset can be frozen, its issuer
+// freezes the scam wallet that ends up holding the most of it (FrozenActor).
+// Circle's USDC is placed too, without transfers, when the fixture has
+// none. None of these additions is a token transfer, so what the fixture's
+// transfers trace to is unchanged.
 func FromFixture(s *fixtures.Scenario) (Scenario, error) {
 	sc := Scenario{Name: s.Name + "-devchain", Key: Key, BlockSeconds: uint64(s.BlockSeconds)}
 	infos := s.AssetInfos()
@@ -78,8 +88,18 @@ func FromFixture(s *fixtures.Scenario) (Scenario, error) {
 			native[a.Name] = true
 			continue
 		}
+		kind := Plain
+		if scheme, ok := chains.SchemeOf(infos[i].ID); ok {
+			kind = map[string]string{chains.TetherScheme.Issuer: Tether, chains.CircleScheme.Issuer: Circle}[scheme.Issuer]
+		}
 		sc.Tokens = append(sc.Tokens, Token{Name: a.Name, Symbol: infos[i].Symbol, Decimals: infos[i].Decimals,
-			Address: common.Address(infos[i].ID.Contract.Bytes()), Owner: "gas-station"})
+			Address: common.Address(infos[i].ID.Contract.Bytes()), Owner: "gas-station", Kind: kind})
+	}
+	// Mainnet has both issuers' contracts: a dev chain without Circle's
+	// USDC would answer "no such token" where mainnet answers a balance.
+	usdc := common.Address(chains.USDCEthereum.Contract.Bytes())
+	if !slices.ContainsFunc(sc.Tokens, func(t Token) bool { return t.Address == usdc }) {
+		sc.Tokens = append(sc.Tokens, Token{Name: "usdc", Symbol: "USDC", Decimals: 6, Address: usdc, Owner: "gas-station", Kind: Circle})
 	}
 	for _, a := range s.Actors {
 		if a.Contract {
@@ -118,5 +138,46 @@ func FromFixture(s *fixtures.Scenario) (Scenario, error) {
 		Step{Block: last + 6, Kind: KindRelay, From: "gas-station", Amount: milliEther(200),
 			Recipients: []string{"fan-a", "fan-b"}, Amounts: []*big.Int{milliEther(120), milliEther(80)}, WaitBlocks: 10, WaitFor: 120 * time.Second},
 	)
+	for _, t := range sc.Tokens {
+		if t.Name == s.Case.Asset && t.Kind != Plain {
+			if name := FrozenActor(s); name != "" {
+				sc.Steps = append(sc.Steps, Step{Kind: KindFreeze, Token: t.Name, To: name})
+			}
+		}
+	}
 	return sc, nil
+}
+
+// FrozenActor is the actor FromFixture has the issuer freeze: of the fixture's
+// scam wallets, the one holding the most of the case's asset once every
+// step is played (the first by name of equals); "" when none holds any.
+func FrozenActor(s *fixtures.Scenario) string {
+	asset, err := s.Asset(s.Case.Asset)
+	if err != nil {
+		return ""
+	}
+	held := map[chains.Address]*big.Int{}
+	for _, t := range s.Transfers() {
+		if t.Asset != asset {
+			continue
+		}
+		for _, a := range []chains.Address{t.From, t.To} {
+			if held[a] == nil {
+				held[a] = new(big.Int)
+			}
+		}
+		held[t.From].Sub(held[t.From], t.Amount.Big())
+		held[t.To].Add(held[t.To], t.Amount.Big())
+	}
+	best, most := "", new(big.Int)
+	for _, a := range s.Actors {
+		v := held[s.MustAddress(a.Name)]
+		if a.Role != "scam" || v == nil {
+			continue
+		}
+		if c := v.Cmp(most); c > 0 || (c == 0 && v.Sign() > 0 && a.Name < best) {
+			best, most = a.Name, v
+		}
+	}
+	return best
 }

@@ -13,7 +13,8 @@ import (
 )
 
 // record checks the receipt of a mined step and adds the transfers the step
-// was meant to make; a receipt that disagrees with the step is an error.
+// was meant to make (or, for an issuer's step, the freeze); a receipt that
+// disagrees with the step is an error.
 func (p *player) record(ctx context.Context, ps pendingStep) error {
 	r, err := p.c.Receipt(ctx, ps.hash)
 	if err != nil {
@@ -100,8 +101,53 @@ func (p *player) record(ctx context.Context, ps pendingStep) error {
 			pos++
 		}
 		return nil
+	case KindFreeze, KindUnfreeze, KindDestroy:
+		return p.recordIssuer(r, st, chains.TxHash(ps.hash), bi)
 	}
 	return fmt.Errorf("unknown step kind %q", st.Kind)
+}
+
+// recordIssuer checks that an issuer's step emitted its event for the
+// address and adds it to Played.Freezes.
+func (p *player) recordIssuer(r *types.Receipt, st Step, tx chains.TxHash, bi BlockInfo) error {
+	tk, err := p.token(st.Token)
+	if err != nil {
+		return err
+	}
+	a := p.kindABI[tk.Kind]
+	ev := a.Events[issuerEvents[tk.Kind][st.Kind]]
+	target := p.sc.Address(st.To)
+	fi := FreezeInfo{Kind: st.Kind, Token: tk.Name, Actor: st.To, Address: chains.NewAddress(chains.FamilyEVM, target),
+		Tx: tx, Block: bi.Number, Time: bi.Time}
+	found := false
+	for _, l := range r.Logs {
+		if l.Address != tk.Address || len(l.Topics) == 0 || l.Topics[0] != ev.ID {
+			continue
+		}
+		if len(l.Topics) == 2 { // Circle: the address is indexed
+			if l.Topics[1] == common.BytesToHash(target.Bytes()) {
+				found = true
+			}
+			continue
+		}
+		vs, err := a.Unpack(ev.Name, l.Data)
+		if err != nil || len(vs) == 0 || vs[0] != target {
+			return fmt.Errorf("tx %s: %s names another address than %s", r.TxHash.Hex(), ev.Name, st.To)
+		}
+		found = true
+		if st.Kind == KindDestroy && len(vs) == 2 {
+			v, err := chains.AmountFromBig(vs[1].(*big.Int))
+			if err != nil {
+				return err
+			}
+			fi.Amount = &v
+		}
+	}
+	if !found {
+		return fmt.Errorf("tx %s: no %s event for %s", r.TxHash.Hex(), ev.Name, st.To)
+	}
+	p.played.Freezes = append(p.played.Freezes, fi)
+	return nil
 }
 
 // transferLog returns the single Transfer log token emitted in r.

@@ -25,6 +25,20 @@ const (
 	KindETH     = "eth"     // From sends Amount wei to To
 	KindForward = "forward" // From calls forwarder-1.forward{Amount}(Recipients, Amounts)
 	KindRelay   = "relay"   // From calls forwarder-1.relay{Amount}(forwarder-2, Recipients, Amounts)
+	// The issuer's steps: the owner of Token (a Tether or Circle one)
+	// freezes To, unfreezes it, or destroys its frozen balance (Tether
+	// only). They move no tokens: Played lists them in Freezes, not in
+	// Transfers.
+	KindFreeze   = "freeze"   // addBlackList(To) / blacklist(To)
+	KindUnfreeze = "unfreeze" // removeBlackList(To) / unBlacklist(To)
+	KindDestroy  = "destroy"  // destroyBlackFunds(To)
+)
+
+// Token kinds: which contract stands for a token.
+const (
+	Plain  = ""       // Token.sol: an ERC-20 nobody can freeze
+	Tether = "tether" // TetherToken.sol: Tether's blacklist (isBlackListed, AddedBlackList)
+	Circle = "circle" // FiatToken.sol: Circle's blacklist (isBlacklisted, Blacklisted)
 )
 
 // The two Forwarder contracts every scenario has; their names can be used
@@ -34,14 +48,17 @@ const (
 	Forwarder2 = "forwarder-2"
 )
 
-// Token is an ERC-20 (Token.sol) placed at Address from genesis, whose
-// owner (the only one who may mint) is the actor Owner.
+// Token is an ERC-20 placed at Address from genesis, whose owner (the only
+// one who may mint, and freeze) is the actor Owner. Kind chooses the
+// contract: Token.sol (Plain), TetherToken.sol or FiatToken.sol, which
+// share Token.sol's constructor and storage layout.
 type Token struct {
 	Name     string // the scenario's name for it; also the ERC-20 name
 	Symbol   string
 	Decimals uint8
 	Address  common.Address
 	Owner    string
+	Kind     string // Plain, Tether or Circle
 }
 
 // Step is one transaction of a scenario. Amounts are base units (the
@@ -52,7 +69,7 @@ type Step struct {
 	// means the next block (or, after a step with SameBlock, that one).
 	Block      uint64
 	Kind       string
-	Token      string // KindToken, KindMint: the token's Name
+	Token      string // KindToken, KindMint and the issuer's steps: the token's Name
 	From       string
 	To         string
 	Amount     *big.Int
@@ -146,7 +163,7 @@ func (sc Scenario) Genesis() (types.GenesisAlloc, error) {
 		alloc[sc.Address(n)] = types.Account{Balance: new(big.Int).Mul(big.NewInt(1000), big.NewInt(params.Ether))}
 	}
 	for _, t := range sc.Tokens {
-		acct, _, err := tokenAccount(t.Name, t.Symbol, t.Decimals, sc.Address(t.Owner))
+		acct, _, err := tokenAccount(t.Kind, t.Name, t.Symbol, t.Decimals, sc.Address(t.Owner))
 		if err != nil {
 			return nil, err
 		}
@@ -190,6 +207,9 @@ type Played struct {
 	Actors   map[string]chains.Address `json:"actors"`
 	// VictimTxs are the victims' payments, in the order played.
 	VictimTxs []chains.TxHash `json:"victim_txs"`
+	// Freezes are the issuers' steps (freezes, unfreezes, destroyed
+	// funds), in the order played.
+	Freezes []FreezeInfo `json:"freezes,omitempty"`
 	// Transfers is every transfer the scenario made, of the tokens and of
 	// ether, internal ones included, in canonical order, built from what
 	// each step meant to do and checked against the receipts.
@@ -208,6 +228,19 @@ type BlockInfo struct {
 	Parent common.Hash `json:"parent_hash"`
 	Time   time.Time   `json:"time"`
 	TxN    int         `json:"transaction_count"`
+}
+
+// FreezeInfo is an issuer's step as the chain recorded it.
+type FreezeInfo struct {
+	Kind    string         `json:"kind"`  // KindFreeze, KindUnfreeze or KindDestroy
+	Token   string         `json:"token"` // the token's Name
+	Actor   string         `json:"actor"`
+	Address chains.Address `json:"address"`
+	Tx      chains.TxHash  `json:"tx"`
+	Block   uint64         `json:"block"`
+	Time    time.Time      `json:"time"`
+	// Amount is the balance destroyed (KindDestroy).
+	Amount *chains.Amount `json:"amount,omitempty"`
 }
 
 // TxInfo is a transaction the scenario sent, as ethereum-etl exports it.
@@ -230,6 +263,7 @@ type player struct {
 	c        *Chain
 	sc       Scenario
 	tokenABI abi.ABI
+	kindABI  map[string]abi.ABI // by Token.Kind
 	fwdABI   abi.ABI
 	played   *Played
 	blocks   map[uint64]BlockInfo
@@ -249,11 +283,14 @@ func (c *Chain) Play(ctx context.Context, sc Scenario) (*Played, error) {
 	if sc.BlockSeconds == 0 {
 		sc.BlockSeconds = 12
 	}
-	p := &player{c: c, sc: sc, blocks: map[uint64]BlockInfo{}}
+	p := &player{c: c, sc: sc, blocks: map[uint64]BlockInfo{}, kindABI: map[string]abi.ABI{}}
 	var err error
-	if _, p.tokenABI, err = tokenAccount("x", "x", 0, common.Address{}); err != nil {
-		return nil, err
+	for _, k := range []string{Plain, Tether, Circle} {
+		if _, p.kindABI[k], err = tokenAccount(k, "x", "x", 0, common.Address{}); err != nil {
+			return nil, err
+		}
 	}
+	p.tokenABI = p.kindABI[Plain]
 	if _, p.fwdABI, err = forwarderAccount(); err != nil {
 		return nil, err
 	}
@@ -369,9 +406,36 @@ func (p *player) send(ctx context.Context, st Step) (common.Hash, error) {
 		}
 		f1 := addr(Forwarder1)
 		return p.c.Send(ctx, p.sc.Key(st.From), &f1, st.Amount, data, 2_000_000)
+	case KindFreeze, KindUnfreeze, KindDestroy:
+		tk, err := p.token(st.Token)
+		if err != nil {
+			return common.Hash{}, err
+		}
+		method, ok := issuerMethods[tk.Kind][st.Kind]
+		if !ok {
+			return common.Hash{}, fmt.Errorf("token %s (kind %q) has no %s", tk.Name, tk.Kind, st.Kind)
+		}
+		data, err := p.kindABI[tk.Kind].Pack(method, addr(st.To))
+		if err != nil {
+			return common.Hash{}, err
+		}
+		return p.c.Send(ctx, p.sc.Key(tk.Owner), &tk.Address, nil, data, 1_000_000)
 	}
 	return common.Hash{}, fmt.Errorf("unknown step kind %q", st.Kind)
 }
+
+// issuerMethods are the contract methods of the issuer's steps, by token
+// kind and step kind, and issuerEvents the events they emit.
+var (
+	issuerMethods = map[string]map[string]string{
+		Tether: {KindFreeze: "addBlackList", KindUnfreeze: "removeBlackList", KindDestroy: "destroyBlackFunds"},
+		Circle: {KindFreeze: "blacklist", KindUnfreeze: "unBlacklist"},
+	}
+	issuerEvents = map[string]map[string]string{
+		Tether: {KindFreeze: "AddedBlackList", KindUnfreeze: "RemovedBlackList", KindDestroy: "DestroyedBlackFunds"},
+		Circle: {KindFreeze: "Blacklisted", KindUnfreeze: "UnBlacklisted"},
+	}
+)
 
 // MarshalJSON writes p with each transfer's asset and transaction index,
 // which chains.Transfer leaves out of its own JSON.
