@@ -6,6 +6,13 @@
 // flow graph as DOT and SVG; a case overview; and a SHA-256 manifest of every
 // file written.
 //
+// The letters follow the trace's holdings (trace.Result.Holdings): each
+// address's balance at a live head or as of the end of the data, said as
+// such, its issuer's freeze status and where its funds went next. An
+// address already frozen is listed but not asked for; a recipient with
+// nothing left to ask for gets no letter, and the overview says why; a
+// freeze target whose holding was never read is a visible warning.
+//
 // Every value that came from outside (labels, case-file text, token symbols)
 // is escaped for the format it is written in. Output is deterministic: the
 // same trace, case file and generation time give byte-identical files.

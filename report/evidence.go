@@ -28,9 +28,10 @@ type sheet struct {
 
 // evidence builds the tables for a set of flows and endpoints.
 type evidence struct {
-	c     *CaseFile
-	as    assets
-	names map[addrKey]string // address → entity, from the trace's endpoints
+	c        *CaseFile
+	as       assets
+	names    map[addrKey]string // address → entity, from the trace's endpoints
+	holdings []trace.Holding    // the trace's, cleaned (cleanHolding)
 }
 
 func newEvidence(c *CaseFile, r *trace.Result, as assets) *evidence {
@@ -39,6 +40,9 @@ func newEvidence(c *CaseFile, r *trace.Result, as assets) *evidence {
 		if e.Entity != "" {
 			ev.names[addrKey{e.Chain, e.Address}] = e.Entity
 		}
+	}
+	for _, h := range r.Holdings {
+		ev.holdings = append(ev.holdings, cleanHolding(h))
 	}
 	return ev
 }
@@ -63,20 +67,73 @@ func (ev *evidence) flows(fs []trace.Flow) sheet {
 	return s
 }
 
+// endpoints is every endpoint, then, for a freeze target, where its funds
+// stand (its holding): the state ("not_read" when it has none), the
+// balance at the block read and whether that was a live head, the newest
+// outgoing transfer, the issuer's freeze status (frozen, not_frozen or
+// not_read), what moved on after the trace's data (address, base units,
+// tx and time per transfer) and what could not be read.
 func (ev *evidence) endpoints(recipient func(trace.Endpoint) string, es []trace.Endpoint) sheet {
 	s := sheet{Name: "endpoints", Head: []string{"recipient", "chain", "address", "kind", "entity", "category", "asset", "symbol",
-		"amount_base", "amount", "hops", "by_source", "txs", "sweep_txs", "reason", "labels", "address_url"}, Link: 16}
+		"amount_base", "amount", "hops", "by_source", "txs", "sweep_txs", "reason", "labels", "address_url",
+		"state", "balance_base", "balance", "balance_block", "balance_block_time_utc", "balance_live", "balance_checked_utc",
+		"last_out_time_utc", "last_out_tx", "last_out_to", "last_out_base", "freeze_status", "frozen_by", "frozen_tx", "frozen_time_utc",
+		"frozen_note", "onward", "holding_warnings"}, Link: 16}
 	for _, e := range es {
 		a := ev.as.get(e.Asset)
 		var labels []string
 		for _, l := range e.Labels {
 			labels = append(labels, untrusted.Line(l.Entity)+" ("+string(l.Category)+", "+untrusted.Line(l.Source)+", confidence "+strconv.Itoa(l.Confidence)+")")
 		}
-		s.Rows = append(s.Rows, row(recipient(e), string(e.Chain), e.Address.String(), string(e.Kind), e.Entity, string(e.Category),
+		s.Rows = append(s.Rows, row(append([]string{recipient(e), string(e.Chain), e.Address.String(), string(e.Kind), e.Entity, string(e.Category),
 			e.Asset.String(), a.Symbol, e.Amount.String(), display(e.Amount, a.Decimals), strconv.Itoa(e.Hops), trace.FormatShares(e.BySource),
-			txList(e.Chain, e.Txs), txList(e.Chain, e.SweepTxs), e.Reason, strings.Join(labels, "; "), e.Chain.AddressURL(e.Address)))
+			txList(e.Chain, e.Txs), txList(e.Chain, e.SweepTxs), e.Reason, strings.Join(labels, "; "), e.Chain.AddressURL(e.Address)},
+			ev.holdingCells(e)...)...))
 	}
 	return s
+}
+
+// holdingCells are the endpoints sheet's holding columns for e: empty
+// for an endpoint that is no freeze target.
+func (ev *evidence) holdingCells(e trace.Endpoint) []string {
+	out := make([]string, 18)
+	if !trace.IsFreezeTarget(e) {
+		return out
+	}
+	i := slices.IndexFunc(ev.holdings, func(h trace.Holding) bool {
+		return h.Chain == e.Chain && h.Address == e.Address && h.Asset == e.Asset
+	})
+	if i < 0 {
+		out[0] = "not_read"
+		return out
+	}
+	h, dec := ev.holdings[i], ev.as.get(e.Asset).Decimals
+	out[0], out[3], out[4], out[5], out[6] = string(h.State()), u64(h.Block), isoTime(h.Time), strconv.FormatBool(h.Live), isoTime(h.Checked)
+	if h.Balance != nil {
+		out[1], out[2] = h.Balance.String(), display(*h.Balance, dec)
+	}
+	if lo := h.LastOut; lo != nil {
+		out[7], out[8], out[9], out[10] = isoTime(lo.Time), e.Chain.FormatTx(lo.Tx), lo.To.String(), lo.Amount.String()
+	}
+	switch f := h.Freeze; {
+	case f != nil && f.Frozen:
+		out[11], out[12], out[14], out[15] = "frozen", f.Issuer, isoTime(f.TxTime), f.Note
+		if !f.Tx.IsZero() {
+			out[13] = e.Chain.FormatTx(f.Tx)
+		}
+	case f != nil:
+		out[11] = "not_frozen"
+	default:
+		if _, ok := chains.SchemeOf(e.Asset); ok {
+			out[11] = "not_read"
+		}
+	}
+	onward := make([]string, len(h.Onward))
+	for j, mv := range h.Onward {
+		onward[j] = mv.To.String() + " " + mv.Amount.String() + " " + e.Chain.FormatTx(mv.Tx) + " " + isoTime(mv.Time)
+	}
+	out[16], out[17] = strings.Join(onward, "; "), strings.Join(h.Warnings, "; ")
+	return out
 }
 
 func (ev *evidence) sources(ss []trace.Origin) sheet {

@@ -140,7 +140,44 @@ func fixtureResult() *trace.Result {
 	}
 	r.Clusters = []trace.Cluster{}
 	r.Ledger = ledgerOf(r)
+	r.Holdings = fixtureHoldings()
 	return r
+}
+
+// fixtureHoldings are where the fixture's freeze targets stand: on
+// Ethereum as of the end of the data (the deposit addresses swept, the
+// held wallet already frozen by Tether), on TRON at a live head (the
+// Binance deposit address's balance not known, the held wallet partly
+// moved on, partly into that deposit address).
+func fixtureHoldings() []trace.Holding {
+	ethEnd, ethTime := uint64(19_400_000), time.Date(2024, 4, 2, 8, 14, 59, 0, time.UTC)
+	tronHead, tronTime := uint64(60_200_000), time.Date(2024, 4, 3, 9, 59, 57, 0, time.UTC)
+	notFrozen := func(b uint64) *chains.Freeze { return &chains.Freeze{Issuer: "Tether", Block: b} }
+	eth := func(a chains.Address, traced, bal chains.Amount) trace.Holding {
+		return trace.Holding{Chain: chains.Ethereum, Address: a, Asset: chains.USDTEthereum, Traced: traced, Block: ethEnd, Time: ethTime,
+			Balance: &bal, Freeze: notFrozen(ethEnd)}
+	}
+	out := func(tx string, block uint64, to chains.Address, amount chains.Amount, at time.Time) *trace.Movement {
+		return &trace.Movement{Tx: txh(tx), Block: block, Time: at, To: to, Amount: amount}
+	}
+	bnE, okx, held := eth(depBnE, usdt(5_000, 0), usdt(0, 0)), eth(depOKX, usdt(15_000, 0), usdt(0, 0)), eth(heldE, usdt(17_000, 0), usdt(17_000, 0))
+	bnE.LastOut = out("sweep-bn-e", 19_350_100, hotBnE, usdt(5_000, 0), t0.Add(3*time.Hour))
+	okx.LastOut = out("sweep-okx-2", 19_350_200, hotOKX, usdt(15_000, 0), t0.Add(4*time.Hour))
+	held.Freeze = &chains.Freeze{Frozen: true, Issuer: "Tether", Block: ethEnd, Tx: txh("tether-freeze"), TxBlock: 19_380_000,
+		TxTime: time.Date(2024, 3, 28, 14, 3, 11, 0, time.UTC)}
+	left := usdt(4_000, 0)
+	onward := []trace.Movement{
+		*out("held-on-1", 60_150_000, depBnT, usdt(9_000, 0), time.Date(2024, 4, 2, 16, 0, 0, 0, time.UTC)),
+		*out("held-on-2", 60_160_000, addr(chains.FamilyTRON, "cash out"), usdt(2_000, 0), time.Date(2024, 4, 2, 20, 30, 0, 0, time.UTC)),
+	}
+	tron := []trace.Holding{
+		{Chain: chains.Tron, Address: depBnT, Asset: chains.USDTTron, Traced: usdt(20_000, 0), Live: true, Block: tronHead, Time: tronTime,
+			Checked: fixtureAt, LastOut: out("sweep-bn-t", 60_000_900, addr(chains.FamilyTRON, "binance hot"), usdt(20_000, 0), t0.Add(5*time.Hour)),
+			Freeze: notFrozen(tronHead), Warnings: []string{"balance at block 60200000 not known: trongrid: 503 Service Unavailable"}},
+		{Chain: chains.Tron, Address: heldT, Asset: chains.USDTTron, Traced: usdt(15_000, 0), Live: true, Block: tronHead, Time: tronTime,
+			Checked: fixtureAt, Balance: &left, LastOut: &onward[1], Onward: onward, Freeze: notFrozen(tronHead)},
+	}
+	return append([]trace.Holding{bnE, okx, held}, tron...)
 }
 
 // ledgerOf writes an audit ledger for fully tainted flows: every address's

@@ -52,6 +52,13 @@ func hostileFixture(t *testing.T) (map[string][]byte, *Summary) {
 	for i := range r.Origins {
 		r.Origins[i].Victim = hostile[(i+3)%len(hostile)]
 	}
+	for i := range r.Holdings {
+		h := &r.Holdings[i]
+		h.Warnings = append(h.Warnings, hostile[(i+4)%len(hostile)])
+		if h.Freeze != nil {
+			h.Freeze.Note = hostile[(i+5)%len(hostile)]
+		}
+	}
 	r.Provenance[0].Detail = hostile[1]
 	r.Ledger[0].Detail = hostile[2]
 	q := func(s string) string { b, _ := json.Marshal(s); return string(b) }

@@ -112,15 +112,29 @@ func (in letterInput) victims(m *Messages) []block {
 // concerns.
 func (in letterInput) requests(m *Messages) []block {
 	rc, as := in.Recipient, in.Assets
-	deposits, owns := hasDeposits(rc), slices.ContainsFunc(rc.Endpoints, ownWallet)
+	owns := slices.ContainsFunc(rc.Endpoints, ownWallet)
+	// The addresses asked for, and those already frozen or empty, which
+	// are listed but not asked for.
+	asked := numbered(rc, rc.Requested)
+	frozen := numbered(rc, func(e trace.Endpoint) bool { return !rc.Requested(e) && rc.stateIs(e, trace.StateFrozen) })
+	empty := numbered(rc, func(e trace.Endpoint) bool { return !rc.Requested(e) && !rc.stateIs(e, trace.StateFrozen) })
+	var notAsked [][]span
+	if frozen != "" {
+		notAsked = append(notAsked, []span{txt(fmt.Sprintf(m.ActionAlreadyFrozen, frozen))})
+	}
+	if empty != "" {
+		notAsked = append(notAsked, []span{txt(fmt.Sprintf(m.ActionNothingLeft, empty))})
+	}
 	var actions [][]span
 	for _, a := range in.Case.Actions {
 		switch {
 		case a == ActionFreeze && rc.Kind == RecipientIssuer:
-			actions = append(actions, []span{txt(m.ActionFreezeIssuer)})
+			if asked != "" {
+				actions = append(actions, []span{txt(fmt.Sprintf(m.ActionFreezeIssuer, asked))})
+			}
 		case a == ActionFreeze:
-			if deposits {
-				actions = append(actions, []span{txt(m.ActionFreezeExch)})
+			if asked != "" {
+				actions = append(actions, []span{txt(fmt.Sprintf(m.ActionFreezeExch, asked))})
 			}
 			if owns {
 				actions = append(actions, []span{txt(fmt.Sprintf(m.ActionIdentifyExch, m.OwnWalletsHeading))})
@@ -128,12 +142,19 @@ func (in letterInput) requests(m *Messages) []block {
 		case a == ActionPreserve:
 			actions = append(actions, []span{txt(m.ActionPreserve)})
 		}
+		if a == ActionFreeze {
+			actions, notAsked = append(actions, notAsked...), nil
+		}
 	}
+	actions = append(actions, notAsked...)
 	var totals [][]span
 	for _, t := range rc.Totals {
 		line := []span{{Text: fmt.Sprintf(m.TotalLine, as.money(t.Amount, t.Asset), t.Amount, t.Asset.Chain), Bold: true}}
 		if t.ToDeposits != nil && t.ToOwnWallets != nil {
 			line = append(line, txt("; "+fmt.Sprintf(m.TotalSplit, as.money(*t.ToDeposits, t.Asset), as.money(*t.ToOwnWallets, t.Asset))))
+		}
+		if t.Standing != nil {
+			line = append(line, txt("; "+fmt.Sprintf(m.StandingLine, strings.Join(standingText(m, as, t.Asset, *t.Standing), ", "))))
 		}
 		totals = append(totals, line)
 	}
@@ -146,13 +167,14 @@ func hasDeposits(rc *Recipient) bool {
 	return slices.ContainsFunc(rc.Endpoints, func(e trace.Endpoint) bool { return !ownWallet(e) })
 }
 
-// depositAddresses is the table of the addresses to act on, then, for each,
-// why it is attributed and the transfers into it and out of it.
+// depositAddresses is when the balances were read and the table of the
+// addresses to act on, then, for each, why it is attributed, where its
+// funds stand and the transfers into it and out of it.
 func (in letterInput) depositAddresses(m *Messages) []block {
 	rc, as := in.Recipient, in.Assets
 	var out []block
 	if hasDeposits(rc) {
-		addrs := table{Head: []string{m.ColNumber, m.ColChain, m.ColAddress, m.ColAsset, m.ColTraced, m.ColBaseUnits}}
+		addrs := table{Head: []string{m.ColNumber, m.ColChain, m.ColAddress, m.ColAsset, m.ColTraced, m.ColBaseUnits, m.ColBalance}}
 		for _, e := range rc.Endpoints {
 			if ownWallet(e) {
 				continue
@@ -164,9 +186,12 @@ func (in letterInput) depositAddresses(m *Messages) []block {
 				cellOf(txt(as.symbol(e.Asset))),
 				num(display(e.Amount, as.get(e.Asset).Decimals)),
 				num(e.Amount.String()),
+				stateCell(m, as, rc, e),
 			})
 		}
-		out = append(out, heading{2, m.AddressesHeading}, addrs)
+		out = append(out, heading{2, m.AddressesHeading})
+		out = append(out, stampBlocks(m, rc.Holdings)...)
+		out = append(out, addrs)
 	}
 	flowTimes := map[chains.TxHash]string{}
 	for _, f := range in.Result.Flows {
@@ -178,11 +203,16 @@ func (in letterInput) depositAddresses(m *Messages) []block {
 		}
 		out = append(out, heading{3, rc.AddressNumber(e.Chain, e.Address) + ". " + e.Address.String()})
 		if reason := untrusted.Line(e.Reason); reason != "" {
-			out = append(out, p(txt(fmt.Sprintf(m.Attribution, reason))))
+			why := m.Attribution
+			if e.Kind == trace.KindHeld {
+				why = m.StopReason
+			}
+			out = append(out, p(txt(fmt.Sprintf(why, reason))))
 		}
 		if ls := labelSources(e); ls != "" {
 			out = append(out, p(txt(fmt.Sprintf(m.LabelsLine, ls))))
 		}
+		out = append(out, in.stateBlocks(m, e)...)
 		if len(e.Txs) > 0 {
 			out = append(out, p(txt(fmt.Sprintf(m.DepositTxs, e.Address))), txTable(m, e.Chain, e.Txs, flowTimes))
 		}

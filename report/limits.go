@@ -87,7 +87,11 @@ func warningBlocks(m *Messages, ws []trace.Warning) []block {
 		if title == "" {
 			title = untrusted.Line(w.Code)
 		}
-		item := []span{{Text: title + ":", Bold: true}, txt(" " + untrusted.Line(w.Message))}
+		msg := untrusted.Line(w.Message)
+		if msg != "" && !strings.HasSuffix(msg, ".") {
+			msg += "."
+		}
+		item := []span{{Text: title + ":", Bold: true}, txt(" " + msg)}
 		if len(w.Addresses) > 0 {
 			names := make([]string, len(w.Addresses))
 			for i, a := range w.Addresses {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"path"
 	"strings"
 	"testing"
@@ -26,9 +27,11 @@ var (
 // Ethereum wallet that holds USDT, and on Ethereum the funds reached OKX's
 // and Binance's own listed wallets directly, with no deposit address found.
 // OKX's letter so has only an own wallet; Binance's has a TRON deposit
-// address and an Ethereum own wallet.
+// address and an Ethereum own wallet. The trace file records no holdings,
+// so no balance or freeze status is known.
 func limitsResult() *trace.Result {
 	r := fixtureResult()
+	r.Holdings = nil
 	for i := range r.Origins {
 		if r.Origins[i].Chain == chains.Ethereum {
 			r.Origins[i].Time = time.Time{}
@@ -216,7 +219,7 @@ func TestOwnWalletLetters(t *testing.T) {
 				t.Errorf("Binance total lacks %q:\n%s", want, total)
 			}
 		}
-		for _, want := range []string{english.ActionFreezeExch, "Identify the customer accounts credited"} {
+		for _, want := range []string{fmt.Sprintf(english.ActionFreezeExch, "1"), "Identify the customer accounts credited"} {
 			if !strings.Contains(md, want) {
 				t.Errorf("Binance letter does not ask: %s", want)
 			}
@@ -338,23 +341,35 @@ func TestWarningsShown(t *testing.T) {
 	if err := json.Unmarshal(files["case/report.json"], &rep); err != nil {
 		t.Fatal(err)
 	}
-	if len(rep.Warnings) != len(r.Warnings) {
-		t.Errorf("report.json has %d warnings, want %d", len(rep.Warnings), len(r.Warnings))
+	// The trace's warnings, then that no holding was read, for every
+	// freeze target of every recipient (the own wallets are none).
+	if len(rep.Warnings) != len(r.Warnings)+1 || rep.Warnings[len(r.Warnings)].Code != WarnHoldingsNotRead ||
+		len(rep.Warnings[len(r.Warnings)].Addresses) != 3 {
+		t.Errorf("report.json warnings = %+v, want the trace's %d and holdings not read for 3 addresses", rep.Warnings, len(r.Warnings))
 	}
 	rep.Warnings = nil // a reused slice would keep the old elements' addresses
 	if err := json.Unmarshal(files["issuer-tether/recipient.json"], &rep); err != nil {
 		t.Fatal(err)
 	}
-	if len(rep.Warnings) != 2 || rep.Warnings[0].Code != trace.WarnNoDepositDetection || rep.Warnings[1].Code != trace.WarnNoBlockTimes ||
-		len(rep.Warnings[1].Addresses) != 0 {
-		t.Errorf("issuer-tether/recipient.json warnings = %+v, want deposit detection and block times (no address of another)", rep.Warnings)
+	if len(rep.Warnings) != 3 || rep.Warnings[0].Code != trace.WarnNoDepositDetection || rep.Warnings[1].Code != trace.WarnNoBlockTimes ||
+		len(rep.Warnings[1].Addresses) != 0 || rep.Warnings[2].Code != WarnHoldingsNotRead || len(rep.Warnings[2].Addresses) != 2 {
+		t.Errorf("issuer-tether/recipient.json warnings = %+v, want deposit detection, block times (no address of another) "+
+			"and holdings not read for its 2 addresses", rep.Warnings)
 	}
 }
 
 // TestNoWarningsNoSection checks that a trace without warnings gets no
 // warnings section (the goldens pin the rest).
 func TestNoWarningsNoSection(t *testing.T) {
-	files, _ := renderFixture(t, FormatMarkdown, FormatHTML, FormatJSON)
+	r := fixtureResult()
+	for i := range r.Holdings {
+		r.Holdings[i].Warnings = nil
+	}
+	files, _, err := Render(context.Background(), r, mustCase(t, fixtureCaseText()),
+		Options{Formats: []Format{FormatMarkdown, FormatHTML, FormatJSON}, At: fixtureAt})
+	if err != nil {
+		t.Fatal(err)
+	}
 	for name, b := range files {
 		if strings.Contains(string(b), english.WarningsHeading) || strings.Contains(string(b), `"warnings"`) {
 			t.Errorf("%s shows warnings for a trace that has none", name)

@@ -109,6 +109,47 @@ type Messages struct {
 	OwnWalletTx         string // %s: tx, %s: time, %s: amount with symbol
 	ActionIdentifyExch  string // %s: OwnWalletsHeading
 	TotalSplit          string // %s: amount to deposit addresses, %s: amount to the exchange's own wallets
+	// Where the funds at a freeze target stand (trace.Holding).
+	ColBalance           string
+	ColStanding          string
+	States               map[trace.State]string // a freeze target's state in a few words, for tables
+	StateNotRead         string                 // a freeze target with no holding, for tables
+	HoldsLive            string                 // %s: balance with symbol, %s: traced (display units), %d: block, %s: block time
+	EmptyLive            string                 // as HoldsLive
+	HoldsAsOf            string                 // as HoldsLive
+	EmptyAsOf            string                 // as HoldsLive
+	BalanceUnknown       string                 // %d: block, %s: block time
+	HoldingNotRead       string
+	FrozenTx             string // %s: issuer, %s: tx, %s: time, %d: the tx's block
+	FrozenNoTx           string // %s: issuer, %d: block the status was read at
+	FreezeDetail         string // %s: the source's note
+	Destroyed            string // %s: issuer, %s: amount with symbol
+	NotFrozen            string // %s: issuer, %d: block
+	FreezeNotRead        string // %s: issuer
+	FreezeNotReadWarning string // %s: issuer
+	LastOut              string // %s: time, %s: amount with symbol, %s: address, %s: tx
+	NoLastOut            string // %d: block
+	OnwardHeading        string
+	OnwardLine           string // %s: amount with symbol, %s: address, %s: tx, %s: time
+	OnwardEndpoint       string // %s: the endpoint's kind and entity
+	SweepTo              string // %s: the exchange
+	DepositMoved         string
+	StampLive            string // %s: time read (UTC), %d: block
+	StampAsOf            string // %d: block, %s: block time
+	StampChain           string // %s: chain, %s: StampLive or StampAsOf
+	StandingLine         string // %s: Standing… items, comma-separated
+	StandingLeft         string // %s: amount with symbol
+	StandingFrozen       string // %s: amount with symbol
+	StandingMoved        string // %s: amount with symbol
+	StandingUnknown      string // %s: amount with symbol
+	HoldingsNotRead      string // the message of a WarnHoldingsNotRead warning
+	ActionAlreadyFrozen  string // %s: address numbers, comma-separated
+	ActionNothingLeft    string // %s: address numbers, comma-separated
+	StopReason           string // %s: why the trace stopped at a held address
+	// NoLetter says why a recipient gets no letter, by Recipient.NoLetter:
+	// NoLetterFrozen and NoLetterEmpty take %d addresses,
+	// NoLetterFrozenOrEmpty %d frozen and %d empty.
+	NoLetter map[string]string
 }
 
 var catalogue = map[string]*Messages{"en": &english}
@@ -138,11 +179,12 @@ var english = Messages{
 	IntroExchange: "We act for %d victim(s) of an investment fraud. Their payments were traced on the blockchain, " +
 		"transfer by transfer, to the addresses below, which we attribute to %s. We ask you to act on the funds and the accounts behind these addresses.",
 	IntroIssuer: "We act for %d victim(s) of an investment fraud. Their payments were traced on the blockchain, " +
-		"transfer by transfer, to the addresses below, which still hold tokens issued by %s. We ask you to act on these balances.",
+		"transfer by transfer, to the addresses below, in tokens issued by %s. Each address's balance and freeze status are stated " +
+		"with the block they were read at. We ask you to act on the balances that remain.",
 	RequestedHeading:   "Requested action",
 	VictimsHeading:     "Victims and their payments",
-	ActionFreezeExch:   "Freeze the funds credited to your customers from these addresses, up to the amounts traced, and prevent their withdrawal.",
-	ActionFreezeIssuer: "Freeze (blacklist) the addresses below so that the tokens they hold cannot be moved.",
+	ActionFreezeExch:   "Freeze the funds credited to your customers from address(es) %s below, up to the amounts traced, and prevent their withdrawal.",
+	ActionFreezeIssuer: "Freeze (blacklist) address(es) %s below so that the tokens they hold cannot be moved.",
 	ActionPreserve:     "Preserve all records of the account holders behind these addresses (identity documents, log-in records, IP addresses, deposit and withdrawal history) pending a formal request.",
 	TotalHeading:       "Total traced to you",
 	TotalLine:          "%s (%s base units) on %s",
@@ -201,10 +243,10 @@ var english = Messages{
 	FingerprintLine:    "SHA-256 of the text above this line: %s",
 	Unknown:            "not named",
 	OverviewTitle:      "Case %s: where the money went",
-	OverviewIntro:      "This overview follows each victim payment to where the funds ended. For each exchange or stablecoin issuer that can freeze them there is a letter ready to send, with its evidence.",
+	OverviewIntro:      "This overview follows each victim payment to where the funds ended. For each exchange or stablecoin issuer that can still act on them there is a letter ready to send, with its evidence.",
 	PaymentsHeading:    "Victim payments",
 	RecipientsHeading:  "Who can freeze the funds",
-	RecipientsIntro:    "One letter per recipient, in Markdown, HTML and PDF.",
+	RecipientsIntro:    "One letter per recipient, in Markdown, HTML and PDF. A recipient with nothing left to ask for gets no letter; the table says why.",
 	NoRecipients:       "No traced funds reached an exchange, and none are held in a stablecoin an issuer can freeze.",
 	OtherHeading:       "Where the rest went",
 	OtherIntro:         "These endpoints cannot be frozen by any recipient above; each says why the trace stopped there.",
@@ -219,6 +261,8 @@ var english = Messages{
 		trace.WarnNoBlockTimes:       "Block times missing",
 		trace.WarnNoDepositDetection: "Deposit addresses not checked",
 		trace.WarnHotWallet:          "Exchange wallet reached directly",
+		WarnHoldingsNotRead:          "Balances and freeze status were not read",
+		WarnHoldingIncomplete:        "Balance or freeze status incomplete",
 	},
 	OwnWalletsHeading: "Funds received directly in your own wallets",
 	OwnWalletLine: "The customer deposit address was not identified: the funds reached your wallet %s directly in transaction(s) %s; " +
@@ -226,6 +270,55 @@ var english = Messages{
 	OwnWalletTx:        "%s (%s, %s)",
 	ActionIdentifyExch: "Identify the customer accounts credited by the transactions listed under \"%s\" and freeze the funds credited to them, up to the amounts traced.",
 	TotalSplit:         "of which %s to identified deposit addresses and %s directly to your own wallets",
+	ColBalance:         "Balance",
+	ColStanding:        "Where it stands",
+	States: map[trace.State]string{
+		trace.StateFrozen:  "already frozen",
+		trace.StateEmpty:   "moved on",
+		trace.StatePartial: "partly moved on",
+		trace.StateHolds:   "not moved",
+		trace.StateUnknown: "not known",
+	},
+	StateNotRead:         "not read",
+	HoldsLive:            "Holds %s (of %s traced) at block %d, %s.",
+	EmptyLive:            "Holds none of it: %s (of %s traced) at block %d, %s.",
+	HoldsAsOf:            "Held %s (of %s traced) as of the end of the data, block %d (%s); not checked against a live source since.",
+	EmptyAsOf:            "Held none of it: %s (of %s traced) as of the end of the data, block %d (%s); not checked against a live source since.",
+	BalanceUnknown:       "Balance at block %d (%s) not known; see the warnings. The request stands until it is checked.",
+	HoldingNotRead:       "Balance and freeze status not read: the amount traced is what reached the address by the end of the trace's data; it may have moved or been frozen since.",
+	FrozenTx:             "Already frozen by %s in transaction %s at %s (block %d); not requested again.",
+	FrozenNoTx:           "Already frozen by %s (as read at block %d; the freezing transaction is not known); not requested again.",
+	FreezeDetail:         "Detail: %s.",
+	Destroyed:            "%s has also destroyed %s of its balance.",
+	NotFrozen:            "Not frozen by %s at block %d.",
+	FreezeNotRead:        "Whether %s has frozen it was not read.",
+	FreezeNotReadWarning: "%s freeze status not read",
+	LastOut:              "Last outgoing transfer: %s, %s to %s in transaction %s.",
+	NoLastOut:            "No outgoing transfer known since the traced funds arrived, up to block %d.",
+	OnwardHeading:        "Moved on after the end of the trace's data:",
+	OnwardLine:           "%s to %s in transaction %s at %s",
+	OnwardEndpoint:       "an endpoint of this trace: %s",
+	SweepTo:              "a sweep into %s's own wallet, listed below",
+	DepositMoved: "A deposit address passes what it receives on to your own wallets, so its balance does not show what was credited to your customer; " +
+		"this request concerns the account credited.",
+	StampLive:       "Balances and freeze status read at %s (block %d).",
+	StampAsOf:       "Balances and freeze status as of the end of the data, block %d (%s): no live source was read, so they may have changed since.",
+	StampChain:      "%s: %s",
+	StandingLine:    "where it stands: %s",
+	StandingLeft:    "%s left at the addresses",
+	StandingFrozen:  "%s at addresses already frozen",
+	StandingMoved:   "%s moved on",
+	StandingUnknown: "%s not known",
+	HoldingsNotRead: "the trace file records none for these addresses, so the amounts shown are what reached them by the end of the trace's data; " +
+		"the funds may have moved or been frozen since (freezetrace report --refresh reads them)",
+	ActionAlreadyFrozen: "Address(es) %s: already frozen by the issuer; listed for your records, not requested again.",
+	ActionNothingLeft:   "Address(es) %s: hold none of the traced funds any more; listed to show where the funds went.",
+	StopReason:          "Why the trace stopped here: %s",
+	NoLetter: map[string]string{
+		NoLetterFrozen:        "No letter: every address (%d) is already frozen.",
+		NoLetterEmpty:         "No letter: no address (of %d) holds any of the traced funds any more.",
+		NoLetterFrozenOrEmpty: "No letter: nothing left to ask for; address(es) already frozen: %d, holding none of the traced funds: %d.",
+	},
 	Rules: map[trace.Rule]string{
 		trace.FIFO:    "FIFO (first in, first out): each payment out of an address is taken from the oldest funds that came in, as in Clayton's case",
 		trace.LIFO:    "LIFO (last in, first out): each payment out of an address is taken from the newest funds that came in",

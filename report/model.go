@@ -36,9 +36,20 @@ type Recipient struct {
 	Flows     []trace.Flow     `json:"flows"`
 	Origins   []trace.Origin   `json:"sources"`
 	Ledger    []trace.Step     `json:"-"`
+	// Holdings say where the funds at the recipient's freeze targets
+	// (trace.IsFreezeTarget) stand, from trace.Result.Holdings, in
+	// Endpoints order; a freeze target with none was never read.
+	Holdings []trace.Holding `json:"holdings,omitempty"`
+	// Letter says whether the recipient gets a letter: not when none of
+	// its endpoints is Requested. NoLetter then says why (NoLetterFrozen,
+	// NoLetterEmpty, NoLetterFrozenOrEmpty).
+	Letter   bool   `json:"letter"`
+	NoLetter string `json:"no_letter,omitempty"`
 	// Warnings are the trace's warnings this recipient's reader must see:
 	// those about its addresses (only those addresses listed), those about
-	// no address in particular, and every missing-block-times warning.
+	// no address in particular, and every missing-block-times warning;
+	// then, added by Render, those about its freeze targets' holdings
+	// (WarnHoldingsNotRead, WarnHoldingIncomplete).
 	Warnings  []trace.Warning    `json:"warnings,omitempty"`
 	addresses map[addrKey]string // address → its number in the letter, "1", "2", …
 }
@@ -47,12 +58,14 @@ type Recipient struct {
 // some of whose endpoints are its own wallets (ownWallet), ToDeposits and
 // ToOwnWallets split Amount between the customer deposit addresses the
 // trace identified and the exchange's wallets reached directly; otherwise
-// both are nil.
+// both are nil. Standing splits what reached its freeze targets by where
+// it stands now; nil when it has no freeze target in the asset.
 type Total struct {
 	Asset        chains.AssetID `json:"asset"`
 	Amount       chains.Amount  `json:"amount"`
 	ToDeposits   *chains.Amount `json:"to_deposit_addresses,omitempty"`
 	ToOwnWallets *chains.Amount `json:"to_own_wallets,omitempty"`
+	Standing     *Standing      `json:"standing,omitempty"`
 }
 
 // Path is one route from a victim payment to an endpoint: the payment, then
@@ -190,8 +203,8 @@ func uniqueSlug(base, name string, seen map[string]bool) string {
 
 func itoa(i int) string { return strconv.Itoa(i) }
 
-// fill computes totals, paths, the flows and ledger steps the recipient's
-// evidence shows.
+// fill computes totals, holdings, paths, the flows and ledger steps the
+// recipient's evidence shows.
 func (rc *Recipient) fill(r *trace.Result) {
 	slices.SortFunc(rc.Endpoints, compareEndpoints)
 	// Deposit (freeze target) addresses are numbered first, the exchange's
@@ -207,6 +220,7 @@ func (rc *Recipient) fill(r *trace.Result) {
 	}
 	rc.Totals = totalsOf(rc.Endpoints)
 	rc.Warnings = warningsFor(r.Warnings, rc.Endpoints)
+	rc.fillHoldings(r.Holdings)
 
 	g := newFlowGraph(r)
 	flowSet := map[flowKey]trace.Flow{}

@@ -8,7 +8,8 @@ import (
 )
 
 // overview writes the case overview: the victims' payments, who can freeze
-// what (with links to each letter), and where the rest of the money went.
+// what and where it stands (with links to each letter, or why there is
+// none), and where the rest of the money went.
 func (w *writer) overview(rcs []*Recipient) error {
 	if !w.want[FormatMarkdown] && !w.want[FormatHTML] {
 		return nil
@@ -43,7 +44,7 @@ func (w *writer) overviewDoc(rcs []*Recipient, self Format) *document {
 		{m.Date, m.when(w.at)},
 	}})
 	add(p(txt(m.OverviewIntro)))
-	add(warningBlocks(m, r.Warnings)...)
+	add(warningBlocks(m, w.warnings)...)
 
 	add(heading{2, m.PaymentsHeading})
 	pay := table{Head: []string{m.ColSource, m.ColVictim, m.ColPayment, m.ColTime, m.ColAmount}}
@@ -61,15 +62,25 @@ func (w *writer) overviewDoc(rcs []*Recipient, self Format) *document {
 		add(p(txt(m.NoRecipients)))
 	} else {
 		add(p(txt(m.RecipientsIntro)))
-		t := table{Head: []string{m.ColRecipient, m.ColKind, m.ColTraced, m.AddressesHeading, m.ColLetter}}
+		var held []trace.Holding
+		for _, rc := range rcs {
+			held = append(held, rc.Holdings...)
+		}
+		add(stampBlocks(m, held)...)
+		t := table{Head: []string{m.ColRecipient, m.ColKind, m.ColTraced, m.ColStanding, m.AddressesHeading, m.ColLetter}}
 		for _, rc := range rcs {
 			kind := m.KindExchange
 			if rc.Kind == RecipientIssuer {
 				kind = m.KindIssuer
 			}
-			var totals []span
+			var totals, standing []span
 			for _, tot := range rc.Totals {
 				totals = append(totals, txt(w.as.money(tot.Amount, tot.Asset)+" ("+string(tot.Asset.Chain)+")"))
+				if tot.Standing != nil {
+					for _, s := range standingText(m, w.as, tot.Asset, *tot.Standing) {
+						standing = append(standing, txt(s+" ("+string(tot.Asset.Chain)+")"))
+					}
+				}
 			}
 			var letters []span
 			for _, f := range []Format{self, FormatMarkdown, FormatHTML, FormatPDF} {
@@ -78,8 +89,11 @@ func (w *writer) overviewDoc(rcs []*Recipient, self Format) *document {
 					letters = append(letters, link(name, name, false))
 				}
 			}
+			if !rc.Letter {
+				letters = []span{txt(rc.NoLetter)}
+			}
 			t.Rows = append(t.Rows, []tcell{
-				{Lines: []span{{Text: rc.Name, Bold: true}}}, cellOf(txt(kind)), {Lines: totals, Right: true},
+				{Lines: []span{{Text: rc.Name, Bold: true}}}, cellOf(txt(kind)), {Lines: totals, Right: true}, {Lines: standing},
 				num(strconv.Itoa(len(rc.addresses))), {Lines: letters},
 			})
 		}

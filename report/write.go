@@ -68,6 +68,8 @@ type Options struct {
 
 // Summary is what Write did, for the CLI to print.
 type Summary struct {
+	// Recipients are every recipient, those that got no letter
+	// (Recipient.Letter false, NoLetter saying why) included.
 	Recipients []*Recipient
 	Files      []string // every file written, relative to the output directory, sorted
 	Warnings   []string // things the user should check, one sentence each
@@ -152,6 +154,13 @@ func Render(ctx context.Context, r *trace.Result, c *CaseFile, opts Options) (ma
 	}
 	w.ev = newEvidence(c, r, w.as)
 	sum := &Summary{Recipients: Recipients(r), Warnings: checkCase(c, r)}
+	var all []target
+	for _, rc := range sum.Recipients {
+		rc.Warnings = append(rc.Warnings, holdingWarnings(w.m, rc.targets())...)
+		rc.NoLetter = noLetterText(w.m, rc)
+		all = append(all, rc.targets()...)
+	}
+	w.warnings = append(slices.Clone(r.Warnings), holdingWarnings(w.m, all)...)
 	if want[FormatSVG] {
 		svg, err := newSVGRenderer(ctx)
 		if err != nil {
@@ -164,6 +173,9 @@ func Render(ctx context.Context, r *trace.Result, c *CaseFile, opts Options) (ma
 		return nil, nil, err
 	}
 	for _, rc := range sum.Recipients {
+		if !rc.Letter {
+			continue
+		}
 		if err := w.recipientFiles(rc); err != nil {
 			return nil, nil, fmt.Errorf("recipient %s: %w", rc.Slug, err)
 		}
@@ -224,6 +236,9 @@ type writer struct {
 	m     *Messages
 	ev    *evidence
 	svg   *svgRenderer
+	// warnings are the trace's warnings, then those about the freeze
+	// targets' holdings: what the overview and report.json show.
+	warnings []trace.Warning
 }
 
 // put records a file if its format was asked for and returns whether it did.
@@ -286,9 +301,9 @@ type reportJSON struct {
 	Generated time.Time    `json:"generated"`
 	Rule      trace.Rule   `json:"rule"`
 	Params    trace.Params `json:"params"`
-	// Warnings are the trace's warnings: all of them in the case's
-	// report.json, the recipient's own (Recipient.Warnings) in its
-	// recipient.json.
+	// Warnings are the trace's warnings and those about the freeze
+	// targets' holdings: all of them in the case's report.json, the
+	// recipient's own (Recipient.Warnings) in its recipient.json.
 	Warnings   []trace.Warning `json:"warnings,omitempty"`
 	Recipients []*Recipient    `json:"recipients"`
 }
@@ -313,7 +328,7 @@ func (w *writer) caseFiles(rcs []*Recipient) error {
 		}
 		w.put(FormatJSON, "case/trace.json", tj.Bytes())
 		b, err := jsonBytes(reportJSON{Schema: Schema, Reference: untrusted.Line(w.c.Reference), Generated: w.at.UTC(), Rule: w.r.Rule,
-			Params: w.r.Params, Warnings: w.r.Warnings, Recipients: rcs})
+			Params: w.r.Params, Warnings: w.warnings, Recipients: rcs})
 		if err != nil {
 			return err
 		}

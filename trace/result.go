@@ -59,6 +59,10 @@ type Result struct {
 	Flows      []Flow              `json:"flows"`
 	Clusters   []Cluster           `json:"clusters"`
 	Ledger     []Step              `json:"ledger"`
+	// Holdings say where the funds at every freeze target stand (balance,
+	// issuer freeze status) at a live head or at the end of the data; set
+	// by the trace command and refreshed by report --refresh, not by Run.
+	Holdings []Holding `json:"holdings,omitempty"`
 	// Warnings are what the trace could not do or know, which every reader
 	// of the result must see (the summary, the letters): missing block
 	// times, deposit detection that could not run. Sorted by code, then

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"freezetrace/chains"
@@ -97,6 +98,7 @@ func Summary(w io.Writer, r *Result) error {
 		fmt.Fprintln(bw)
 		table(bw, rows, []bool{false, false, false, true, true})
 	}
+	holdingsSummary(bw, r, show)
 	fmt.Fprintf(bw, "\n%d traced transfers, %d ledger steps.\n", len(r.Flows), len(r.Ledger))
 	for _, x := range r.Warnings {
 		fmt.Fprintf(bw, "WARNING (%s): %s\n", x.Code, untrusted.Terminal(x.Message))
@@ -151,4 +153,81 @@ func (e *errWriter) Write(p []byte) (int, error) {
 	n, err := e.w.Write(p)
 	e.err = err
 	return n, err
+}
+
+// holdingsSummary writes where the funds at the freeze targets stand: at a
+// live head ("now") or as of the end of the data, never both in one
+// sentence, with the frozen ones counted.
+func holdingsSummary(w io.Writer, r *Result, show func(chains.AssetID, chains.Amount) string) {
+	if len(r.Holdings) == 0 {
+		for _, e := range r.Endpoints {
+			if IsFreezeTarget(e) {
+				fmt.Fprintln(w, "\nBalances and freeze status of the freeze targets were not read.")
+				return
+			}
+		}
+		return
+	}
+	h0 := r.Holdings[0]
+	if h0.Live {
+		fmt.Fprintf(w, "\nNow, at block %d (%s), read %s:\n", h0.Block, when(h0.Time), when(h0.Checked))
+	} else {
+		fmt.Fprintf(w, "\nAs of the end of the data, block %d (%s); no live source was asked:\n", h0.Block, when(h0.Time))
+	}
+	rows := [][]string{{"state", "address", "balance", "of traced", "last outgoing", "issuer"}}
+	var frozen int
+	var frozenAmt chains.Amount
+	for _, h := range r.Holdings {
+		bal, last, issuer := "unknown", "-", "-"
+		if h.Balance != nil {
+			bal = show(h.Asset, *h.Balance)
+		}
+		if h.LastOut != nil {
+			last = when(h.LastOut.Time)
+		}
+		if f := h.Freeze; f != nil && f.Frozen {
+			frozen, frozenAmt = frozen+1, frozenAmt.Add(h.Traced)
+			issuer = "frozen by " + untrusted.Terminal(f.Issuer)
+			if !f.TxTime.IsZero() {
+				issuer += " " + when(f.TxTime)
+			}
+		} else if f != nil {
+			issuer = "not frozen by " + untrusted.Terminal(f.Issuer)
+		}
+		rows = append(rows, []string{string(h.State()), h.Address.String(), bal, show(h.Asset, h.Traced), last, issuer})
+	}
+	table(w, rows, []bool{false, false, true, true, false, false})
+	if frozen > 0 {
+		noun := "addresses"
+		if frozen == 1 {
+			noun = "address"
+		}
+		fmt.Fprintf(w, "Frozen by the issuer: %d %s, %s traced.\n", frozen, noun, show(h0.Asset, frozenAmt))
+	}
+	// The same note for many addresses is said once, with the count.
+	var notes []string
+	count, first := map[string]int{}, map[string]chains.Address{}
+	for _, h := range r.Holdings {
+		for _, m := range h.Warnings {
+			if count[m] == 0 {
+				notes, first[m] = append(notes, m), h.Address
+			}
+			count[m]++
+		}
+	}
+	for _, m := range notes {
+		if count[m] == 1 {
+			fmt.Fprintf(w, "note: %s: %s\n", first[m], untrusted.Terminal(m))
+			continue
+		}
+		fmt.Fprintf(w, "note (%d of %d addresses): %s\n", count[m], len(r.Holdings), untrusted.Terminal(m))
+	}
+}
+
+// when writes a time as the summary does, "unknown" for none.
+func when(t time.Time) string {
+	if t.IsZero() {
+		return "time unknown"
+	}
+	return t.UTC().Format("2006-01-02 15:04 UTC")
 }

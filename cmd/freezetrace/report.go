@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -13,6 +15,7 @@ import (
 	"freezetrace/chains"
 	"freezetrace/chains/untrusted"
 	"freezetrace/report"
+	"freezetrace/trace"
 )
 
 // reportOptions are the flags of `freezetrace report`, parsed.
@@ -22,7 +25,13 @@ type reportOptions struct {
 	Out     string
 	Formats []report.Format
 	At      time.Time
+	// Refresh says where to re-read the freeze targets' balances and
+	// freeze status before writing (--refresh); nil uses trace.json's.
+	Refresh *liveOptions
 }
+
+// refreshOnly are the flags that mean nothing without --refresh.
+var refreshOnly = []string{"offline", "confirmations", "rpc", "etherscan-key", "explorer-url"}
 
 func reportCommand() *cli.Command {
 	return &cli.Command{
@@ -35,20 +44,26 @@ func reportCommand() *cli.Command {
 			"its evidence (CSV, XLSX, JSON, the flow graph as DOT and SVG, the audit ledger); the same for\n" +
 			"the whole case; an overview; and MANIFEST.sha256 (check it with `sha256sum -c MANIFEST.sha256`).\n" +
 			"The same trace, case file and --at give byte-identical files.\n\n" +
+			"Every letter states each address's balance and the issuer's freeze status, with the block they\n" +
+			"were read at: trace.json's, or with --refresh read again now, at the live source's confirmed head\n" +
+			"(or, with --offline or no source, from the database as of the end of its data). An address\n" +
+			"already frozen is listed, not asked for again; a recipient with nothing left to ask for gets no\n" +
+			"letter, and the overview says why.\n\n" +
 			"Example:\n" +
-			"   freezetrace report --trace case1/trace.json --case case.yaml --out case1/report",
-		Flags: []cli.Flag{
+			"   freezetrace report --trace case1/trace.json --case case.yaml --out case1/report --refresh",
+		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "trace", Required: true, Usage: "the trace `FILE` (trace.json)"},
 			&cli.StringFlag{Name: "case", Required: true, Usage: "the case `FILE` (YAML): reference, requester, victims, requested action"},
 			&cli.StringFlag{Name: "out", Required: true, Usage: "write the reports into `DIR` (created if missing)"},
 			&cli.StringFlag{Name: "format", Usage: "comma-separated `FORMATS` to write: md,html,pdf,csv,xlsx,json,dot,svg (default: all)"},
-			&cli.StringFlag{Name: "at", Usage: "generation time printed in the documents, RFC 3339 (default: now)"},
-		},
+			&cli.StringFlag{Name: "at", Usage: "generation time printed in the documents, and with --refresh the time the balances were read, RFC 3339 (default: now)"},
+			&cli.BoolFlag{Name: "refresh", Usage: "read every freeze target's balance and issuer freeze status again, through the database and the live source below, instead of trace.json's"},
+		}, liveFlags()...),
 		Action: func(c *cli.Context) error {
 			if c.Args().Present() {
 				return usagef("freezetrace report --help", "report takes no arguments, got %q", c.Args().First())
 			}
-			opts, err := parseReportFlags(c, time.Now)
+			opts, err := parseReportFlags(c, time.Now, os.Getenv)
 			if err != nil {
 				return err
 			}
@@ -57,7 +72,10 @@ func reportCommand() *cli.Command {
 	}
 }
 
-func parseReportFlags(c *cli.Context, now func() time.Time) (reportOptions, error) {
+// parseReportFlags reads the flags of the report command, and with
+// --refresh the chain of the trace's freeze targets from the trace file
+// and the environment through getenv for the upstream's URLs and keys.
+func parseReportFlags(c *cli.Context, now func() time.Time, getenv func(string) string) (reportOptions, error) {
 	opts := reportOptions{Trace: c.String("trace"), Case: c.String("case"), Out: c.String("out")}
 	formats, err := report.ParseFormats(c.String("format"))
 	if err != nil {
@@ -72,11 +90,94 @@ func parseReportFlags(c *cli.Context, now func() time.Time) (reportOptions, erro
 		}
 		opts.At = at.UTC()
 	}
+	if !c.Bool("refresh") {
+		for _, f := range refreshOnly {
+			if c.IsSet(f) {
+				return opts, usagef("freezetrace report --refresh --"+f+" …", "--%s says where to read balances and freeze status: it needs --refresh", f)
+			}
+		}
+		return opts, nil
+	}
+	r, err := report.LoadTrace(opts.Trace)
+	if err != nil {
+		return opts, err
+	}
+	chain, err := refreshChain(r)
+	if err != nil {
+		return opts, err
+	}
+	live, err := parseLiveFlags(c, chain, getenv)
+	if err != nil {
+		return opts, err
+	}
+	// --refresh reads the head anew unless told otherwise: the point is
+	// to see the chain as it is at report time.
+	if !c.IsSet("head-ttl") {
+		live.HeadTTL = 0
+	}
+	opts.Refresh = &live
 	return opts, nil
 }
 
-// runReport loads the trace and case file, writes every report and prints
-// what it wrote: one line per recipient, the warnings, the manifest.
+// refreshChain is the chain --refresh reads: that of the trace's freeze
+// targets, else of its payments. A trace over several chains is a usage
+// error: a live source answers for one.
+func refreshChain(r *trace.Result) (chains.Chain, error) {
+	var cs []chains.Chain
+	for _, e := range r.Endpoints {
+		if trace.IsFreezeTarget(e) && !slices.Contains(cs, e.Chain) {
+			cs = append(cs, e.Chain)
+		}
+	}
+	if len(cs) == 0 {
+		for _, o := range r.Origins {
+			if !slices.Contains(cs, o.Chain) {
+				cs = append(cs, o.Chain)
+			}
+		}
+	}
+	switch len(cs) {
+	case 0:
+		return "", usagef("freezetrace report --trace DIR/trace.json …", "--refresh: the trace has no payment, so nothing to read")
+	case 1:
+		return cs[0], nil
+	}
+	names := make([]string, len(cs))
+	for i, c := range cs {
+		names[i] = string(c)
+	}
+	return "", usagef("freezetrace report --trace DIR/trace.json (one chain) --refresh …",
+		"--refresh: the trace's freeze targets are on %s; it reads one chain at a time", strings.Join(names, " and "))
+}
+
+// refreshHoldings reads the freeze targets' holdings of r again through
+// o's database and upstream, at time at, and says on w where from.
+func refreshHoldings(ctx context.Context, o liveOptions, r *trace.Result, at time.Time, w io.Writer) error {
+	live, err := openLive(ctx, o)
+	if err != nil {
+		return err
+	}
+	defer live.Close()
+	if err := readHoldings(ctx, live.src, r, o.Chain, at); err != nil {
+		return fmt.Errorf("read balances and freeze status: %w", err)
+	}
+	switch {
+	case len(r.Holdings) == 0:
+		fmt.Fprintln(w, "refresh: the trace has no freeze target")
+	case r.Holdings[0].Live:
+		fmt.Fprintf(w, "balances and freeze status read at %s (block %d) from %s\n",
+			r.Holdings[0].Checked.UTC().Format(time.DateTime+" UTC"), r.Holdings[0].Block, live.up.name)
+	default:
+		fmt.Fprintf(w, "balances and freeze status as of the end of the data, block %d: no live source was read\n", r.Holdings[0].Block)
+	}
+	fmt.Fprint(w, requestLines(live.up.counters))
+	return nil
+}
+
+// runReport loads the trace and case file, with opts.Refresh reads the
+// freeze targets' holdings again, writes every report and prints what it
+// wrote: one line per recipient (its letter, or why it has none), the
+// warnings, the manifest.
 func runReport(ctx context.Context, opts reportOptions, w io.Writer) error {
 	r, err := report.LoadTrace(opts.Trace)
 	if err != nil {
@@ -85,6 +186,11 @@ func runReport(ctx context.Context, opts reportOptions, w io.Writer) error {
 	c, err := report.LoadCase(opts.Case)
 	if err != nil {
 		return err
+	}
+	if opts.Refresh != nil {
+		if err := refreshHoldings(ctx, *opts.Refresh, r, opts.At, w); err != nil {
+			return err
+		}
 	}
 	sum, err := report.Write(ctx, r, c, opts.Out, report.Options{Formats: opts.Formats, At: opts.At})
 	if err != nil {
@@ -106,8 +212,11 @@ func runReport(ctx context.Context, opts reportOptions, w io.Writer) error {
 			}
 			totals = append(totals, t.Amount.FormatFixed(a.Decimals, 2)+" "+untrusted.Terminal(a.Symbol)+" on "+string(t.Asset.Chain))
 		}
-		fmt.Fprintf(w, "%-8s %-24q %d address(es), %s → %s\n", rc.Kind, rc.Name, len(rc.Endpoints),
-			strings.Join(totals, " + "), filepath.Join(opts.Out, rc.Slug, "letter.*"))
+		to := filepath.Join(opts.Out, rc.Slug, "letter.*")
+		if !rc.Letter {
+			to = untrusted.Terminal(rc.NoLetter)
+		}
+		fmt.Fprintf(w, "%-8s %-24q %d address(es), %s → %s\n", rc.Kind, rc.Name, len(rc.Endpoints), strings.Join(totals, " + "), to)
 	}
 	for _, warn := range sum.Warnings {
 		fmt.Fprintf(w, "warning: %s\n", untrusted.Terminal(warn))

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -13,7 +12,6 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"freezetrace/chains"
-	"freezetrace/chains/store"
 	"freezetrace/trace"
 	"freezetrace/trace/attribute"
 )
@@ -231,23 +229,12 @@ func traceTime(flag, s string, end bool) (time.Time, error) {
 // the summary on w and the files into o.Out, and closes what it opened.
 // The upstream's progress goes to stderr when it is a terminal.
 func runTrace(ctx context.Context, o traceOptions, w, stderr io.Writer) error {
-	up, err := openUpstream(ctx, o.Chain, o.Upstream)
+	l, err := openLive(ctx, liveOptions{DB: o.DB, Chain: o.Chain, Offline: o.Offline, Upstream: o.Upstream, Confirmations: o.Confirmations, HeadTTL: headTTL})
 	if err != nil {
 		return err
 	}
-	defer up.Close()
-	if up.src == nil {
-		if _, err := os.Stat(o.DB); errors.Is(err, os.ErrNotExist) {
-			return usagef("freezetrace import --db "+o.DB+" FILE…", "no database at %s: import data first", o.DB)
-		}
-	}
-	db, err := store.Open(ctx, o.DB)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	src := store.NewSource(db, up.src, store.Options{Name: up.name, Offline: o.Offline,
-		ConfirmDepth: o.Confirmations, HeadTTL: headTTL, MaxRange: storePiece(o.Chain)})
+	defer l.Close()
+	db, src, up := l.db, l.src, l.up
 	// Every read behind a verdict is bounded by the case: deposit detection
 	// judges the sweep window after the taint's arrival, and the
 	// high-activity check reads a ledger's first window before the rest.
@@ -277,6 +264,9 @@ func runTrace(ctx context.Context, o traceOptions, w, stderr io.Writer) error {
 		return err
 	}
 	res.Provenance = provenanceOf(prov, o.Chain, res.Flows)
+	if err := readHoldings(ctx, src, res, o.Chain, time.Time{}); err != nil {
+		return err
+	}
 	if err := trace.Summary(w, res); err != nil {
 		return err
 	}
