@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -10,7 +9,6 @@ import (
 	"testing"
 
 	"freezetrace/chains"
-	"freezetrace/fixtures"
 	"freezetrace/internal/devchain"
 	"freezetrace/trace"
 )
@@ -167,19 +165,8 @@ func TestReportRefreshOffline(t *testing.T) {
 // time and the head, lists the frozen wallet as already frozen with its
 // freezing transaction and does not ask for it again.
 func TestReportRefreshLive(t *testing.T) {
-	fx, err := fixtures.Load("pigbutcher")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sc, err := devchain.FromFixture(fx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, p, err := devchain.Run(context.Background(), devchain.Config{RangeLimit: 50}, sc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	dir := t.TempDir()
+	c, p, _, fx, db := livePigbutcher(t, dir)
 	frozenName := devchain.FrozenActor(fx)
 	var freeze *devchain.FreezeInfo
 	for i, f := range p.Freezes {
@@ -191,17 +178,6 @@ func TestReportRefreshLive(t *testing.T) {
 		t.Fatalf("the dev chain froze no scam wallet (%q, %+v)", frozenName, p.Freezes)
 	}
 	frozen := fx.MustAddress(frozenName)
-
-	dir := t.TempDir()
-	db := filepath.Join(dir, "case.db")
-	labels := filepath.Join("..", "..", "fixtures", "pigbutcher", "labels.csv")
-	if code, _, stderr := runCLI(t, "labels", "import", "--db", db, "--format", "csv", labels); code != 0 {
-		t.Fatalf("labels import: exit %d: %s", code, stderr)
-	}
-	args := append([]string{"trace", "--db", db, "--rpc", c.URL, "--asset", "usdt", "--rule", "fifo", "--out", dir}, caseArgs(fx)...)
-	if code, _, stderr := runCLI(t, args...); code != 0 {
-		t.Fatalf("trace: exit %d, stderr %q", code, stderr)
-	}
 	old := writeWithoutHoldings(t, filepath.Join(dir, "trace.json"))
 	// The freeze is the dev chain's last block: read at the head itself.
 	out := filepath.Join(dir, "report")
