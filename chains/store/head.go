@@ -12,7 +12,7 @@ import (
 
 // ConfirmedHead is the newest block of c the cache treats as final: the
 // upstream's head (stored for HeadTTL, so a warm re-run asks nothing) less
-// ConfirmDepth, and when that head was fetched, so that a re-run inside
+// ConfirmDepth (nothing for a FinalOnly upstream, whose head is final), and when that head was fetched, so that a re-run inside
 // HeadTTL says the same. ok is false offline, or when the upstream cannot
 // tell its head; the caller then answers "as of the end of the data".
 func (s *Source) ConfirmedHead(ctx context.Context, c chains.Chain) (n uint64, at time.Time, ok bool, err error) {
@@ -31,8 +31,8 @@ func (s *Source) ConfirmedHead(ctx context.Context, c chains.Chain) (n uint64, a
 	case !errors.Is(err, sql.ErrNoRows):
 		return 0, time.Time{}, false, fmt.Errorf("read head of %s: %w", c, err)
 	}
-	if h < s.opt.ConfirmDepth {
+	if h < s.depth() {
 		return 0, at, true, nil
 	}
-	return h - s.opt.ConfirmDepth, at, true, nil
+	return h - s.depth(), at, true, nil
 }

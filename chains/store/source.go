@@ -216,10 +216,10 @@ func (s *Source) safeTo(ctx context.Context, c chains.Chain, to uint64) (safe ui
 	switch {
 	case err != nil:
 		return 0, false, err
-	case known && h < s.opt.ConfirmDepth:
+	case known && h < s.depth():
 		return 0, true, errNoFinal
 	case known:
-		return min(to, h-s.opt.ConfirmDepth), true, nil
+		return min(to, h-s.depth()), true, nil
 	case to == chains.Latest:
 		return 0, false, nil
 	}
@@ -359,7 +359,17 @@ func (s *Source) confirmed(ctx context.Context, c chains.Chain, n uint64) (bool,
 	if err != nil || !known {
 		return err == nil, err
 	}
-	return h >= s.opt.ConfirmDepth && n <= h-s.opt.ConfirmDepth, nil
+	return h >= s.depth() && n <= h-s.depth(), nil
+}
+
+// depth is how far below the upstream's head a block is final: ConfirmDepth,
+// or 0 for an upstream whose head is already final (chains.FinalOnly:
+// TRON's solidified blocks).
+func (s *Source) depth() uint64 {
+	if fo, ok := s.up.(chains.FinalOnly); ok && fo.FinalOnly() {
+		return 0
+	}
+	return s.opt.ConfirmDepth
 }
 
 // TxTransfers implements chains.Source. A transaction fetched whole is

@@ -144,6 +144,15 @@ func runStatus(ctx context.Context, o statusOptions, w io.Writer) error {
 	if !o.At.IsZero() {
 		at.Now = o.At
 	}
+	// A source that reads only the newest state (TronGrid) must know which
+	// state that is before it can answer a balance at the head.
+	if fo, ok := l.up.src.(chains.FinalOnly); ok && fo.FinalOnly() && at.Live {
+		if hr, ok := l.up.src.(chains.HeadReader); ok {
+			if _, err := hr.Head(ctx, chain); err != nil {
+				return err
+			}
+		}
+	}
 	o.Heuristics.Span = o.Heuristics.SweepSpan(chain)
 	attr := attribute.New(db, src, o.Heuristics)
 	var out []attribute.Status

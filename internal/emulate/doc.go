@@ -4,7 +4,11 @@
 // it, a JSON-RPC provider answering what an EVM source asks, with Infura,
 // Alchemy and QuickNode eth_getLogs limits and a rate limit (NewRPC), and
 // an Etherscan v2 API with the free tier's paging and rate limits
-// (NewExplorer). Servers listen on 127.0.0.1 only.
+// (NewExplorer), and TronGrid (NewTronGrid: the /v1 listings with
+// fingerprint paging, the /wallet and /walletsolidity calls, constant
+// contract calls with Tether's and Circle's freeze getters, contract
+// events) over a TRON dataset such as the pigbutcher fixture's at mainnet
+// heights (LoadTronFixture). Servers listen on 127.0.0.1 only.
 //
 // It depends on the standard library, go-ethereum's common, hexutil and
 // crypto packages and freezetrace/chains only: never on chains/evm,
