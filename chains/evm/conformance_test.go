@@ -52,18 +52,10 @@ func (c *cutOff) RoundTrip(req *http.Request) (*http.Response, error) {
 	for _, c := range calls {
 		answers = append(answers, map[string]any{"jsonrpc": "2.0", "id": c.ID, "error": map[string]any{"code": -32000, "message": "upstream cut off"}})
 	}
-	var out []byte
 	if batch {
-		out, err = json.Marshal(answers)
-	} else {
-		out, err = json.Marshal(answers[0])
+		return rpcResponse(req, answers)
 	}
-	if err != nil {
-		return nil, err
-	}
-	return &http.Response{StatusCode: http.StatusOK, Status: "200 OK", Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
-		Header: http.Header{"Content-Type": {"application/json"}}, Body: io.NopCloser(bytes.NewReader(out)),
-		ContentLength: int64(len(out)), Request: req}, nil
+	return rpcResponse(req, answers[0])
 }
 
 // broken dials the node through a cutOff letting two history calls

@@ -67,12 +67,16 @@ func (rw *rewriter) RoundTrip(req *http.Request) (*http.Response, error) {
 			return nil, err
 		}
 	}
-	var out []byte
 	if batch {
-		out, err = json.Marshal(answers)
-	} else {
-		out, err = json.Marshal(answers[0])
+		return rpcResponse(req, answers)
 	}
+	return rpcResponse(req, answers[0])
+}
+
+// rpcResponse is a JSON-RPC answer (one, or a batch) as an HTTP response
+// to req.
+func rpcResponse(req *http.Request, v any) (*http.Response, error) {
+	out, err := json.Marshal(v)
 	if err != nil {
 		return nil, err
 	}

@@ -19,24 +19,23 @@ const refreshAt = "2024-06-02T09:00:00Z"
 // trace.json written before they were read, and returns its path.
 func writeWithoutHoldings(t *testing.T, src string) string {
 	t.Helper()
-	b, err := os.ReadFile(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := trace.ReadJSON(bytes.NewReader(b))
-	if err != nil {
-		t.Fatal(err)
-	}
-	r.Holdings = nil
+	p := filepath.Join(t.TempDir(), "old-trace.json")
+	editTrace(t, src, p, func(r *trace.Result) { r.Holdings = nil })
+	return p
+}
+
+// editTrace reads the trace.json at src, edits it and writes it to dst.
+func editTrace(t *testing.T, src, dst string, edit func(*trace.Result)) {
+	t.Helper()
+	r := readTrace(t, src)
+	edit(r)
 	var out bytes.Buffer
 	if err := trace.WriteJSON(&out, r); err != nil {
 		t.Fatal(err)
 	}
-	p := filepath.Join(t.TempDir(), "old-trace.json")
-	if err := os.WriteFile(p, out.Bytes(), 0o644); err != nil {
+	if err := os.WriteFile(dst, out.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	return p
 }
 
 func readTrace(t *testing.T, path string) *trace.Result {

@@ -129,24 +129,11 @@ func TestReportFixture(t *testing.T) {
 // clock of the test run, and the goldens must not depend on it.
 func pinRetrieved(t *testing.T, path string) {
 	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := trace.ReadJSON(bytes.NewReader(b))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := range r.Provenance {
-		r.Provenance[i].Retrieved = time.Date(2024, 6, 1, 0, 0, 0, 0, time.UTC)
-	}
-	var out bytes.Buffer
-	if err := trace.WriteJSON(&out, r); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, out.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	editTrace(t, path, path, func(r *trace.Result) {
+		for i := range r.Provenance {
+			r.Provenance[i].Retrieved = time.Date(2024, 6, 1, 0, 0, 0, 0, time.UTC)
+		}
+	})
 }
 
 func TestReportFormatsFlag(t *testing.T) {
