@@ -207,7 +207,11 @@ func manifest(files map[string][]byte) []byte {
 	return b.Bytes()
 }
 
-// checkCase warns about case payments the trace does not start from.
+// Unmatched says, one sentence each, which payments of the case file the
+// trace does not start from: their victims would be in no letter.
+func Unmatched(c *CaseFile, r *trace.Result) []string { return checkCase(c, r) }
+
+// checkCase lists the case payments the trace does not start from.
 func checkCase(c *CaseFile, r *trace.Result) []string {
 	have := map[chains.TxHash]bool{}
 	for _, s := range r.Origins {

@@ -28,6 +28,9 @@ type reportOptions struct {
 	// Refresh says where to re-read the freeze targets' balances and
 	// freeze status before writing (--refresh); nil uses trace.json's.
 	Refresh *liveOptions
+	// AllowUnmatched writes the letters even when a payment of the case
+	// file is not a source of the trace (--allow-unmatched).
+	AllowUnmatched bool
 }
 
 // refreshOnly are the flags that mean nothing without --refresh.
@@ -57,6 +60,7 @@ func reportCommand() *cli.Command {
 			&cli.StringFlag{Name: "out", Required: true, Usage: "write the reports into `DIR` (created if missing)"},
 			&cli.StringFlag{Name: "format", Usage: "comma-separated `FORMATS` to write: md,html,pdf,csv,xlsx,json,dot,svg (default: all)"},
 			&cli.StringFlag{Name: "at", Usage: "generation time printed in the documents, and with --refresh the time the balances were read, RFC 3339 (default: now)"},
+			&cli.BoolFlag{Name: "allow-unmatched", Usage: "write the letters even when a payment the case file names is not a victim payment of the trace (it then appears in no letter)"},
 			&cli.BoolFlag{Name: "refresh", Usage: "read every freeze target's balance and issuer freeze status again, through the database and the live source below, instead of trace.json's"},
 		}, liveFlags()...),
 		Action: func(c *cli.Context) error {
@@ -67,7 +71,7 @@ func reportCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			return runReport(c.Context, opts, c.App.Writer)
+			return runReport(c.Context, opts, c.App.Writer, c.App.ErrWriter)
 		},
 	}
 }
@@ -76,7 +80,7 @@ func reportCommand() *cli.Command {
 // --refresh the chain of the trace's freeze targets from the trace file
 // and the environment through getenv for the upstream's URLs and keys.
 func parseReportFlags(c *cli.Context, now func() time.Time, getenv func(string) string) (reportOptions, error) {
-	opts := reportOptions{Trace: c.String("trace"), Case: c.String("case"), Out: c.String("out")}
+	opts := reportOptions{Trace: c.String("trace"), Case: c.String("case"), Out: c.String("out"), AllowUnmatched: c.Bool("allow-unmatched")}
 	formats, err := report.ParseFormats(c.String("format"))
 	if err != nil {
 		return opts, usagef("freezetrace report --format md,pdf,csv …", "--format: %v", err)
@@ -176,9 +180,11 @@ func refreshHoldings(ctx context.Context, o liveOptions, r *trace.Result, at tim
 
 // runReport loads the trace and case file, with opts.Refresh reads the
 // freeze targets' holdings again, writes every report and prints what it
-// wrote: one line per recipient (its letter, or why it has none), the
-// warnings, the manifest.
-func runReport(ctx context.Context, opts reportOptions, w io.Writer) error {
+// wrote: one line per recipient (its letter, or why it has none) and the
+// manifest on w, the warnings on stderr. A case payment the trace does not
+// start from is an input error unless opts.AllowUnmatched: its victim
+// would be in no letter.
+func runReport(ctx context.Context, opts reportOptions, w, stderr io.Writer) error {
 	r, err := report.LoadTrace(opts.Trace)
 	if err != nil {
 		return err
@@ -186,6 +192,13 @@ func runReport(ctx context.Context, opts reportOptions, w io.Writer) error {
 	c, err := report.LoadCase(opts.Case)
 	if err != nil {
 		return err
+	}
+	if un := report.Unmatched(c, r); len(un) > 0 && !opts.AllowUnmatched {
+		more := ""
+		if len(un) > 1 {
+			more = fmt.Sprintf(" (and %d more)", len(un)-1)
+		}
+		return chains.Invalid(fmt.Errorf("%s: %s%s; check the case file against %s, or give --allow-unmatched", opts.Case, un[0], more, opts.Trace))
 	}
 	if opts.Refresh != nil {
 		if err := refreshHoldings(ctx, *opts.Refresh, r, opts.At, w); err != nil {
@@ -219,7 +232,7 @@ func runReport(ctx context.Context, opts reportOptions, w io.Writer) error {
 		fmt.Fprintf(w, "%-8s %-24q %d address(es), %s → %s\n", rc.Kind, rc.Name, len(rc.Endpoints), strings.Join(totals, " + "), to)
 	}
 	for _, warn := range sum.Warnings {
-		fmt.Fprintf(w, "warning: %s\n", untrusted.Terminal(warn))
+		fmt.Fprintf(stderr, "warning: %s\n", untrusted.Terminal(warn))
 	}
 	fmt.Fprintf(w, "wrote %d files; check them with: (cd %s && sha256sum -c %s)\n", len(sum.Files), opts.Out, report.ManifestName)
 	return nil

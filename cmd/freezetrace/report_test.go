@@ -198,3 +198,30 @@ func TestReportErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestReportUnmatchedPayment: a case file naming a payment the trace does
+// not start from is an input error (its victim would be in no letter),
+// unless --allow-unmatched, which writes the letters and warns on stderr.
+func TestReportUnmatchedPayment(t *testing.T) {
+	stray := "0x" + strings.Repeat("ab", 32)
+	edited := "reference: R-1\nrequester:\n  organisation: Org\n  email: a@b.example\nactions: [freeze]\n" +
+		"victims:\n  - name: \"Dana D.\"\n    payments:\n      - \"" + stray + "\"\n"
+	dir := t.TempDir()
+	cf := filepath.Join(dir, "case.yaml")
+	if err := os.WriteFile(cf, []byte(edited), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "report")
+	code, stdout, stderr := runCLI(t, "report", "--trace", goldenTrace, "--case", cf, "--out", out, "--at", "2024-04-03T10:00:00Z")
+	if code != exitUsage || !strings.Contains(stderr, "case.yaml: case file line ") || !strings.Contains(stderr, stray) ||
+		!strings.Contains(stderr, "--allow-unmatched") {
+		t.Errorf("exit %d, stderr %q; want exit %d naming the case file line and the payment", code, stderr, exitUsage)
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Errorf("a refused report wrote %s", out)
+	}
+	code, stdout, stderr = runCLI(t, "report", "--trace", goldenTrace, "--case", cf, "--out", out, "--at", "2024-04-03T10:00:00Z", "--allow-unmatched")
+	if code != 0 || !strings.Contains(stderr, "warning: case file line ") || strings.Contains(stdout, "warning:") {
+		t.Errorf("--allow-unmatched: exit %d, stdout %q, stderr %q; want exit 0 and the warning on stderr only", code, stdout, stderr)
+	}
+}
