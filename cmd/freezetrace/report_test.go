@@ -212,7 +212,7 @@ func TestReportUnmatchedPayment(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := filepath.Join(dir, "report")
-	code, stdout, stderr := runCLI(t, "report", "--trace", goldenTrace, "--case", cf, "--out", out, "--at", "2024-04-03T10:00:00Z")
+	code, _, stderr := runCLI(t, "report", "--trace", goldenTrace, "--case", cf, "--out", out, "--at", "2024-04-03T10:00:00Z")
 	if code != exitUsage || !strings.Contains(stderr, "case.yaml: case file line ") || !strings.Contains(stderr, stray) ||
 		!strings.Contains(stderr, "--allow-unmatched") {
 		t.Errorf("exit %d, stderr %q; want exit %d naming the case file line and the payment", code, stderr, exitUsage)
@@ -220,7 +220,7 @@ func TestReportUnmatchedPayment(t *testing.T) {
 	if _, err := os.Stat(out); !os.IsNotExist(err) {
 		t.Errorf("a refused report wrote %s", out)
 	}
-	code, stdout, stderr = runCLI(t, "report", "--trace", goldenTrace, "--case", cf, "--out", out, "--at", "2024-04-03T10:00:00Z", "--allow-unmatched")
+	code, stdout, stderr := runCLI(t, "report", "--trace", goldenTrace, "--case", cf, "--out", out, "--at", "2024-04-03T10:00:00Z", "--allow-unmatched")
 	if code != 0 || !strings.Contains(stderr, "warning: case file line ") || strings.Contains(stdout, "warning:") {
 		t.Errorf("--allow-unmatched: exit %d, stdout %q, stderr %q; want exit 0 and the warning on stderr only", code, stdout, stderr)
 	}
