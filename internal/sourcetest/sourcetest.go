@@ -87,50 +87,55 @@ type Question struct {
 	Ask  func(ctx context.Context, src chains.Source) error
 }
 
+// capabilities are the optional capabilities of package chains, by the
+// names Harness.Capabilities uses, sorted: the one list both Capabilities
+// and implements read.
+var capabilities = []struct {
+	name string
+	is   func(chains.Source) bool
+}{
+	{"BlockFinder", is[chains.BlockFinder]}, {"BlockHasher", is[chains.BlockHasher]},
+	{"FinalOnly", is[chains.FinalOnly]}, {"HeadReader", is[chains.HeadReader]},
+	{"Pager", is[chains.Pager]}, {"PairFinder", is[chains.PairFinder]},
+	{"PeerCounter", is[chains.PeerCounter]}, {"Requester", is[chains.Requester]},
+	{"Totaler", is[chains.Totaler]},
+}
+
+func is[T any](src chains.Source) bool {
+	_, ok := src.(T)
+	return ok
+}
+
 // Capabilities lists the optional capabilities of package chains, by the
 // names Harness.Capabilities uses, sorted.
 func Capabilities() []string {
-	return []string{
-		"BlockFinder", "BlockHasher", "FinalOnly", "HeadReader", "Pager",
-		"PairFinder", "PeerCounter", "Requester", "Totaler",
+	out := make([]string, len(capabilities))
+	for i, c := range capabilities {
+		out[i] = c.name
 	}
+	return out
 }
 
 // Implements returns the names of the optional capabilities src
 // implements, sorted.
 func Implements(src chains.Source) []string {
 	var out []string
-	for _, c := range Capabilities() {
-		if implements(src, c) {
-			out = append(out, c)
+	for _, c := range capabilities {
+		if c.is(src) {
+			out = append(out, c.name)
 		}
 	}
 	return out
 }
 
+// implements reports whether src has the capability of that name.
 func implements(src chains.Source, name string) bool {
-	var ok bool
-	switch name {
-	case "BlockFinder":
-		_, ok = src.(chains.BlockFinder)
-	case "BlockHasher":
-		_, ok = src.(chains.BlockHasher)
-	case "FinalOnly":
-		_, ok = src.(chains.FinalOnly)
-	case "HeadReader":
-		_, ok = src.(chains.HeadReader)
-	case "Pager":
-		_, ok = src.(chains.Pager)
-	case "PairFinder":
-		_, ok = src.(chains.PairFinder)
-	case "PeerCounter":
-		_, ok = src.(chains.PeerCounter)
-	case "Requester":
-		_, ok = src.(chains.Requester)
-	case "Totaler":
-		_, ok = src.(chains.Totaler)
+	for _, c := range capabilities {
+		if c.name == name {
+			return c.is(src)
+		}
 	}
-	return ok
+	return false
 }
 
 // Run runs every check against the source h describes, each as a subtest.
