@@ -93,6 +93,15 @@ func (db *DB) CachedTransfers(ctx context.Context, q chains.Query) ([]chains.Tra
 // transaction (it was fetched as a whole, not just the transfers of some
 // addresses).
 func (db *DB) CachedTxTransfers(ctx context.Context, c chains.Chain, tx chains.TxHash) ([]chains.Transfer, bool, error) {
+	// Coverage first: it is committed with the transfers, so once it is
+	// seen they are too. Read the other way round, a store committed in
+	// between would give no transfers marked whole.
+	var one int
+	err := db.row(ctx, `SELECT 1 FROM tx_coverage WHERE chain = ? AND tx = ?`, string(c), tx[:]).Scan(&one)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return nil, false, fmt.Errorf("read transaction %s: %w", tx, err)
+	}
+	whole := err == nil
 	rows, err := db.sql.QueryContext(ctx, `SELECT a.contract, t.tx, t.position, t.tx_index, t.block, coalesce(t.time, b.time), t.from_id, t.to_id, t.amount
 		FROM transfers t JOIN assets a ON a.id = t.asset
 		LEFT JOIN blocks b ON b.chain = a.chain AND b.number = t.block
@@ -127,12 +136,7 @@ func (db *DB) CachedTxTransfers(ctx context.Context, c chains.Chain, tx chains.T
 		return nil, false, fmt.Errorf("read transaction %s: %w", tx, err)
 	}
 	slices.SortFunc(out, chains.Compare)
-	var one int
-	err = db.row(ctx, `SELECT 1 FROM tx_coverage WHERE chain = ? AND tx = ?`, string(c), tx[:]).Scan(&one)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return nil, false, fmt.Errorf("read transaction %s: %w", tx, err)
-	}
-	return out, err == nil, nil
+	return out, whole, nil
 }
 
 type scanner interface{ Scan(...any) error }
