@@ -34,6 +34,16 @@ type table struct {
 // fields is a two-column list of labelled values ("Date: …").
 type fields struct{ Rows [][2]string }
 
+// figure is the flow diagram of the letter or overview: File names the
+// SVG beside the document (Markdown links to it), Diagram holds the laid
+// out graph that HTML and PDF draw in place (nil when it was not laid
+// out).
+type figure struct {
+	Caption string
+	File    string
+	Diagram *flowDiagram
+}
+
 // span is a piece of text: Mono for addresses and hashes, Link for a URL
 // or a relative file name it points to.
 type span struct {
@@ -54,6 +64,7 @@ func (para) isBlock()    {}
 func (list) isBlock()    {}
 func (table) isBlock()   {}
 func (fields) isBlock()  {}
+func (figure) isBlock()  {}
 
 func txt(s string) span               { return span{Text: s} }
 func mono(s string) span              { return span{Text: s, Mono: true} }
@@ -93,6 +104,8 @@ func cleanDoc(d *document) *document {
 				rows[i] = [2]string{untrusted.Line(r[0]), untrusted.Text(r[1])}
 			}
 			c.Blocks = append(c.Blocks, fields{Rows: rows})
+		case figure:
+			c.Blocks = append(c.Blocks, figure{Caption: untrusted.Line(x.Caption), File: untrusted.Line(x.File), Diagram: x.Diagram})
 		case table:
 			t := table{Head: make([]string, len(x.Head)), Rows: make([][]tcell, len(x.Rows))}
 			for i, h := range x.Head {

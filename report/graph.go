@@ -238,6 +238,31 @@ func shortAddr(s string) string {
 	return s[:8] + "…" + s[len(s)-6:]
 }
 
+// flowDiagram is a laid-out flow graph, for HTML and PDF to draw in place.
+type flowDiagram struct {
+	SVG []byte // Graphviz's SVG of the graph
+}
+
+// graph writes the flow graph's DOT and SVG files into dir, as far as their
+// formats were asked for, and returns the diagram letters embed (nil when
+// no renderer runs).
+func (w *writer) graph(dir, title string, srcs []trace.Origin, flows []trace.Flow, eps []trace.Endpoint) (*flowDiagram, error) {
+	if !w.want[FormatDOT] && !w.want[FormatSVG] && w.svg == nil {
+		return nil, nil
+	}
+	dot := dotGraph(title, srcs, flows, eps, w.as, w.m)
+	w.put(FormatDOT, dir+"graph.dot", dot)
+	if w.svg != nil {
+		svg, err := w.svg.render(w.ctx, dot)
+		if err != nil {
+			return nil, err
+		}
+		w.put(FormatSVG, dir+"graph.svg", svg)
+		return &flowDiagram{SVG: svg}, nil
+	}
+	return nil, nil
+}
+
 // svgRenderer lays DOT out as SVG with Graphviz compiled to WebAssembly (no
 // cgo, no installed Graphviz). It is not safe for concurrent use.
 type svgRenderer struct{ gv *graphviz.Graphviz }

@@ -161,7 +161,7 @@ func Render(ctx context.Context, r *trace.Result, c *CaseFile, opts Options) (ma
 		all = append(all, rc.targets()...)
 	}
 	w.warnings = append(slices.Clone(r.Warnings), holdingWarnings(w.m, all)...)
-	if want[FormatSVG] {
+	if want[FormatSVG] || want[FormatPDF] || want[FormatHTML] {
 		svg, err := newSVGRenderer(ctx)
 		if err != nil {
 			return nil, nil, err
@@ -274,22 +274,6 @@ func (w *writer) tables(dir string, sheets []sheet, title string) error {
 	return nil
 }
 
-func (w *writer) graph(dir, title string, srcs []trace.Origin, flows []trace.Flow, eps []trace.Endpoint) error {
-	if !w.want[FormatDOT] && !w.want[FormatSVG] {
-		return nil
-	}
-	dot := dotGraph(title, srcs, flows, eps, w.as, w.m)
-	w.put(FormatDOT, dir+"graph.dot", dot)
-	if w.svg != nil {
-		svg, err := w.svg.render(w.ctx, dot)
-		if err != nil {
-			return err
-		}
-		w.put(FormatSVG, dir+"graph.svg", svg)
-	}
-	return nil
-}
-
 func jsonBytes(v any) ([]byte, error) {
 	b, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
@@ -338,7 +322,8 @@ func (w *writer) caseFiles(rcs []*Recipient) error {
 		}
 		w.put(FormatJSON, "case/report.json", b)
 	}
-	return w.graph("case/", w.c.Reference, w.r.Origins, w.r.Flows, w.r.Endpoints)
+	_, err := w.graph("case/", w.c.Reference, w.r.Origins, w.r.Flows, w.r.Endpoints)
+	return err
 }
 
 func (w *writer) recipientFiles(rc *Recipient) error {
@@ -357,9 +342,11 @@ func (w *writer) recipientFiles(rc *Recipient) error {
 		}
 		w.put(FormatJSON, dir+"recipient.json", b)
 	}
-	if err := w.graph(dir, w.c.Reference+" / "+rc.Name, rc.Origins, rc.Flows, rc.Endpoints); err != nil {
+	diagram, err := w.graph(dir, w.c.Reference+" / "+rc.Name, rc.Origins, rc.Flows, rc.Endpoints)
+	if err != nil {
 		return err
 	}
+	_ = diagram
 	var evidence []string
 	for name := range w.files {
 		if rest, ok := strings.CutPrefix(name, dir); ok {
