@@ -8,6 +8,11 @@
 //
 //	devchain --scenario pigbutcher --range-limit 50 --out case.json --etl etl/
 //
+// --start dates the chain's genesis (block 0), e.g. --start now-72h or
+// --start 2025-06-01T09:00:00Z; the scenario's blocks follow it at their
+// usual spacing (the pigbutcher fixture spans under half an hour). The
+// default is devchain.GenesisTime, 2030-01-01.
+//
 // It is for demos and tests; only this package and tests use the dev chain.
 package main
 
@@ -20,6 +25,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -36,6 +42,7 @@ type options struct {
 	ETL        string
 	ExitAfter  bool
 	Verbose    bool
+	Start      time.Time // zero: devchain.GenesisTime
 }
 
 func main() {
@@ -54,6 +61,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.ETL, "etl", "", "write the chain's data as ethereum-etl CSV files into `DIR`")
 	fs.BoolVar(&o.ExitAfter, "exit-after-play", false, "exit once the scenario is played instead of serving")
 	fs.BoolVar(&o.Verbose, "v", false, "show go-ethereum's log")
+	now := time.Now()
+	fs.Func("start", "date the genesis (block 0) at `TIME`, RFC 3339 (2025-06-01T09:00:00Z) or now±DURATION (now-72h, now-90m, now); "+
+		"the scenario's blocks follow at their usual spacing (default "+devchain.GenesisTime.Format(time.RFC3339)+")", func(s string) error {
+		t, err := parseStart(s, now)
+		o.Start = t
+		return err
+	})
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -94,7 +108,7 @@ func serve(ctx context.Context, o options, stdout io.Writer) error {
 	}
 	playCtx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
-	c, p, err := devchain.Run(playCtx, devchain.Config{RangeLimit: o.RangeLimit, Verbose: o.Verbose}, sc)
+	c, p, err := devchain.Run(playCtx, devchain.Config{RangeLimit: o.RangeLimit, Verbose: o.Verbose, Start: o.Start}, sc)
 	if err != nil {
 		return err
 	}
@@ -130,4 +144,31 @@ func serve(ctx context.Context, o options, stdout io.Writer) error {
 	fmt.Fprintln(stdout, "serving; interrupt to stop")
 	<-ctx.Done()
 	return nil
+}
+
+// parseStart reads --start: an RFC 3339 time, or "now" with an optional
+// signed Go duration after it ("now-72h"), counted from now. The result is
+// truncated to the second, as block times are.
+func parseStart(s string, now time.Time) (time.Time, error) {
+	if rest, ok := strings.CutPrefix(s, "now"); ok {
+		var d time.Duration
+		if rest != "" {
+			if rest[0] != '-' && rest[0] != '+' {
+				return time.Time{}, fmt.Errorf("%q: want now-DURATION or now+DURATION, e.g. now-72h", s)
+			}
+			var err error
+			if d, err = time.ParseDuration(rest); err != nil {
+				return time.Time{}, fmt.Errorf("%q: %w (try now-72h: units are h, m, s)", s, err)
+			}
+		}
+		return now.Add(d).Truncate(time.Second).UTC(), nil
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%q: want RFC 3339 (2025-06-01T09:00:00Z) or now-DURATION (now-72h)", s)
+	}
+	if t.Unix() < 0 {
+		return time.Time{}, fmt.Errorf("%q: before 1970", s)
+	}
+	return t.Truncate(time.Second).UTC(), nil
 }

@@ -7,12 +7,13 @@
 // node rather than mocks.
 //
 // Runs are reproducible: keys derive from actor names, gas prices are
-// fixed, and the genesis time is fixed and in the future, so that block
-// times follow the scenario (an empty block BlockSeconds after its parent,
-// a block with transactions one second after) rather than the wall clock.
-// The same scenario gives the same addresses, transactions, block numbers
-// and times on every run; block hashes differ, since the simulated beacon
-// draws each block's randomness afresh.
+// fixed, the genesis time is fixed (GenesisTime, or Config.Start), and
+// block times follow the scenario (an empty block BlockSeconds after its
+// parent, a block with transactions one second after) rather than the
+// wall clock, whether the genesis lies in the past or in the future. The
+// same scenario gives the same addresses, transactions, block numbers and
+// times on every run; block hashes differ, since each block's randomness
+// is drawn afresh.
 //
 // It is for tests and demos only (hence under internal/, with the fixtures
 // it plays); nothing in freezetrace's tracing path may depend on it.
@@ -21,6 +22,7 @@ package devchain
 import (
 	"context"
 	"crypto/ecdsa"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"maps"
@@ -40,15 +42,14 @@ import (
 	_ "github.com/ethereum/go-ethereum/eth/tracers/native" // callTracer
 	"github.com/ethereum/go-ethereum/ethclient"
 	"github.com/ethereum/go-ethereum/log"
+	"github.com/ethereum/go-ethereum/miner"
 	"github.com/ethereum/go-ethereum/node"
 	"github.com/ethereum/go-ethereum/p2p"
 	"github.com/ethereum/go-ethereum/params"
 	"github.com/ethereum/go-ethereum/rpc"
 )
 
-// GenesisTime is the time of block 0. It lies in the future so that every
-// block's time is set by the scenario (parent time + 1s, or a Wait), never
-// by the wall clock.
+// GenesisTime is the time of block 0 unless Config.Start says otherwise.
 var GenesisTime = time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // Config configures a Chain. The zero value gives chain id 1 (so that the
@@ -58,6 +59,11 @@ type Config struct {
 	RangeLimit uint64             // eth_getLogs block-range cap; 0 for none
 	Alloc      types.GenesisAlloc // accounts at genesis (Scenario.Genesis gives them)
 	Verbose    bool               // let go-ethereum log to stderr
+	// Start is the time of block 0, the genesis, to the second; every
+	// block after it is dated by the scenario's spacing from there. Zero
+	// means GenesisTime. It may lie in the past: no block is dated by the
+	// wall clock.
+	Start time.Time
 }
 
 // Chain is a running development chain.
@@ -78,6 +84,12 @@ type Chain struct {
 func Start(cfg Config) (*Chain, error) {
 	if cfg.ChainID == 0 {
 		cfg.ChainID = 1
+	}
+	if cfg.Start.IsZero() {
+		cfg.Start = GenesisTime
+	}
+	if cfg.Start.Unix() < 0 {
+		return nil, fmt.Errorf("devchain start %s: before 1970", cfg.Start.Format(time.RFC3339))
 	}
 	if !cfg.Verbose {
 		log.SetDefault(log.NewLogger(log.DiscardHandler()))
@@ -106,7 +118,7 @@ func Start(cfg Config) (*Chain, error) {
 		Config:    &cc,
 		GasLimit:  ethconfig.Defaults.Miner.GasCeil,
 		Alloc:     alloc,
-		Timestamp: uint64(GenesisTime.Unix()),
+		Timestamp: uint64(cfg.Start.Unix()),
 		BaseFee:   big.NewInt(params.InitialBaseFee),
 	}
 	ec.SyncMode = ethconfig.FullSync
@@ -165,8 +177,42 @@ func (c *Chain) Client() *ethclient.Client { return c.client }
 // Head is the number of the newest block.
 func (c *Chain) Head() uint64 { return c.backend.BlockChain().CurrentBlock().Number.Uint64() }
 
-// Mine seals one block with whatever transactions are pending.
-func (c *Chain) Mine() { c.beacon.Commit() }
+// Mine seals one block with whatever transactions are pending, one second
+// after the head.
+func (c *Chain) Mine() error { return c.seal() }
+
+// seal seals one block one second after the head, holding the pool's
+// pending transactions. The simulated beacon's Commit would date it by the
+// wall clock whenever that is later than the head (always, on a chain that
+// starts in the past), so the block is built and inserted here with its
+// time given, as the testing_commitBlockV1 API of go-ethereum does. Empty
+// blocks still go through the beacon (Wait, AdjustTime), which takes a
+// time relative to the head and picks up the blocks inserted here.
+func (c *Chain) seal() error {
+	bc := c.backend.BlockChain()
+	parent := bc.CurrentBlock()
+	args := &miner.BuildPayloadArgs{
+		Parent:      parent.Hash(),
+		Timestamp:   parent.Time + 1,
+		Withdrawals: types.Withdrawals{},
+		BeaconRoot:  &common.Hash{},
+	}
+	rand.Read(args.Random[:])
+	if bc.Config().IsAmsterdam(new(big.Int).Add(parent.Number, common.Big1), args.Timestamp) {
+		args.SlotNum = new(uint64)
+	}
+	block, _, err := c.backend.Miner().BuildTestingPayload(args, nil, false, nil)
+	if err != nil {
+		return fmt.Errorf("devchain seal block %d: %w", parent.Number.Uint64()+1, err)
+	}
+	if _, err := bc.InsertBlockWithoutSetHead(context.Background(), block, false); err != nil {
+		return fmt.Errorf("devchain seal block %d: %w", block.NumberU64(), err)
+	}
+	if _, err := bc.SetCanonical(block); err != nil {
+		return fmt.Errorf("devchain seal block %d: %w", block.NumberU64(), err)
+	}
+	return nil
+}
 
 // MineAll seals one block holding all n transactions sent since the last
 // block. The pool promotes transactions asynchronously (a busy machine, or
@@ -188,7 +234,9 @@ func (c *Chain) MineAll(n int) error {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	c.beacon.Commit()
+	if err := c.seal(); err != nil {
+		return err
+	}
 	if err := pool.Sync(); err != nil {
 		return fmt.Errorf("devchain mine: %w", err)
 	}
