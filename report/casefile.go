@@ -2,8 +2,14 @@ package report
 
 import (
 	"bytes"
+	"crypto/sha256"
+	_ "embed"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 
@@ -12,44 +18,136 @@ import (
 	"freezetrace/chains"
 )
 
-// CaseFile is what the requester tells the recipients: who asks, on what
-// authority, for which victims, and what they ask for. It is read from a
-// YAML case file (see fixtures/case.example.yaml). Every string in it is
-// untrusted text and is escaped in every output.
+// CaseFile is what the requester tells the recipients, laid out as the
+// Freeze Asset Request (FAR) standard asks: who sends and in what role,
+// the crime and why it is one, the police report, who verified the case,
+// the victims and their payments, the documents attached, and what is
+// asked. It is read from a YAML case file (see fixtures/case.example.yaml;
+// `freezetrace case init` writes a commented template). Every string in it
+// is untrusted text and is escaped in every output. Fields a letter needs
+// but the file lacks are listed by Checklist, never silently dropped.
 type CaseFile struct {
-	Reference string     `yaml:"reference"`
-	Language  string     `yaml:"language"`
-	Requester Requester  `yaml:"requester"`
-	Authority *Authority `yaml:"authority"`
-	Victims   []Victim   `yaml:"victims"`
-	Actions   []Action   `yaml:"actions"`
-	Note      string     `yaml:"note"`
+	Reference    string        `yaml:"reference"`
+	Language     string        `yaml:"language"`
+	Sender       Sender        `yaml:"sender"`
+	Requester    Requester     `yaml:"requester"`
+	Crime        Crime         `yaml:"crime"`
+	PoliceReport *PoliceReport `yaml:"police_report"`
+	Order        *Order        `yaml:"order"`
+	Verifier     *Verifier     `yaml:"verifier"`
+	Victims      []Victim      `yaml:"victims"`
+	Documents    []Document    `yaml:"documents"`
+	Actions      []Action      `yaml:"actions"`
+	Note         string        `yaml:"note"`
 }
 
-// Requester is the organisation asking, and the person to answer.
+// Sender is the requester's role, which decides what a letter may ask for.
+type Sender string
+
+// The sender roles.
+const (
+	SenderVictim         Sender = "victim"          // a victim writes for themselves
+	SenderRepresentative Sender = "representative"  // a lawyer, victim-support group or investigator acting for the victims
+	SenderLawEnforcement Sender = "law_enforcement" // a police force, prosecutor or court
+)
+
+// UnmarshalYAML reads a sender role.
+func (s *Sender) UnmarshalYAML(n *yaml.Node) error {
+	v := Sender(strings.ToLower(strings.TrimSpace(n.Value)))
+	if n.Kind == yaml.ScalarNode && v == "" {
+		*s = ""
+		return nil
+	}
+	if n.Kind != yaml.ScalarNode || (v != SenderVictim && v != SenderRepresentative && v != SenderLawEnforcement) {
+		return fmt.Errorf("line %d: unknown sender %q (want victim, representative or law_enforcement)", n.Line, n.Value)
+	}
+	*s = v
+	return nil
+}
+
+// LawEnforcement reports whether the sender is law enforcement.
+func (c *CaseFile) LawEnforcement() bool { return c.Sender == SenderLawEnforcement }
+
+// Requester is the organisation asking, and the person to answer (FAR
+// "Reported By").
 type Requester struct {
 	Organisation string `yaml:"organisation"`
 	Name         string `yaml:"name"`
 	Role         string `yaml:"role"`
 	Email        string `yaml:"email"`
-	Phone        string `yaml:"phone"`
+	Phone        Phone  `yaml:"phone"`
+	Country      string `yaml:"country"`
 	Address      string `yaml:"address"`
 }
 
-// Authority is the public body and legal basis behind the request, when
-// there is one (a police force, a court order).
-type Authority struct {
-	Name       string `yaml:"name"`
-	LegalBasis string `yaml:"legal_basis"`
+// Crime is what happened (FAR "Proof of crime"): one sentence, its type,
+// the scam platform, its dates, the value lost in USD at the time, and the
+// law that makes it a crime. Nothing here is ever filled in by default.
+type Crime struct {
+	Summary    string   `yaml:"summary"`     // what happened, in one sentence
+	Type       string   `yaml:"type"`        // "investment fraud (pig butchering)"
+	Platform   string   `yaml:"platform"`    // the scam platform: name, website, kind
+	Started    Date     `yaml:"started"`     // YYYY-MM-DD (UTC), the first contact or payment
+	Ended      Date     `yaml:"ended"`       // YYYY-MM-DD (UTC), the last payment
+	LostUSD    *USD     `yaml:"lost_usd"`    // total value lost, in USD at the time of the payments
+	LegalBasis []string `yaml:"legal_basis"` // the laws or rules broken, one per item
+}
+
+// PoliceReport is the report the crime was filed under (FAR "Police
+// report"), with the officer who can confirm it.
+type PoliceReport struct {
+	Department string  `yaml:"department"`
+	Address    string  `yaml:"address"`
+	Country    string  `yaml:"country"`
+	Reference  string  `yaml:"reference"`
+	Date       Date    `yaml:"date"`
+	Contact    Contact `yaml:"contact"`
+}
+
+// Order is a court or freezing order behind the request, when there is one.
+type Order struct {
+	IssuedBy   string `yaml:"issued_by"`
 	Reference  string `yaml:"reference"`
+	Date       Date   `yaml:"date"`
+	LegalBasis string `yaml:"legal_basis"`
+}
+
+// Verifier is who checked the case before it was sent (FAR "Verified by").
+type Verifier struct {
+	Organisation string `yaml:"organisation"`
+	Date         Date   `yaml:"date"`
+	Contact      string `yaml:"contact"`
+	Email        string `yaml:"email"`
+	Phone        Phone  `yaml:"phone"`
+	Country      string `yaml:"country"`
+	Comments     string `yaml:"comments"`
+}
+
+// Contact is a person to ask.
+type Contact struct {
+	Name  string `yaml:"name"`
+	Email string `yaml:"email"`
+	Phone Phone  `yaml:"phone"`
 }
 
 // Victim is one person who paid the scammers, named as the requester chose
 // (a name or a pseudonym), and the payments they made.
 type Victim struct {
 	Name         string    `yaml:"name"`
+	Country      string    `yaml:"country"`
 	PoliceReport string    `yaml:"police_report"`
 	Payments     []Payment `yaml:"payments"`
+}
+
+// Document is a file sent with the letters (a police report, screenshots
+// of the scam platform, chat logs): its name, the file (relative to the
+// case file) and the SHA-256 of its content, computed when the case file
+// is read.
+type Document struct {
+	Name   string `yaml:"name"`
+	File   string `yaml:"file"`
+	SHA256 string `yaml:"-"`
+	Size   int64  `yaml:"-"`
 }
 
 // Payment is one victim payment, named by its transaction hash.
@@ -100,6 +198,14 @@ func LoadCase(path string) (*CaseFile, error) {
 	return ParseCase(path, b)
 }
 
+//go:embed casetemplate.yaml
+var caseTemplate []byte
+
+// CaseTemplate is a commented case file with every field and nothing
+// filled in, for `freezetrace case init`. It does not pass ParseCase until
+// its required fields are filled in.
+func CaseTemplate() []byte { return bytes.Clone(caseTemplate) }
+
 var yamlLine = regexp.MustCompile(`^line (\d+): (.*)$`)
 var unknownField = regexp.MustCompile(`^field (\S+) not found in type \S+$`)
 
@@ -122,7 +228,7 @@ func ParseCase(name string, data []byte) (*CaseFile, error) {
 	if err := yaml.Unmarshal(data, &root); err != nil {
 		return nil, chains.Invalid(caseError(name, err))
 	}
-	if err := c.check(name, &root); err != nil {
+	if err := c.check(name, filepath.Dir(name), &root); err != nil {
 		return nil, chains.Invalid(err)
 	}
 	return &c, nil
@@ -157,8 +263,9 @@ func located(name, msg string) string {
 	return name + ":" + m[1] + ": " + rest
 }
 
-// check enforces what a letter cannot go without.
-func (c *CaseFile) check(name string, root *yaml.Node) error {
+// check enforces what a letter cannot go without, and reads the
+// documents (relative to dir) for their SHA-256.
+func (c *CaseFile) check(name, dir string, root *yaml.Node) error {
 	line := func(path ...string) int { return lineOf(root, path...) }
 	if strings.TrimSpace(c.Reference) == "" {
 		return fmt.Errorf("%s:%d: reference is required (the case reference every letter quotes)", name, line("reference"))
@@ -169,10 +276,13 @@ func (c *CaseFile) check(name string, root *yaml.Node) error {
 	if _, ok := catalogue[c.Language]; !ok {
 		return fmt.Errorf("%s:%d: no letter text for language %q (available: %s)", name, line("language"), c.Language, strings.Join(Languages(), ", "))
 	}
-	if strings.TrimSpace(c.Requester.Organisation) == "" {
-		return fmt.Errorf("%s:%d: requester.organisation is required", name, line("requester"))
+	if c.Sender == "" {
+		return fmt.Errorf("%s:%d: sender is required: victim, representative or law_enforcement (it decides what the letters may ask for)", name, line("sender"))
 	}
-	if strings.TrimSpace(c.Requester.Email) == "" && strings.TrimSpace(c.Requester.Phone) == "" &&
+	if strings.TrimSpace(c.Requester.Organisation) == "" && strings.TrimSpace(c.Requester.Name) == "" {
+		return fmt.Errorf("%s:%d: requester.organisation or requester.name is required", name, line("requester"))
+	}
+	if strings.TrimSpace(c.Requester.Email) == "" && c.Requester.Phone == "" &&
 		strings.TrimSpace(c.Requester.Address) == "" {
 		return fmt.Errorf("%s:%d: requester needs a way to be answered: email, phone or address", name, line("requester"))
 	}
@@ -186,6 +296,9 @@ func (c *CaseFile) check(name string, root *yaml.Node) error {
 		}
 		seenAction[a] = true
 	}
+	if !c.Crime.Started.IsZero() && !c.Crime.Ended.IsZero() && c.Crime.Ended.Before(c.Crime.Started.Time) {
+		return fmt.Errorf("%s:%d: crime.ended %s is before crime.started %s", name, line("crime", "ended"), c.Crime.Ended, c.Crime.Started)
+	}
 	seen := map[chains.TxHash]int{}
 	for i, v := range c.Victims {
 		if strings.TrimSpace(v.Name) == "" {
@@ -198,7 +311,55 @@ func (c *CaseFile) check(name string, root *yaml.Node) error {
 			seen[p.Tx] = p.Line
 		}
 	}
+	for i := range c.Documents {
+		if err := c.Documents[i].read(dir); err != nil {
+			return fmt.Errorf("%s:%d: %v", name, nthItemLine(root, "documents", i), err)
+		}
+	}
 	return nil
+}
+
+// read checks a document's name and file and computes its SHA-256.
+func (d *Document) read(dir string) error {
+	if strings.TrimSpace(d.Name) == "" || strings.TrimSpace(d.File) == "" {
+		return errors.New("a document needs a name and a file")
+	}
+	p := d.File
+	if !filepath.IsAbs(p) {
+		p = filepath.Join(dir, p)
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		return fmt.Errorf("document %q: %v", d.Name, err)
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err == nil && st.IsDir() {
+		return fmt.Errorf("document %q: %s is a directory, not a file", d.Name, d.File)
+	}
+	h := sha256.New()
+	n, err := io.Copy(h, f)
+	if err != nil {
+		return fmt.Errorf("document %q: %v", d.Name, err)
+	}
+	d.SHA256, d.Size = hex.EncodeToString(h.Sum(nil)), n
+	return nil
+}
+
+// nthItemLine is the line of the i-th item of the top-level sequence key.
+func nthItemLine(root *yaml.Node, key string, i int) int {
+	n := root
+	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
+		n = n.Content[0]
+	}
+	for j := 0; j+1 < len(n.Content); j += 2 {
+		if n.Content[j].Value == key {
+			if seq := n.Content[j+1]; i < len(seq.Content) {
+				return seq.Content[i].Line
+			}
+			return n.Content[j+1].Line
+		}
+	}
+	return n.Line
 }
 
 // lineOf returns the line of the value at the mapping path, or of the

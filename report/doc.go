@@ -2,9 +2,20 @@
 // documents that people act on: a freeze or preservation letter per
 // recipient (each exchange with traced deposit addresses, each stablecoin
 // issuer for taint held at addresses it can freeze) as Markdown, HTML and
-// PDF; evidence tables as CSV and XLSX; the audit ledger; the full JSON; the
-// flow graph as DOT and SVG; a case overview; and a SHA-256 manifest of every
-// file written.
+// PDF, with a SEND.md saying where to send it and what to attach; evidence
+// tables as CSV and XLSX; the audit ledger; the full JSON; the flow graph as
+// DOT and SVG (and drawn inside the HTML and PDF letters); a case overview;
+// and a SHA-256 manifest of every file written.
+//
+// Exchange letters follow the Freeze Asset Request (FAR) standard section
+// by section; what they ask for depends on the case file's sender (law
+// enforcement, or a victim or their representative, who asks for a hold
+// and preservation, never for customer data). Issuer letters ask only to
+// freeze addresses on the issuer's token contracts. Recipients are named,
+// and their channels given, from a directory (recipients.yaml, which a
+// user file can override). Whatever the case file or the directory does
+// not give is listed by Checklist ("before you send") and printed as not
+// given, never filled in by default.
 //
 // The letters follow the trace's holdings (trace.Result.Holdings): each
 // address's balance at a live head or as of the end of the data, said as

@@ -28,5 +28,5 @@ func ExampleRender() {
 	// exchange Binance: 2 addresses, 2 paths
 	// exchange OKX: 1 addresses, 1 paths
 	// issuer Tether: 2 addresses, 3 paths
-	// 24 files
+	// 27 files
 }

@@ -224,6 +224,7 @@ func ledgerOf(r *trace.Result) []trace.Step {
 const fixtureCase = `# test case file
 reference: "NFT-2024-0117"
 language: en
+sender: representative
 requester:
   organisation: "Victim Support Network"
   name: "Sam Carter"
@@ -233,9 +234,8 @@ requester:
   address: |
     1 Example Street
     London EC1A 1AA
-authority:
-  name: "Example Police Cyber Crime Unit"
-  legal_basis: "Proceeds of Crime Act 2002, s. 303Z1 (account freezing orders)"
+police_report:
+  department: "Example Police Cyber Crime Unit"
   reference: "EPCCU/2024/311"
 victims:
   - name: "Alice A."

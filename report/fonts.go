@@ -110,6 +110,14 @@ func needsFallback(d *document) bool {
 					}
 				}
 			}
+		case figure:
+			check(x.Caption)
+			check(x.File)
+			if d := x.Diagram; d != nil {
+				for _, t := range d.texts() {
+					check(t.Text)
+				}
+			}
 		}
 	}
 	return need

@@ -8,15 +8,15 @@ import (
 	"testing"
 )
 
-// TestGolden pins the Markdown, CSV, JSON and DOT output of the fixture
+// TestGolden pins the Markdown, HTML, CSV, JSON and DOT output of the fixture
 // case in fixtures/report-golden/fixture-case. Refresh with:
 // go test ./report -run TestGolden -update
 func TestGolden(t *testing.T) {
-	files, sum := renderFixture(t, FormatMarkdown, FormatCSV, FormatJSON, FormatDOT)
+	files, sum := renderFixture(t, FormatMarkdown, FormatHTML, FormatCSV, FormatJSON, FormatDOT)
 	n := 0
 	for _, name := range sum.Files {
 		switch path.Ext(name) {
-		case ".md", ".csv", ".json", ".dot":
+		case ".md", ".html", ".csv", ".json", ".dot":
 			golden(t, "fixture-case", name, files[name])
 			n++
 		}
@@ -35,7 +35,7 @@ func TestFilesWritten(t *testing.T) {
 	}
 	for _, slug := range []string{"exchange-binance", "exchange-okx", "issuer-tether"} {
 		for _, f := range []string{"letter.md", "letter.html", "letter.pdf", "flows.csv", "endpoints.csv", "sources.csv",
-			"paths.csv", "ledger.csv", "evidence.xlsx", "recipient.json", "graph.dot", "graph.svg"} {
+			"paths.csv", "ledger.csv", "evidence.xlsx", "recipient.json", "graph.dot", "graph.svg", "SEND.md"} {
 			want = append(want, slug+"/"+f)
 		}
 	}

@@ -3,10 +3,13 @@ package report
 import (
 	"bytes"
 	"context"
+
 	"fmt"
 	"maps"
 	"slices"
+
 	"strings"
+	"time"
 
 	"github.com/goccy/go-graphviz"
 
@@ -30,12 +33,28 @@ var kindColour = map[trace.Kind]string{
 	trace.KindUnknown:      "#f8bbd0",
 }
 
-// dotGraph writes the flows as a Graphviz digraph: one node per address
-// (named by chain and full address), victims' payments from their senders,
-// endpoints filled by kind with their entity and amount, one edge per
-// sender, receiver and asset with the taint it carried and the number of
-// transfers. Left to right, so long peel chains read as lines.
-func dotGraph(title string, srcs []trace.Origin, flows []trace.Flow, eps []trace.Endpoint, as assets, m *Messages) []byte {
+// legendKinds is the order the legend lists endpoint kinds in.
+var legendKinds = []trace.Kind{trace.KindExchange, trace.KindHeld, trace.KindMixer, trace.KindBridge, trace.KindSanctioned,
+	trace.KindContract, trace.KindHopLimit, trace.KindDust, trace.KindHorizon, trace.KindHighActivity, trace.KindUnknown}
+
+const (
+	victimColour = "#c8e6c9"
+	labelWidth   = 30 // runes per line of an entity or victim name in a node
+)
+
+// dotGraph writes the flows as a Graphviz digraph ranked from the victims'
+// payments (the first rank) to the endpoints (the last), top to bottom
+// (rankdir "TB") or left to right ("LR"). One node per address, named by
+// chain and full address: victims and intermediate addresses shortened,
+// endpoints in full with their kind, entity and amount, filled by kind.
+// One edge per sender, receiver and asset, labeled with the taint it
+// carried, its transaction and time (or, for several transfers, their
+// number and the first and last time). A legend cluster shows every kind of
+// node present.
+func dotGraph(title string, srcs []trace.Origin, flows []trace.Flow, eps []trace.Endpoint, as assets, m *Messages, rankdir string) []byte {
+	if rankdir != "LR" {
+		rankdir = "TB"
+	}
 	g := &diagram{nodes: map[addrKey]*dotNode{}, edges: map[edgeKey]*dotEdge{}}
 	g.addOrigins(srcs)
 	g.addEndpoints(eps, as, m)
@@ -43,12 +62,14 @@ func dotGraph(title string, srcs []trace.Origin, flows []trace.Flow, eps []trace
 
 	var b bytes.Buffer
 	b.WriteString("digraph freezetrace {\n")
-	b.WriteString("  graph [rankdir=LR, fontname=\"Helvetica\", fontsize=10, nodesep=0.25, ranksep=0.6, label=" + dotQuote(title) + ", labelloc=t];\n")
-	b.WriteString("  node [shape=box, style=\"rounded,filled\", fillcolor=\"#ffffff\", fontname=\"Helvetica\", fontsize=9];\n")
-	b.WriteString("  edge [fontname=\"Helvetica\", fontsize=8, color=\"#555555\"];\n")
-	g.writeNodes(&b)
-	writeLegend(&b, eps, m)
-	g.writeEdges(&b, as)
+	fmt.Fprintf(&b, "  graph [rankdir=%s, fontname=\"Helvetica\", fontsize=10, nodesep=0.2, ranksep=0.22, label=%s, labelloc=t];\n",
+		rankdir, dotQuote(title))
+	b.WriteString("  node [shape=box, style=\"rounded,filled\", fillcolor=\"#ffffff\", fontname=\"Helvetica\", fontsize=9, margin=\"0.08,0.04\"];\n")
+	b.WriteString("  edge [fontname=\"Helvetica\", fontsize=7, color=\"#555555\", fontcolor=\"#333333\", arrowsize=0.7];\n")
+	keys := g.writeNodes(&b)
+	g.writeRanks(&b, keys)
+	g.writeLegend(&b, eps, m, rankdir == "LR")
+	g.writeEdges(&b, as, m)
 	b.WriteString("}\n")
 	return b.Bytes()
 }
@@ -61,11 +82,12 @@ type diagram struct {
 }
 
 type dotNode struct {
-	chain  chains.Chain
-	addr   chains.Address
-	label  []string
-	colour string
-	victim bool
+	chain    chains.Chain
+	addr     chains.Address
+	label    []string
+	colour   string
+	victim   bool
+	endpoint bool
 }
 
 type edgeKey struct {
@@ -74,9 +96,13 @@ type edgeKey struct {
 	asset    chains.AssetID
 }
 
+// dotEdge is what moved along one edge: the taint, the number of
+// transfers, the first one's transaction and the first and last time.
 type dotEdge struct {
-	tainted chains.Amount
-	count   int
+	tainted     chains.Amount
+	count       int
+	tx          chains.TxHash
+	first, last time.Time
 }
 
 func (g *diagram) node(c chains.Chain, a chains.Address) *dotNode {
@@ -93,7 +119,10 @@ func (g *diagram) addOrigins(srcs []trace.Origin) {
 	for _, s := range srcs {
 		n := g.node(s.Chain, s.From)
 		n.victim = true
-		n.label = append(n.label, "victim "+untrusted.Line(s.ID)+victimSuffix(s.Victim))
+		n.label = addLine(n.label, "victim "+untrusted.Line(s.ID))
+		for _, l := range wrapText(s.Victim, labelWidth) {
+			n.label = addLine(n.label, l)
+		}
 		g.node(s.Chain, s.To)
 	}
 }
@@ -103,13 +132,22 @@ func (g *diagram) addOrigins(srcs []trace.Origin) {
 func (g *diagram) addEndpoints(eps []trace.Endpoint, as assets, m *Messages) {
 	for _, e := range eps {
 		n := g.node(e.Chain, e.Address)
-		l := kindName(m, e.Kind)
-		if e.Entity != "" {
-			l += ": " + untrusted.Line(e.Entity)
+		n.endpoint = true
+		n.label = addLine(n.label, kindName(m, e.Kind))
+		for _, l := range wrapText(e.Entity, labelWidth) {
+			n.label = addLine(n.label, l)
 		}
-		n.label = append(n.label, l, as.money(e.Amount, e.Asset))
+		n.label = append(n.label, as.money(e.Amount, e.Asset))
 		n.colour = kindColour[e.Kind]
 	}
+}
+
+// addLine appends l to lines unless it is empty or already there.
+func addLine(lines []string, l string) []string {
+	if l == "" || slices.Contains(lines, l) {
+		return lines
+	}
+	return append(lines, l)
 }
 
 // addFlows adds an edge for every traced transfer, and for every victim
@@ -118,28 +156,37 @@ func (g *diagram) addFlows(flows []trace.Flow, srcs []trace.Origin) {
 	seen := map[flowKey]bool{}
 	for _, f := range flows {
 		seen[keyOf(f)] = true
-		g.addEdge(edgeKey{f.Chain, f.From, f.To, f.Asset}, f.Tainted)
+		g.addEdge(edgeKey{f.Chain, f.From, f.To, f.Asset}, f.Tainted, f.Tx, f.Time)
 	}
 	for _, s := range srcs {
 		if !seen[flowKey{s.Chain, s.Tx, s.Asset, s.Position}] {
-			g.addEdge(edgeKey{s.Chain, s.From, s.To, s.Asset}, s.Amount)
+			g.addEdge(edgeKey{s.Chain, s.From, s.To, s.Asset}, s.Amount, s.Tx, s.Time)
 		}
 	}
 }
 
-func (g *diagram) addEdge(k edgeKey, v chains.Amount) {
+func (g *diagram) addEdge(k edgeKey, v chains.Amount, tx chains.TxHash, at time.Time) {
 	g.node(k.chain, k.from)
 	g.node(k.chain, k.to)
-	if g.edges[k] == nil {
-		g.edges[k] = &dotEdge{}
+	e := g.edges[k]
+	if e == nil {
+		e = &dotEdge{tx: tx, first: at, last: at}
+		g.edges[k] = e
 	}
-	g.edges[k].tainted = g.edges[k].tainted.Add(v)
-	g.edges[k].count++
+	e.tainted = e.tainted.Add(v)
+	e.count++
+	if !at.IsZero() && (e.first.IsZero() || at.Before(e.first)) {
+		e.first, e.tx = at, tx
+	}
+	if at.After(e.last) {
+		e.last = at
+	}
 }
 
-// writeNodes writes the nodes in chain and address order. A labeled
-// address shows in full, any other (and a victim) shortened.
-func (g *diagram) writeNodes(b *bytes.Buffer) {
+// writeNodes writes the nodes in chain and address order, and returns
+// their keys in that order. An endpoint shows its address in full (on two
+// lines), any other address shortened.
+func (g *diagram) writeNodes(b *bytes.Buffer) []addrKey {
 	keys := slices.SortedFunc(maps.Keys(g.nodes), func(a, b addrKey) int {
 		if c := strings.Compare(string(a.chain), string(b.chain)); c != 0 {
 			return c
@@ -150,25 +197,47 @@ func (g *diagram) writeNodes(b *bytes.Buffer) {
 		n := g.nodes[k]
 		addr := n.addr.String()
 		lines := []string{shortAddr(addr)}
-		if len(n.label) > 0 && !n.victim {
-			lines = []string{addr}
+		if n.endpoint {
+			// In full, over two lines: the node is half as wide.
+			lines = []string{addr[:(len(addr)+1)/2], addr[(len(addr)+1)/2:]}
 		}
 		lines = append(lines, n.label...)
-		attrs := "label=" + dotQuote(strings.Join(lines, "\n")) + ", tooltip=" + dotQuote(string(n.chain)+" "+addr) +
-			", URL=" + dotQuote(n.chain.AddressURL(n.addr))
+		attrs := "label=" + dotQuote(strings.Join(lines, "\n")) + ", tooltip=" + dotQuote(string(n.chain)+" "+addr)
+		if u := n.chain.AddressURL(n.addr); isWebURL(u) {
+			attrs += ", URL=" + dotQuote(u)
+		}
 		switch {
-		case n.colour != "":
+		case n.endpoint:
 			attrs += ", fillcolor=" + dotQuote(n.colour) + ", penwidth=1.6"
 		case n.victim:
-			attrs += ", shape=ellipse, fillcolor=\"#c8e6c9\""
+			attrs += ", shape=ellipse, fillcolor=\"" + victimColour + "\""
 		}
-		fmt.Fprintf(b, "  %s [%s];\n", dotQuote(string(n.chain)+":"+addr), attrs)
+		fmt.Fprintf(b, "  %s [%s];\n", nodeID(k), attrs)
+	}
+	return keys
+}
+
+func nodeID(k addrKey) string { return dotQuote(string(k.chain) + ":" + k.addr.String()) }
+
+// writeRanks puts the victims on the first rank and the endpoints on the
+// last.
+func (g *diagram) writeRanks(b *bytes.Buffer, keys []addrKey) {
+	for _, rank := range []string{"min", "max"} {
+		var ids []string
+		for _, k := range keys {
+			n := g.nodes[k]
+			if (rank == "min" && n.victim && !n.endpoint) || (rank == "max" && n.endpoint && !n.victim) {
+				ids = append(ids, nodeID(k))
+			}
+		}
+		if len(ids) > 0 {
+			fmt.Fprintf(b, "  { rank=%s; %s; }\n", rank, strings.Join(ids, "; "))
+		}
 	}
 }
 
-// writeEdges writes the edges in chain, sender, receiver and asset order,
-// each labeled with the taint it carried and, past one, its transfers.
-func (g *diagram) writeEdges(b *bytes.Buffer, as assets) {
+// writeEdges writes the edges in chain, sender, receiver and asset order.
+func (g *diagram) writeEdges(b *bytes.Buffer, as assets, m *Messages) {
 	keys := slices.SortedFunc(maps.Keys(g.edges), func(a, b edgeKey) int {
 		if c := strings.Compare(string(a.chain), string(b.chain)); c != 0 {
 			return c
@@ -183,13 +252,34 @@ func (g *diagram) writeEdges(b *bytes.Buffer, as assets) {
 	})
 	for _, k := range keys {
 		e := g.edges[k]
-		label := as.money(e.tainted, k.asset)
-		if e.count > 1 {
-			label += fmt.Sprintf(" (%d tx)", e.count)
+		attrs := "label=" + dotQuote(strings.Join(edgeLabel(k.chain, e, as.money(e.tainted, k.asset), m), "\n"))
+		if u := k.chain.TxURL(e.tx); e.count == 1 && isWebURL(u) {
+			attrs += ", URL=" + dotQuote(u) + ", tooltip=" + dotQuote(k.chain.FormatTx(e.tx))
 		}
-		fmt.Fprintf(b, "  %s -> %s [label=%s];\n", dotQuote(string(k.chain)+":"+k.from.String()),
-			dotQuote(string(k.chain)+":"+k.to.String()), dotQuote(label))
+		fmt.Fprintf(b, "  %s -> %s [%s];\n", nodeID(addrKey{k.chain, k.from}), nodeID(addrKey{k.chain, k.to}), attrs)
 	}
+}
+
+// edgeLabel is an edge's amount, then its transaction (shortened) and
+// time, or the number of its transfers and their first and last time; a
+// time the data did not give is m.TimeUnknown.
+func edgeLabel(c chains.Chain, e *dotEdge, amount string, m *Messages) []string {
+	const layout = "2006-01-02 15:04 UTC"
+	lines := []string{amount}
+	if e.count == 1 {
+		lines = append(lines, "tx "+shortAddr(c.FormatTx(e.tx)))
+	} else {
+		lines = append(lines, fmt.Sprintf("%d tx", e.count))
+	}
+	switch {
+	case e.first.IsZero():
+		lines = append(lines, m.TimeUnknown)
+	case e.first.Equal(e.last):
+		lines = append(lines, e.first.UTC().Format(layout))
+	default:
+		lines = append(lines, e.first.UTC().Format(layout)+" –", e.last.UTC().Format(layout))
+	}
+	return lines
 }
 
 // kindName is the kind as the letter's language names it.
@@ -200,37 +290,82 @@ func kindName(m *Messages, k trace.Kind) string {
 	return string(k)
 }
 
-// writeLegend adds a box naming the colour of each endpoint kind present.
-func writeLegend(b *bytes.Buffer, eps []trace.Endpoint, m *Messages) {
+// writeLegend adds a small cluster with one sample node for each kind of
+// node the graph has: victim, intermediate address, each endpoint kind. Left
+// to right, Graphviz stacks a rank's nodes upwards: up is reversed so that
+// the legend reads from the top.
+func (g *diagram) writeLegend(b *bytes.Buffer, eps []trace.Endpoint, m *Messages, up bool) {
+	var victim, middle bool
+	for _, n := range g.nodes {
+		victim = victim || n.victim
+		middle = middle || (!n.victim && !n.endpoint)
+	}
 	present := map[trace.Kind]bool{}
 	for _, e := range eps {
 		present[e.Kind] = true
 	}
-	var kinds []trace.Kind
-	for _, k := range []trace.Kind{trace.KindExchange, trace.KindHeld, trace.KindMixer, trace.KindBridge, trace.KindSanctioned,
-		trace.KindContract, trace.KindHopLimit, trace.KindDust, trace.KindHorizon, trace.KindHighActivity, trace.KindUnknown} {
+	var entries []string
+	if victim {
+		entries = append(entries, fmt.Sprintf("%s [label=\"victim\", shape=ellipse, fillcolor=\"%s\"]", dotQuote("legend:victim"), victimColour))
+	}
+	if middle {
+		entries = append(entries, dotQuote("legend:address")+" [label=\"address\"]")
+	}
+	for _, k := range legendKinds {
 		if present[k] {
-			kinds = append(kinds, k)
+			entries = append(entries, fmt.Sprintf("%s [label=%s, fillcolor=%s, penwidth=1.6]", dotQuote("legend:"+string(k)),
+				dotQuote(kindName(m, k)), dotQuote(kindColour[k])))
 		}
 	}
-	if len(kinds) == 0 {
+	if len(entries) == 0 {
 		return
 	}
-	b.WriteString("  subgraph cluster_legend {\n    label=\"legend\"; fontsize=9; style=dashed; color=\"#999999\";\n")
-	for _, k := range kinds {
-		fmt.Fprintf(b, "    %s [label=%s, fillcolor=%s, fontsize=8];\n", dotQuote("legend:"+string(k)), dotQuote(kindName(m, k)), dotQuote(kindColour[k]))
+	if up {
+		slices.Reverse(entries)
+	}
+	b.WriteString("  subgraph cluster_legend {\n    label=\"legend\"; fontsize=8; style=\"dashed,rounded\"; color=\"#999999\"; margin=6;\n")
+	b.WriteString("    node [fontsize=7, margin=\"0.05,0.02\", height=0.2, width=0.4];\n")
+	for _, e := range entries {
+		b.WriteString("    " + e + ";\n")
 	}
 	b.WriteString("  }\n")
 }
 
-func victimSuffix(v string) string {
-	if v = untrusted.Line(v); v != "" {
-		return " (" + v + ")"
+// wrapText splits untrusted text into lines of at most width runes at
+// spaces, breaking longer words; past three lines it is cut with "…".
+func wrapText(s string, width int) []string {
+	var lines []string
+	cur := []rune{}
+	flush := func() {
+		if len(cur) > 0 {
+			lines = append(lines, string(cur))
+			cur = cur[:0]
+		}
 	}
-	return ""
+	for _, w := range strings.Fields(untrusted.Line(s)) {
+		word := []rune(w)
+		if len(cur) > 0 && len(cur)+1+len(word) > width {
+			flush()
+		}
+		for len(word) > width {
+			flush()
+			lines = append(lines, string(word[:width]))
+			word = word[width:]
+		}
+		if len(cur) > 0 {
+			cur = append(cur, ' ')
+		}
+		cur = append(cur, word...)
+	}
+	flush()
+	if len(lines) > 3 {
+		r := []rune(lines[2])
+		lines = append(lines[:2], string(r[:min(len(r), width-1)])+"…")
+	}
+	return lines
 }
 
-// shortAddr shows the first 8 and last 6 characters of an address.
+// shortAddr shows the first 8 and last 6 characters of an address or hash.
 func shortAddr(s string) string {
 	if len(s) <= 16 {
 		return s
@@ -239,28 +374,60 @@ func shortAddr(s string) string {
 }
 
 // flowDiagram is a laid-out flow graph, for HTML and PDF to draw in place.
+// Coordinates are Graphviz points (1/72 inch) from the top left corner of
+// the drawing, y growing downwards.
 type flowDiagram struct {
-	SVG []byte // Graphviz's SVG of the graph
+	SVG      []byte  // Graphviz's SVG of the graph
+	Rankdir  string  // the layout kept: "TB" or "LR"
+	Width    float64 // size of the drawing
+	Height   float64
+	Title    []diagramText
+	Clusters []diagramBox // the legend
+	Nodes    []diagramNode
+	Edges    []diagramEdge
+}
+
+// figurePage is the A4 portrait text area the layout is chosen for, in
+// points: 174 × 250 mm.
+const figurePageW, figurePageH = 174 / 25.4 * 72, 250 / 25.4 * 72
+
+// fitScale is the factor that fits d into w × h points, at most 1.
+func (d *flowDiagram) fitScale(w, h float64) float64 {
+	return min(1, w/max(d.Width, 1), h/max(d.Height, 1))
 }
 
 // graph writes the flow graph's DOT and SVG files into dir, as far as their
-// formats were asked for, and returns the diagram letters embed (nil when
-// no renderer runs).
+// formats were asked for, and returns the laid-out diagram letters embed
+// (nil when neither file nor HTML or PDF is wanted). It lays the graph out
+// top to bottom and left to right and keeps the one that scales larger onto
+// an A4 page, top to bottom on a tie.
 func (w *writer) graph(dir, title string, srcs []trace.Origin, flows []trace.Flow, eps []trace.Endpoint) (*flowDiagram, error) {
 	if !w.want[FormatDOT] && !w.want[FormatSVG] && w.svg == nil {
 		return nil, nil
 	}
-	dot := dotGraph(title, srcs, flows, eps, w.as, w.m)
-	w.put(FormatDOT, dir+"graph.dot", dot)
-	if w.svg != nil {
-		svg, err := w.svg.render(w.ctx, dot)
-		if err != nil {
+	r := w.svg
+	if r == nil {
+		// Only the DOT file is wanted; the layout is still chosen by
+		// Graphviz so that the file does not depend on the other formats.
+		var err error
+		if r, err = newSVGRenderer(w.ctx); err != nil {
 			return nil, err
 		}
-		w.put(FormatSVG, dir+"graph.svg", svg)
-		return &flowDiagram{SVG: svg}, nil
+		defer r.Close()
 	}
-	return nil, nil
+	d, dot, err := r.choose(w.ctx, func(rankdir string) []byte { return dotGraph(title, srcs, flows, eps, w.as, w.m, rankdir) })
+	if err != nil {
+		return nil, err
+	}
+	w.put(FormatDOT, dir+"graph.dot", dot)
+	if w.svg == nil && !w.want[FormatSVG] {
+		return d, nil
+	}
+	if d.SVG, err = r.render(w.ctx, dot); err != nil {
+		return nil, err
+	}
+	w.put(FormatSVG, dir+"graph.svg", d.SVG)
+	return d, nil
 }
 
 // svgRenderer lays DOT out as SVG with Graphviz compiled to WebAssembly (no
@@ -276,16 +443,48 @@ func newSVGRenderer(ctx context.Context) (*svgRenderer, error) {
 }
 
 func (r *svgRenderer) render(ctx context.Context, dot []byte) ([]byte, error) {
+	return r.run(ctx, dot, graphviz.SVG)
+}
+
+func (r *svgRenderer) run(ctx context.Context, dot []byte, f graphviz.Format) ([]byte, error) {
 	g, err := graphviz.ParseBytes(dot)
 	if err != nil {
 		return nil, fmt.Errorf("parse dot: %w", err)
 	}
 	defer g.Close()
 	var b bytes.Buffer
-	if err := r.gv.Render(ctx, g, graphviz.SVG, &b); err != nil {
-		return nil, fmt.Errorf("render svg: %w", err)
+	if err := r.gv.Render(ctx, g, f, &b); err != nil {
+		return nil, fmt.Errorf("render %s: %w", f, err)
 	}
 	return b.Bytes(), nil
+}
+
+// layout lays dot out and reads the result.
+func (r *svgRenderer) layout(ctx context.Context, dot []byte) (*flowDiagram, error) {
+	b, err := r.run(ctx, dot, "json")
+	if err != nil {
+		return nil, err
+	}
+	return parseLayout(b)
+}
+
+// choose lays out the graph dot(rankdir) top to bottom and left to right
+// and returns the layout that scales larger onto the page, and its DOT.
+func (r *svgRenderer) choose(ctx context.Context, dot func(rankdir string) []byte) (*flowDiagram, []byte, error) {
+	var best *flowDiagram
+	var bestDOT []byte
+	for _, dir := range []string{"TB", "LR"} {
+		src := dot(dir)
+		d, err := r.layout(ctx, src)
+		if err != nil {
+			return nil, nil, err
+		}
+		d.Rankdir = dir
+		if best == nil || d.fitScale(figurePageW, figurePageH) > best.fitScale(figurePageW, figurePageH) {
+			best, bestDOT = d, src
+		}
+	}
+	return best, bestDOT, nil
 }
 
 func (r *svgRenderer) Close() error { return r.gv.Close() }

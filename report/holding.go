@@ -279,7 +279,7 @@ func stampBlocks(m *Messages, hs []trace.Holding) []block {
 			line = fmt.Sprintf(m.StampLive, m.when(s.checked), s.block)
 		}
 		if several {
-			line = fmt.Sprintf(m.StampChain, s.chain, line)
+			line = fmt.Sprintf(m.StampChain, chainName(s.chain), line)
 		}
 		out = append(out, p(span{Text: line, Bold: true}))
 	}

@@ -61,6 +61,21 @@ func holdsE() trace.Holding {
 
 func amt(whole uint64) *chains.Amount { a := usdt(whole, 0); return &a }
 
+// The token contracts as an issuer's requested action names them.
+var (
+	usdtEthereum = "USDT " + chains.USDTEthereum.Contract.String() + " (Ethereum)"
+	usdtTron     = "USDT " + chains.USDTTron.Contract.String() + " (TRON)"
+)
+
+// addressList is how a requested action names the addresses ids ("1",
+// "1, 3"): "address 1", "addresses 1, 3".
+func addressList(ids string) string {
+	if strings.Contains(ids, ",") {
+		return english.AddressMany + " " + ids
+	}
+	return english.AddressOne + " " + ids
+}
+
 func render(t *testing.T, r *trace.Result, formats ...Format) (map[string][]byte, *Summary) {
 	t.Helper()
 	files, sum, err := Render(context.Background(), r, mustCase(t, fixtureCaseText()), Options{Formats: formats, At: fixtureAt})
@@ -101,6 +116,7 @@ func TestHoldingStates(t *testing.T) {
 		want     []string // in the Tether letter
 		not      []string
 		asked    string // the addresses asked to freeze, "" for none
+		contract string // the token contract of the addresses asked to freeze
 		frozen   string // the addresses listed as already frozen
 		emptyIDs string // the addresses listed as empty
 	}{
@@ -111,7 +127,7 @@ func TestHoldingStates(t *testing.T) {
 				"Not frozen by Tether at block 60200000.",
 				"Balances and freeze status read at 2024-04-03 10:00:00 UTC (block 60200000).",
 				"No outgoing transfer known since the traced funds arrived, up to block 60200000.",
-			}, []string{"as of the end of the data"}, "2", "1", ""},
+			}, []string{"as of the end of the data"}, "2", usdtTron, "1", ""},
 		{"FrozenNoTxPartial", partial, frozenNoTx,
 			[]string{
 				"Already frozen by Tether (as read at block 19500000; the freezing transaction is not known); not requested again.",
@@ -122,22 +138,22 @@ func TestHoldingStates(t *testing.T) {
 				"- 2,000.00 USDT to " + cashOut.String() + " in transaction " + chains.Tron.FormatTx(txh("on-2")) + " at 2024-04-02 20:30:00 UTC",
 				"Last outgoing transfer: 2024-04-02 20:30:00 UTC, 2,000.00 USDT to " + cashOut.String(),
 				"4,000.00 USDT left at the addresses, 11,000.00 USDT moved on",
-			}, nil, "2", "1", ""},
+			}, nil, "2", usdtTron, "1", ""},
 		{"AsOfEndOfData", held(false, amt(15_000)), frozenE(),
 			[]string{
 				"Held 15,000.00 USDT (of 15,000.00 traced) as of the end of the data, block 60100000 (2024-04-02 08:20:00 UTC); not checked against a live source since.",
 				"Balances and freeze status as of the end of the data, block 60100000 (2024-04-02 08:20:00 UTC): no live source was read, so they may have changed since.",
-			}, []string{"Holds 15,000.00", "still"}, "2", "1", ""},
+			}, []string{"Holds 15,000.00", "still"}, "2", usdtTron, "1", ""},
 		{"EmptyLive", held(true, amt(0)), holdsE(),
 			[]string{"Holds none of it: 0.00 USDT (of 15,000.00 traced) at block 60200000, 2024-04-03 09:59:57 UTC.",
 				"Holds 17,000.00 USDT (of 17,000.00 traced) at block 19500000, 2024-04-03 09:58:11 UTC.",
 				"Not frozen by Tether at block 19500000."},
-			[]string{"already frozen"}, "1", "", "2"},
+			[]string{"already frozen"}, "1", usdtEthereum, "", "2"},
 		{"Unknown", unknown, frozenE(),
 			[]string{"Balance at block 60200000 (2024-04-03 09:59:57 UTC) not known; see the warnings. The request stands until it is checked.",
 				"**Balance or freeze status incomplete:** balance at block 60200000 not known: trongrid: 503. Addresses concerned: " + heldT.String(),
 				"15,000.00 USDT not known"},
-			nil, "2", "1", ""},
+			nil, "2", usdtTron, "1", ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -152,21 +168,30 @@ func TestHoldingStates(t *testing.T) {
 				}
 			}
 			for _, w := range c.not {
-				if strings.Contains(md, w) {
-					t.Errorf("letter says %q", w)
+				if i := strings.Index(md, w); i >= 0 {
+					line, _, _ := strings.Cut(md[strings.LastIndex(md[:i], "\n")+1:], "\n")
+					t.Errorf("letter says %q: %s", w, line)
 				}
 			}
-			req := section(md, "## "+english.RequestedHeading)
-			checks := []struct{ format, ids string }{
-				{english.ActionFreezeIssuer, c.asked}, {english.ActionAlreadyFrozen, c.frozen}, {english.ActionNothingLeft, c.emptyIDs},
+			req := boldPart(md, english.RequestedHeading)
+			if req == "" {
+				t.Fatalf("letter has no %q", english.RequestedHeading)
+			}
+			checks := []struct {
+				format, ids string
+				args        []any
+			}{
+				{english.ActionFreezeIssuer, c.asked, []any{addressList(c.asked), c.contract}},
+				{english.ActionAlreadyFrozen, c.frozen, []any{addressList(c.frozen)}},
+				{english.ActionNothingLeft, c.emptyIDs, []any{addressList(c.emptyIDs)}},
 			}
 			for _, ck := range checks {
-				_, rest, _ := strings.Cut(ck.format, "%s")
-				if got := strings.Contains(req, rest); got != (ck.ids != "") {
-					t.Errorf("requested action has %q: %v, want %v:\n%s", rest, got, ck.ids != "", req)
+				lead, _, _ := strings.Cut(ck.format, "%s") // the text before the addresses
+				if got := strings.Contains(req, mdEscape(lead)); got != (ck.ids != "") {
+					t.Errorf("requested action has %q: %v, want %v:\n%s", lead, got, ck.ids != "", req)
 				}
-				if ck.ids != "" && !strings.Contains(req, fmt.Sprintf(ck.format, ck.ids)) {
-					t.Errorf("requested action lacks %q:\n%s", fmt.Sprintf(ck.format, ck.ids), req)
+				if want := mdEscape(fmt.Sprintf(ck.format, ck.args...)); ck.ids != "" && !strings.Contains(req, want) {
+					t.Errorf("requested action lacks %q:\n%s", want, req)
 				}
 			}
 		})
@@ -212,11 +237,16 @@ func TestNoLetterWhenNothingLeft(t *testing.T) {
 	if !bn.Letter || md == "" {
 		t.Fatalf("no Binance letter for a swept deposit address")
 	}
-	req := section(md, "## "+english.RequestedHeading)
-	for _, w := range []string{fmt.Sprintf(english.ActionFreezeExch, "1"), fmt.Sprintf(english.ActionAlreadyFrozen, "2")} {
-		if !strings.Contains(req, w) {
+	// The case's sender is a representative, who asks an exchange for a
+	// temporary hold, not a freeze.
+	req := boldPart(md, english.RequestedHeading)
+	for _, w := range []string{fmt.Sprintf(english.ActionHoldExch, addressList("1")), fmt.Sprintf(english.ActionAlreadyFrozen, addressList("2"))} {
+		if !strings.Contains(req, mdEscape(w)) {
 			t.Errorf("Binance's requested action lacks %q:\n%s", w, req)
 		}
+	}
+	if lead, _, _ := strings.Cut(english.ActionFreezeExch, "%s"); strings.Contains(req, lead) {
+		t.Errorf("a representative's Binance letter asks for a freeze, which only law enforcement asks for:\n%s", req)
 	}
 	if !strings.Contains(md, english.DepositMoved) {
 		t.Errorf("Binance letter does not say what a swept deposit address's balance means")
@@ -224,8 +254,8 @@ func TestNoLetterWhenNothingLeft(t *testing.T) {
 
 	// The overview counts frozen funds as frozen.
 	ov := string(files["overview.md"])
-	for _, w := range []string{"17,000.00 USDT at addresses already frozen (ethereum)", "15,000.00 USDT moved on (tron)",
-		"20,000.00 USDT at addresses already frozen (tron)", "5,000.00 USDT moved on (ethereum)"} {
+	for _, w := range []string{"17,000.00 USDT at addresses already frozen (Ethereum)", "15,000.00 USDT moved on (TRON)",
+		"20,000.00 USDT at addresses already frozen (TRON)", "5,000.00 USDT moved on (Ethereum)"} {
 		if !strings.Contains(ov, w) {
 			t.Errorf("overview lacks %q", w)
 		}

@@ -5,7 +5,9 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"os"
 	"path"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -30,6 +32,10 @@ var hostile = []string{
 	`" onmouseover="alert(1)`,
 	`\N\G" -> "x`,
 }
+
+// hostileDocument is the name of the document the hostile case file
+// attaches; the letters and SEND.md list it.
+var hostileDocument = hostile[0] + " " + hostile[7] + " " + hostile[8]
 
 func hostileFixture(t *testing.T) (map[string][]byte, *Summary) {
 	t.Helper()
@@ -71,6 +77,11 @@ func hostileFixture(t *testing.T) (map[string][]byte, *Summary) {
 	text = strings.Replace(text, `"NFT-2024-0117"`, q("NFT-1 "+hostile[9]), 1)
 	text = strings.Replace(text, `"EPCCU/2024/311"`, q(hostile[10]), 1)
 	text += "note: " + q(hostile[4]+" "+hostile[5]) + "\n"
+	doc := filepath.Join(t.TempDir(), "scan`|<b>1 "+strings.ReplaceAll(hostile[1], "/", "")+".pdf")
+	if err := os.WriteFile(doc, []byte("police report\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	text += "documents:\n  - name: " + q(hostileDocument) + "\n    file: " + q(doc) + "\n"
 	files, sum, err := Render(context.Background(), r, mustCase(t, text), Options{At: fixtureAt})
 	if err != nil {
 		t.Fatalf("Render: %v", err)
@@ -84,6 +95,29 @@ func TestInjection(t *testing.T) {
 	files, sum := hostileFixture(t)
 	if len(sum.Recipients) < 3 {
 		t.Fatalf("%d recipients, want at least 3", len(sum.Recipients))
+	}
+	// SEND.md is Markdown like the letters and is checked with them; it
+	// names the recipient and lists the case file's document.
+	letters, sends := 0, 0
+	for _, rc := range sum.Recipients {
+		if !rc.Letter {
+			continue
+		}
+		letters++
+		send, ok := files[rc.Slug+"/SEND.md"]
+		if !ok {
+			t.Errorf("%s/SEND.md not written", rc.Slug)
+			continue
+		}
+		sends++
+		for _, w := range []string{mdInline(rc.Name), mdInline(hostileDocument)} {
+			if !strings.Contains(string(send), w) {
+				t.Errorf("%s/SEND.md does not show %q escaped", rc.Slug, w)
+			}
+		}
+	}
+	if letters < 3 || sends != letters {
+		t.Errorf("%d SEND.md for %d letters, want one per letter and at least 3", sends, letters)
 	}
 	for name, b := range files {
 		s := string(b)

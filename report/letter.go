@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -23,12 +22,17 @@ type letterInput struct {
 	At        time.Time
 	MDName    string   // the Markdown file's name, quoted in the fingerprint
 	Evidence  []string // evidence file names, relative to the letter
+	Diagram   *flowDiagram
+	GraphFile string // the SVG of the flow graph beside the letter, "" when not written
 }
 
-// letter builds the letter document, without its fingerprint: the
-// heading and request, the victims' payments, what is asked and for how
-// much, the deposit addresses, the recipient's own wallets, every path, the
-// method, the evidence and the closing, in that order.
+// letter builds the letter document, without its fingerprint, in the
+// order of the Freeze Asset Request standard: the heading and the
+// sender's standing, then 1 the freeze request, 2 the crime, 3 why it is
+// a crime, 4 the evidence of the crime, 5 the asset transfer, 6 the
+// requester, police report and verifier; then the enclosures and the
+// closing. An issuer's letter asks only what an issuer can do: freeze the
+// addresses on its token contracts.
 func letter(in letterInput) *document {
 	m := catalogue[in.Case.Language]
 	title := m.LetterTitleExchange
@@ -38,12 +42,12 @@ func letter(in letterInput) *document {
 	d := &document{Title: fmt.Sprintf(title, in.Recipient.Name), Lang: in.Case.Language}
 	for _, part := range [][]block{
 		in.opening(m),
-		in.victims(m),
-		in.requests(m),
-		in.depositAddresses(m),
-		ownWalletBlocks(m, in.Result, in.Recipient, in.Assets),
-		in.paths(m),
-		in.method(m),
+		in.freezeRequest(m),
+		in.crime(m),
+		in.crimeBasis(m),
+		in.crimeEvidence(m),
+		in.transfer(m),
+		in.parties(m),
 		in.closing(m),
 	} {
 		d.Blocks = append(d.Blocks, part...)
@@ -51,105 +55,133 @@ func letter(in letterInput) *document {
 	return d
 }
 
-// opening is who writes to whom, the authority behind the request, the
-// introduction, the case's note and the recipient's warnings.
+// opening is who writes to whom and in what role, how urgent it is, the
+// request not to tell the customer, and the trace's warnings.
 func (in letterInput) opening(m *Messages) []block {
 	c, rc := in.Case, in.Recipient
+	to := rc.Name
+	if e := rc.Entry; e != nil && strings.TrimSpace(e.LegalName) != "" && !strings.EqualFold(e.LegalName, rc.Name) {
+		to += " (" + untrusted.Line(e.LegalName) + ")"
+	}
 	head := [][2]string{
-		{m.To, rc.Name},
+		{m.To, to},
 		{m.Date, m.day(in.At)},
 		{m.OurReference, c.Reference},
 		{m.From, joinNonEmpty(", ", c.Requester.Organisation, c.Requester.Name, c.Requester.Role)},
+		{m.SenderRole, m.Senders[c.Sender]},
 	}
 	if contact := contactOf(c.Requester); contact != "" {
 		head = append(head, [2]string{m.Contact, contact})
 	}
+	head = append(head, [2]string{m.PoliceReportField, policeReportLine(m, c)})
+	if u := in.urgency(m); u != "" {
+		head = append(head, [2]string{m.Urgency, u})
+	}
 	out := []block{fields{Rows: head}}
-	if a := c.Authority; a != nil {
-		var rows [][2]string
-		for _, kv := range [][2]string{{m.AuthorityName, a.Name}, {m.LegalBasis, a.LegalBasis}, {m.AuthorityReference, a.Reference}} {
-			if strings.TrimSpace(kv[1]) != "" {
-				rows = append(rows, kv)
-			}
-		}
-		if len(rows) > 0 {
-			out = append(out, heading{2, m.AuthorityHeading}, fields{Rows: rows})
-		}
-	}
-	intro := m.IntroExchange
+	victims := countVictims(c, rc.Origins, m)
+	intro := fmt.Sprintf(m.IntroExchange, plural(victims, m.VictimOne, m.VictimMany), rc.Name)
 	if rc.Kind == RecipientIssuer {
-		intro = m.IntroIssuer
+		intro = fmt.Sprintf(m.IntroIssuer, plural(victims, m.VictimOne, m.VictimMany), rc.Name)
 	}
-	out = append(out, p(txt(fmt.Sprintf(intro, countVictims(c, rc.Origins, m), rc.Name))))
-	if strings.TrimSpace(c.Note) != "" {
-		out = append(out, p(span{Text: m.Note + ":", Bold: true}, txt(" "+c.Note)))
+	out = append(out, p(txt(intro)), p(txt(in.standing(m))))
+	if rc.Kind == RecipientExchange {
+		out = append(out, p(span{Text: m.NoTipOff, Bold: true}))
 	}
 	return append(out, warningBlocks(m, rc.Warnings)...)
 }
 
-// victims is the table of the victims' payments behind the letter.
-func (in letterInput) victims(m *Messages) []block {
-	c, as := in.Case, in.Assets
-	vt := table{Head: []string{m.ColSource, m.ColVictim, m.ColPoliceReport, m.ColPayment, m.ColTime, m.ColAmount}}
-	for _, src := range in.Recipient.Origins {
-		name, report := untrusted.Line(src.Victim), ""
-		if v, ok := c.victimOf(src.Tx); ok {
-			name, report = untrusted.Line(v.Name), untrusted.Line(v.PoliceReport)
+// standing says who sends and what such a sender may ask for: law
+// enforcement asks under its own authority; anyone else says they are not
+// law enforcement, names the police report and asks for a hold and
+// preservation pending an order, not for customer data.
+func (in letterInput) standing(m *Messages) string {
+	c := in.Case
+	if c.LawEnforcement() {
+		s := m.StandingLawEnforcement
+		if o := c.Order; o != nil && strings.TrimSpace(o.Reference) != "" {
+			s = fmt.Sprintf(m.StandingOrder, joinNonEmpty(", ", o.IssuedBy, o.Reference, o.Date.String()))
 		}
-		if name == "" {
-			name = m.Unknown
+		if in.Recipient.Kind == RecipientExchange {
+			s += " " + m.StandingLEExchange
 		}
-		vt.Rows = append(vt.Rows, []tcell{
-			cellOf(txt(src.ID)), cellOf(txt(name)), cellOf(txt(report)),
-			cellOf(link(src.Chain.FormatTx(src.Tx), src.Chain.TxURL(src.Tx), true), txt(string(src.Chain))),
-			cellOf(txt(m.when(src.Time))), num(as.money(src.Amount, src.Asset)),
-		})
+		return s
 	}
-	return []block{heading{2, m.VictimsHeading}, vt}
+	police := m.PoliceNone
+	if pr := c.PoliceReport; pr != nil && (strings.TrimSpace(pr.Department) != "" || strings.TrimSpace(pr.Reference) != "") {
+		police = fmt.Sprintf(m.PoliceFiled, joinNonEmpty(", ", pr.Department, pr.Country), untrusted.Line(pr.Reference))
+	}
+	role := m.SenderIsVictim
+	if c.Sender == SenderRepresentative {
+		role = m.SenderIsRepresentative
+	}
+	if in.Recipient.Kind == RecipientIssuer {
+		return fmt.Sprintf(m.StandingPrivateIssuer, role, police)
+	}
+	return fmt.Sprintf(m.StandingPrivate, role, police)
 }
 
-// requests is what the recipient is asked to do, and the totals it
-// concerns.
-func (in letterInput) requests(m *Messages) []block {
+// urgency says whether traced funds are still at the addresses, and when
+// they first arrived.
+func (in letterInput) urgency(m *Messages) string {
 	rc, as := in.Recipient, in.Assets
-	owns := slices.ContainsFunc(rc.Endpoints, ownWallet)
-	// The addresses asked for, and those already frozen or empty, which
-	// are listed but not asked for.
-	asked := numbered(rc, rc.Requested)
-	frozen := numbered(rc, func(e trace.Endpoint) bool { return !rc.Requested(e) && rc.stateIs(e, trace.StateFrozen) })
-	empty := numbered(rc, func(e trace.Endpoint) bool { return !rc.Requested(e) && !rc.stateIs(e, trace.StateFrozen) })
-	var notAsked [][]span
-	if frozen != "" {
-		notAsked = append(notAsked, []span{txt(fmt.Sprintf(m.ActionAlreadyFrozen, frozen))})
-	}
-	if empty != "" {
-		notAsked = append(notAsked, []span{txt(fmt.Sprintf(m.ActionNothingLeft, empty))})
-	}
-	var actions [][]span
-	for _, a := range in.Case.Actions {
-		switch {
-		case a == ActionFreeze && rc.Kind == RecipientIssuer:
-			if asked != "" {
-				actions = append(actions, []span{txt(fmt.Sprintf(m.ActionFreezeIssuer, asked))})
+	var first time.Time
+	for _, f := range rc.Flows {
+		for _, e := range rc.Endpoints {
+			if f.To == e.Address && f.Chain == e.Chain && !f.Time.IsZero() && (first.IsZero() || f.Time.Before(first)) {
+				first = f.Time
 			}
-		case a == ActionFreeze:
-			if asked != "" {
-				actions = append(actions, []span{txt(fmt.Sprintf(m.ActionFreezeExch, asked))})
-			}
-			if owns {
-				actions = append(actions, []span{txt(fmt.Sprintf(m.ActionIdentifyExch, m.OwnWalletsHeading))})
-			}
-		case a == ActionPreserve:
-			actions = append(actions, []span{txt(m.ActionPreserve)})
-		}
-		if a == ActionFreeze {
-			actions, notAsked = append(actions, notAsked...), nil
 		}
 	}
-	actions = append(actions, notAsked...)
+	var left []string
+	live := true
+	for _, t := range rc.Totals {
+		if t.Standing != nil && !t.Standing.Left.IsZero() {
+			left = append(left, as.money(t.Standing.Left, t.Asset))
+		}
+	}
+	for _, h := range rc.Holdings {
+		live = live && h.Live
+	}
+	var parts []string
+	switch {
+	case len(left) > 0 && live:
+		parts = append(parts, fmt.Sprintf(m.UrgentLeft, strings.Join(left, ", ")))
+	case len(left) > 0:
+		parts = append(parts, fmt.Sprintf(m.UrgentLeftAsOf, strings.Join(left, ", ")))
+	case rc.Kind == RecipientExchange:
+		parts = append(parts, m.UrgentCredited)
+	}
+	if !first.IsZero() {
+		parts = append(parts, fmt.Sprintf(m.FirstArrived, m.when(first)))
+	}
+	return strings.Join(parts, " ")
+}
+
+// freezeRequest is section 1: the addresses to act on with their chain,
+// token contract, amount traced and balance now, and what is asked.
+func (in letterInput) freezeRequest(m *Messages) []block {
+	rc, as := in.Recipient, in.Assets
+	out := []block{heading{2, m.Section1}}
+	if hasDeposits(rc) {
+		out = append(out, stampBlocks(m, rc.Holdings)...)
+		out = append(out, in.addressTable(m, func(e trace.Endpoint) bool {
+			return !ownWallet(e) && (rc.Kind == RecipientExchange || rc.Requested(e))
+		}))
+	}
+	if rc.Kind == RecipientIssuer {
+		if t, ok := in.maybeTable(m, func(e trace.Endpoint) bool { return rc.stateIs(e, trace.StateFrozen) }); ok {
+			out = append(out, p(span{Text: m.AlreadyFrozenHeading, Bold: true}), t)
+		}
+		if t, ok := in.maybeTable(m, func(e trace.Endpoint) bool {
+			return !rc.Requested(e) && !rc.stateIs(e, trace.StateFrozen)
+		}); ok {
+			out = append(out, p(span{Text: m.NothingLeftHeading, Bold: true}), t)
+		}
+	}
+	out = append(out, p(span{Text: m.RequestedHeading, Bold: true}), list{Items: in.actions(m)})
 	var totals [][]span
 	for _, t := range rc.Totals {
-		line := []span{{Text: fmt.Sprintf(m.TotalLine, as.money(t.Amount, t.Asset), t.Amount, t.Asset.Chain), Bold: true}}
+		line := []span{{Text: fmt.Sprintf(m.TotalLine, as.money(t.Amount, t.Asset), t.Amount, chainName(t.Asset.Chain)), Bold: true}}
 		if t.ToDeposits != nil && t.ToOwnWallets != nil {
 			line = append(line, txt("; "+fmt.Sprintf(m.TotalSplit, as.money(*t.ToDeposits, t.Asset), as.money(*t.ToOwnWallets, t.Asset))))
 		}
@@ -158,143 +190,115 @@ func (in letterInput) requests(m *Messages) []block {
 		}
 		totals = append(totals, line)
 	}
-	return []block{heading{2, m.RequestedHeading}, list{Items: actions}, heading{2, m.TotalHeading}, list{Items: totals}}
+	out = append(out, p(span{Text: m.TotalHeading, Bold: true}), list{Items: totals})
+	return append(out, ownWalletBlocks(m, in.Result, rc, as)...)
+}
+
+// maybeTable is the address table of the endpoints keep picks, if any.
+func (in letterInput) maybeTable(m *Messages, keep func(trace.Endpoint) bool) (table, bool) {
+	if !slices.ContainsFunc(in.Recipient.Endpoints, func(e trace.Endpoint) bool { return !ownWallet(e) && keep(e) }) {
+		return table{}, false
+	}
+	return in.addressTable(m, keep), true
+}
+
+// addressTable lists the endpoints keep picks: number, chain, address,
+// token and its contract, amount traced (with its base units) and the
+// balance now.
+func (in letterInput) addressTable(m *Messages, keep func(trace.Endpoint) bool) table {
+	rc, as := in.Recipient, in.Assets
+	t := table{Head: []string{m.ColNumber, m.ColChain, m.ColAddress, m.ColToken, m.ColTraced, m.ColBalance}}
+	for _, e := range rc.Endpoints {
+		if ownWallet(e) || !keep(e) {
+			continue
+		}
+		t.Rows = append(t.Rows, []tcell{
+			cellOf(txt(rc.AddressNumber(e.Chain, e.Address))),
+			cellOf(txt(chainName(e.Chain))),
+			cellOf(link(e.Address.String(), e.Chain.AddressURL(e.Address), true)),
+			tokenCell(as, e.Asset),
+			{Lines: []span{txt(as.money(e.Amount, e.Asset)), txt(fmt.Sprintf(m.BaseUnits, e.Amount))}, Right: true},
+			stateCell(m, as, rc, e),
+		})
+	}
+	return t
+}
+
+// tokenCell names a token and links its contract; the native coin has none.
+func tokenCell(as assets, id chains.AssetID) tcell {
+	c := cellOf(txt(as.symbol(id)))
+	if !id.IsNative() {
+		c.Lines = append(c.Lines, link(id.Contract.String(), id.Chain.AddressURL(id.Contract), true))
+	}
+	return c
+}
+
+// actions is what the recipient is asked to do, as the sender may ask it.
+func (in letterInput) actions(m *Messages) [][]span {
+	rc, c := in.Recipient, in.Case
+	asked := numbered(rc, rc.Requested)
+	frozen := numbered(rc, func(e trace.Endpoint) bool { return !rc.Requested(e) && rc.stateIs(e, trace.StateFrozen) })
+	empty := numbered(rc, func(e trace.Endpoint) bool { return !rc.Requested(e) && !rc.stateIs(e, trace.StateFrozen) })
+	addr := func(list string) string {
+		if strings.Contains(list, ",") {
+			return m.AddressMany + " " + list
+		}
+		return m.AddressOne + " " + list
+	}
+	var out [][]span
+	add := func(s string) { out = append(out, []span{txt(s)}) }
+	for _, a := range c.Actions {
+		switch {
+		case a == ActionFreeze && rc.Kind == RecipientIssuer:
+			if asked != "" {
+				add(fmt.Sprintf(m.ActionFreezeIssuer, addr(asked), contractsOf(in.Assets, rc)))
+			}
+		case a == ActionFreeze && asked != "":
+			if c.LawEnforcement() {
+				add(fmt.Sprintf(m.ActionFreezeExch, addr(asked)))
+			} else {
+				add(fmt.Sprintf(m.ActionHoldExch, addr(asked)))
+			}
+		case a == ActionPreserve && rc.Kind == RecipientExchange:
+			if c.LawEnforcement() {
+				add(m.ActionPreserveLE)
+			} else {
+				add(m.ActionPreservePrivate)
+			}
+		}
+		if a == ActionFreeze && rc.Kind == RecipientExchange && slices.ContainsFunc(rc.Endpoints, ownWallet) {
+			add(fmt.Sprintf(m.ActionIdentifyExch, m.OwnWalletsHeading))
+		}
+	}
+	if frozen != "" {
+		add(fmt.Sprintf(m.ActionAlreadyFrozen, addr(frozen)))
+	}
+	if empty != "" {
+		add(fmt.Sprintf(m.ActionNothingLeft, addr(empty)))
+	}
+	return out
+}
+
+// contractsOf names the token contracts of the addresses the recipient is
+// asked to act on: "USDT 0xdAC1… (Ethereum)".
+func contractsOf(as assets, rc *Recipient) string {
+	var out []string
+	for _, e := range rc.Endpoints {
+		if !rc.Requested(e) || ownWallet(e) {
+			continue
+		}
+		s := as.symbol(e.Asset) + " " + e.Asset.Contract.String() + " (" + chainName(e.Asset.Chain) + ")"
+		if !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return strings.Join(out, ", ")
 }
 
 // hasDeposits reports whether the recipient has an endpoint other than its
 // own wallets: a deposit address, or an address the issuer can freeze.
 func hasDeposits(rc *Recipient) bool {
 	return slices.ContainsFunc(rc.Endpoints, func(e trace.Endpoint) bool { return !ownWallet(e) })
-}
-
-// depositAddresses is when the balances were read and the table of the
-// addresses to act on, then, for each, why it is attributed, where its
-// funds stand and the transfers into it and out of it.
-func (in letterInput) depositAddresses(m *Messages) []block {
-	rc, as := in.Recipient, in.Assets
-	var out []block
-	if hasDeposits(rc) {
-		addrs := table{Head: []string{m.ColNumber, m.ColChain, m.ColAddress, m.ColAsset, m.ColTraced, m.ColBaseUnits, m.ColBalance}}
-		for _, e := range rc.Endpoints {
-			if ownWallet(e) {
-				continue
-			}
-			addrs.Rows = append(addrs.Rows, []tcell{
-				cellOf(txt(rc.AddressNumber(e.Chain, e.Address))),
-				cellOf(txt(string(e.Chain))),
-				cellOf(link(e.Address.String(), e.Chain.AddressURL(e.Address), true)),
-				cellOf(txt(as.symbol(e.Asset))),
-				num(display(e.Amount, as.get(e.Asset).Decimals)),
-				num(e.Amount.String()),
-				stateCell(m, as, rc, e),
-			})
-		}
-		out = append(out, heading{2, m.AddressesHeading})
-		out = append(out, stampBlocks(m, rc.Holdings)...)
-		out = append(out, addrs)
-	}
-	flowTimes := map[chains.TxHash]string{}
-	for _, f := range in.Result.Flows {
-		flowTimes[f.Tx] = m.when(f.Time)
-	}
-	for _, e := range rc.Endpoints {
-		if ownWallet(e) {
-			continue
-		}
-		out = append(out, heading{3, rc.AddressNumber(e.Chain, e.Address) + ". " + e.Address.String()})
-		if reason := untrusted.Line(e.Reason); reason != "" {
-			why := m.Attribution
-			if e.Kind == trace.KindHeld {
-				why = m.StopReason
-			}
-			out = append(out, p(txt(fmt.Sprintf(why, reason))))
-		}
-		if ls := labelSources(e); ls != "" {
-			out = append(out, p(txt(fmt.Sprintf(m.LabelsLine, ls))))
-		}
-		out = append(out, in.stateBlocks(m, e)...)
-		if len(e.Txs) > 0 {
-			out = append(out, p(txt(fmt.Sprintf(m.DepositTxs, e.Address))), txTable(m, e.Chain, e.Txs, flowTimes))
-		}
-		if len(e.SweepTxs) > 0 {
-			out = append(out, p(txt(fmt.Sprintf(m.SweepTxs, e.Address, rc.Name))), txTable(m, e.Chain, e.SweepTxs, flowTimes))
-		}
-	}
-	return out
-}
-
-// paths is every path from a victim's payment to one of the recipient's
-// addresses, hop by hop.
-func (in letterInput) paths(m *Messages) []block {
-	rc, as := in.Recipient, in.Assets
-	out := []block{heading{2, m.PathsHeading}, p(txt(m.PathsIntro))}
-	srcs := map[string]trace.Origin{}
-	for _, s := range in.Result.Origins {
-		srcs[s.ID] = s
-	}
-	for _, path := range rc.Paths {
-		e := rc.Endpoints[path.Endpoint]
-		n, _ := strconv.Atoi(rc.AddressNumber(e.Chain, e.Address))
-		out = append(out, heading{3, fmt.Sprintf(m.PathTitle, path.ID, path.Source, victimName(in.Case, srcs[path.Source], m), n)})
-		t := table{Head: []string{m.ColHop, m.ColTime, m.ColTransfer, m.ColMoved, m.ColFromVictim}}
-		for i, h := range path.Hops {
-			hop := cellOf(txt(strconv.Itoa(i)))
-			if h.Payment {
-				hop.Lines = append(hop.Lines, txt(m.VictimPayment))
-			}
-			day, clock, _ := strings.Cut(strings.TrimSuffix(h.Time, " UTC"), " ")
-			when := cellOf(txt(day), txt(clock))
-			if h.Time == "" {
-				when = cellOf(txt(m.TimeUnknown))
-			}
-			t.Rows = append(t.Rows, []tcell{
-				hop,
-				when,
-				cellOf(link(h.Chain.FormatTx(h.Tx), h.Chain.TxURL(h.Tx), true),
-					mono(fmt.Sprintf(m.From1, h.From)), mono(fmt.Sprintf(m.To1, h.To))),
-				num(as.money(h.Amount, path.Asset)),
-				num(as.money(h.Traced, path.Asset)),
-			})
-		}
-		out = append(out, t)
-	}
-	if rc.Truncated {
-		out = append(out, p(txt(fmt.Sprintf(m.PathTruncated, maxPaths))))
-	}
-	return out
-}
-
-// method is the allocation rule, the thresholds and where the data came
-// from.
-func (in letterInput) method(m *Messages) []block {
-	r := in.Result
-	return []block{
-		heading{2, m.MethodHeading}, p(txt(fmt.Sprintf(m.RuleLine, ruleText(m, r.Rule)))),
-		p(span{Text: m.Thresholds, Bold: true}), list{Items: thresholds(m, r.Params)},
-		heading{2, m.ProvenanceHeading}, provenanceTable(m, r.Provenance),
-	}
-}
-
-// closing lists the evidence files, signs the letter and introduces its
-// fingerprint.
-func (in letterInput) closing(m *Messages) []block {
-	c := in.Case
-	var ev [][]span
-	for _, name := range in.Evidence {
-		ev = append(ev, []span{link(name, name, true)})
-	}
-	out := []block{heading{2, m.EvidenceHeading}, p(txt(m.EvidenceIntro)), list{Items: ev}}
-	contact := contactOf(c.Requester)
-	if contact == "" {
-		contact = c.Requester.Organisation
-	}
-	out = append(out, p(txt(fmt.Sprintf(m.Closing, contact))),
-		p(txt(m.Signature)), p(txt(joinNonEmpty(", ", c.Requester.Name, c.Requester.Role))), p(txt(c.Requester.Organisation)))
-	if addr := strings.TrimSpace(c.Requester.Address); addr != "" {
-		out = append(out, fields{Rows: [][2]string{{m.ColAddress, addr}}})
-	}
-	return append(out, p(txt(fmt.Sprintf(m.Generated, m.when(in.At)))),
-		heading{2, m.FingerprintHeading}, p(txt(fmt.Sprintf(m.FingerprintText, in.MDName))))
 }
 
 // fingerprint computes the letter's SHA-256 as FingerprintText states it:
@@ -307,111 +311,22 @@ func fingerprint(md string, m *Messages) (full, line string) {
 	return body + mdEscape(line) + "\n", line
 }
 
-func txTable(m *Messages, c chains.Chain, txs []chains.TxHash, times map[chains.TxHash]string) table {
-	known := false
-	for _, h := range txs {
-		known = known || times[h] != ""
+// chainName is a chain as people write it: "Ethereum", "TRON".
+func chainName(c chains.Chain) string {
+	switch c {
+	case chains.Tron:
+		return "TRON"
+	case "":
+		return ""
 	}
-	t := table{Head: []string{m.ColTx}}
-	if known {
-		t.Head = append(t.Head, m.ColTime)
-	}
-	for _, h := range txs {
-		row := []tcell{cellOf(link(c.FormatTx(h), c.TxURL(h), true))}
-		if known {
-			row = append(row, cellOf(txt(times[h])))
-		}
-		t.Rows = append(t.Rows, row)
-	}
-	return t
+	s := string(c)
+	return strings.ToUpper(s[:1]) + s[1:]
 }
 
-func provenanceTable(m *Messages, ps []chains.Provenance) table {
-	t := table{Head: []string{m.ColChain, m.ColSource, m.ColBlock, m.ColRetrieved, m.ColDetail}}
-	for _, pv := range ps {
-		t.Rows = append(t.Rows, []tcell{
-			cellOf(txt(string(pv.Chain))), cellOf(txt(pv.Source)), num(strconv.FormatUint(pv.Block, 10)),
-			cellOf(txt(m.when(pv.Retrieved))), cellOf(txt(pv.Detail)),
-		})
+// plural is "1 victim", "2 victims".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
 	}
-	return t
-}
-
-func thresholds(m *Messages, pr trace.Params) [][]span {
-	until := m.NoUntil
-	if pr.Until != nil {
-		until = fmt.Sprintf(m.Until, m.when(*pr.Until))
-	}
-	return [][]span{
-		{txt(fmt.Sprintf(m.MaxHops, pr.MaxHops))},
-		{txt(fmt.Sprintf(m.MinAmount, pr.MinAmount))},
-		{txt(until)},
-		{txt(fmt.Sprintf(m.MaxDegree, pr.MaxDegree))},
-	}
-}
-
-func ruleText(m *Messages, r trace.Rule) string {
-	if s, ok := m.Rules[r]; ok {
-		return s
-	}
-	return string(r)
-}
-
-// labelSources lists the labels behind an endpoint's attribution:
-// "Binance (deposit; source: …; heuristic: …; confidence 80)".
-func labelSources(e trace.Endpoint) string {
-	var parts []string
-	for _, l := range e.Labels {
-		s := untrusted.Line(l.Entity) + " (" + untrusted.Line(string(l.Category))
-		if src := untrusted.Line(l.Source); src != "" {
-			s += "; " + src
-		}
-		if h := untrusted.Line(l.Heuristic); h != "" {
-			s += "; " + h
-		}
-		s += "; " + strconv.Itoa(l.Confidence) + "/100)"
-		parts = append(parts, s)
-	}
-	return strings.Join(parts, ", ")
-}
-
-// victimName names a source's victim: the case file first, then the trace.
-func victimName(c *CaseFile, s trace.Origin, m *Messages) string {
-	if v, ok := c.victimOf(s.Tx); ok {
-		if r := strings.TrimSpace(v.PoliceReport); r != "" {
-			return untrusted.Line(v.Name) + " (" + untrusted.Line(r) + ")"
-		}
-		return untrusted.Line(v.Name)
-	}
-	if v := untrusted.Line(s.Victim); v != "" {
-		return v
-	}
-	return m.Unknown
-}
-
-func contactOf(r Requester) string {
-	return joinNonEmpty(", ", r.Email, r.Phone)
-}
-
-func joinNonEmpty(sep string, parts ...string) string {
-	out := parts[:0:0]
-	for _, s := range parts {
-		if s = untrusted.Line(s); s != "" {
-			out = append(out, s)
-		}
-	}
-	return strings.Join(out, sep)
-}
-
-// countVictims counts the distinct victims behind sources.
-func countVictims(c *CaseFile, srcs []trace.Origin, m *Messages) int {
-	seen := map[string]bool{}
-	for _, s := range srcs {
-		name := victimName(c, s, m)
-		if name == m.Unknown {
-			name = s.ID
-		}
-		seen[name] = true
-	}
-	return len(seen)
+	return fmt.Sprintf("%d %s", n, many)
 }

@@ -177,9 +177,6 @@ func ownWalletBlocks(m *Messages, r *trace.Result, rc *Recipient, as assets) []b
 		if reason := untrusted.Line(e.Reason); reason != "" {
 			out = append(out, p(txt(fmt.Sprintf(m.Attribution, reason))))
 		}
-		if ls := labelSources(e); ls != "" {
-			out = append(out, p(txt(fmt.Sprintf(m.LabelsLine, ls))))
-		}
 		if len(arr) > 0 {
 			out = append(out, t)
 		}

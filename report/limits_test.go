@@ -121,6 +121,25 @@ func section(md, heading string) string {
 	return rest
 }
 
+// boldPart returns the Markdown after the bold paragraph label ("**What
+// we ask:**") up to the next bold paragraph or heading, or "" when there
+// is no such paragraph.
+func boldPart(md, label string) string {
+	head := "\n**" + mdInline(label) + "**\n"
+	i := strings.Index(md, head)
+	if i < 0 {
+		return ""
+	}
+	rest := md[i+len(head):]
+	end := len(rest)
+	for _, next := range []string{"\n\n**", "\n#"} {
+		if j := strings.Index(rest, next); j >= 0 && j < end {
+			end = j
+		}
+	}
+	return rest[:end]
+}
+
 func TestNoYearOne(t *testing.T) {
 	files, _ := renderLimits(t)
 	for name, b := range files {
@@ -153,7 +172,9 @@ func TestNoYearOne(t *testing.T) {
 		if strings.Contains(text, "0001-01-01") {
 			t.Errorf("%s prints the zero time", name)
 		}
-		if (path.Ext(name) == ".md" || path.Ext(name) == ".html" || path.Ext(name) == ".pdf") && !strings.Contains(text, english.TimeUnknown) {
+		// SEND.md is about sending, not the trace: it has no times to show.
+		letterText := path.Ext(name) == ".md" || path.Ext(name) == ".html" || path.Ext(name) == ".pdf"
+		if letterText && path.Base(name) != "SEND.md" && !strings.Contains(text, english.TimeUnknown) {
 			t.Errorf("%s does not say %q for the missing block times", name, english.TimeUnknown)
 		}
 	}
@@ -165,24 +186,37 @@ func TestOwnWalletLetters(t *testing.T) {
 		t.Fatalf("%d recipients, want 3", len(sum.Recipients))
 	}
 	tx := chains.Ethereum.FormatTx
+	section1 := "## " + mdInline(english.Section1)
+	// The case's sender is a representative: a deposit address is asked
+	// for a temporary hold; nobody is asked for a freeze.
+	holdLead, _, _ := strings.Cut(english.ActionHoldExch, "%s")
+	freezeLead, _, _ := strings.Cut(english.ActionFreezeExch, "%s")
+	identify := mdEscape(fmt.Sprintf(english.ActionIdentifyExch, english.OwnWalletsHeading))
 
 	t.Run("OnlyOwnWallets", func(t *testing.T) {
 		md := string(files["exchange-okx/letter.md"])
-		if s := section(md, "## "+english.AddressesHeading); s != "" {
-			t.Errorf("OKX letter lists addresses to freeze though it has none:\n%s", s)
+		s1 := section(md, section1)
+		if s1 == "" {
+			t.Fatalf("OKX letter has no %q", english.Section1)
+		}
+		if strings.Contains(s1, "| "+english.ColAddress+" |") || strings.Contains(s1, hotOKX.String()) {
+			t.Errorf("OKX letter lists addresses to freeze though it has none:\n%s", s1)
 		}
 		own := section(md, "## "+english.OwnWalletsHeading)
-		want := "The customer deposit address was not identified: the funds reached your wallet " + hotOKX.String() +
-			" directly in transaction(s) " + tx(txh("split-okx")) + " (time unknown, 15,000.00 USDT); please identify the account credited by these transactions and freeze it."
+		want := mdEscape(fmt.Sprintf(english.OwnWalletLine, hotOKX,
+			fmt.Sprintf(english.OwnWalletTx, tx(txh("split-okx")), english.TimeUnknown, "15,000.00 USDT")))
 		if !strings.Contains(own, want) {
 			t.Errorf("OKX letter's own-wallet section lacks\n%s\ngot:\n%s", want, own)
 		}
-		total := section(md, "## "+english.TotalHeading)
-		if want := "of which 0.00 USDT to identified deposit addresses and 15,000.00 USDT directly to your own wallets"; !strings.Contains(total, want) {
+		total := boldPart(md, english.TotalHeading)
+		if want := fmt.Sprintf(english.TotalSplit, "0.00 USDT", "15,000.00 USDT"); !strings.Contains(total, want) {
 			t.Errorf("OKX total does not say %q:\n%s", want, total)
 		}
-		if strings.Contains(md, english.ActionFreezeExch) {
-			t.Errorf("OKX letter asks to freeze funds from deposit addresses it does not have")
+		if strings.Contains(md, holdLead) || strings.Contains(md, freezeLead) {
+			t.Errorf("OKX letter asks to hold or freeze funds from deposit addresses it does not have")
+		}
+		if req := boldPart(md, english.RequestedHeading); !strings.Contains(req, identify) {
+			t.Errorf("OKX letter does not ask to identify the accounts credited in its own wallets:\n%s", req)
 		}
 		if !strings.Contains(md, "Path P1: payment S3 by 陈伟 (EP-2024-000333) to address 1") {
 			t.Errorf("OKX letter does not show the path to its wallet")
@@ -200,8 +234,8 @@ func TestOwnWalletLetters(t *testing.T) {
 
 	t.Run("Mixed", func(t *testing.T) {
 		md := string(files["exchange-binance/letter.md"])
-		addrs := section(md, "## "+english.AddressesHeading)
-		if !strings.Contains(addrs, depBnT.String()) {
+		addrs := section(md, section1)
+		if !strings.Contains(addrs, "| 1 | TRON | [`"+depBnT.String()+"`]") {
 			t.Errorf("Binance letter does not list its deposit address %s to freeze", depBnT)
 		}
 		if strings.Contains(addrs, hotBnE.String()) {
@@ -210,19 +244,25 @@ func TestOwnWalletLetters(t *testing.T) {
 		if own := section(md, "## "+english.OwnWalletsHeading); !strings.Contains(own, "### 2. "+hotBnE.String()) {
 			t.Errorf("Binance's own wallet is not address 2 of the own-wallet section:\n%s", own)
 		}
-		total := section(md, "## "+english.TotalHeading)
+		total := boldPart(md, english.TotalHeading)
 		for _, want := range []string{
-			"**5,000.00 USDT (5000000000 base units) on ethereum**; of which 0.00 USDT to identified deposit addresses and 5,000.00 USDT directly to your own wallets",
-			"**20,000.00 USDT (20000000000 base units) on tron**; of which 20,000.00 USDT to identified deposit addresses and 0.00 USDT directly to your own wallets",
+			"**" + fmt.Sprintf(english.TotalLine, "5,000.00 USDT", "5000000000", "Ethereum") + "**; " +
+				fmt.Sprintf(english.TotalSplit, "0.00 USDT", "5,000.00 USDT"),
+			"**" + fmt.Sprintf(english.TotalLine, "20,000.00 USDT", "20000000000", "TRON") + "**; " +
+				fmt.Sprintf(english.TotalSplit, "20,000.00 USDT", "0.00 USDT"),
 		} {
 			if !strings.Contains(total, want) {
 				t.Errorf("Binance total lacks %q:\n%s", want, total)
 			}
 		}
-		for _, want := range []string{fmt.Sprintf(english.ActionFreezeExch, "1"), "Identify the customer accounts credited"} {
-			if !strings.Contains(md, want) {
-				t.Errorf("Binance letter does not ask: %s", want)
+		req := boldPart(md, english.RequestedHeading)
+		for _, want := range []string{mdEscape(fmt.Sprintf(english.ActionHoldExch, addressList("1"))), identify} {
+			if !strings.Contains(req, want) {
+				t.Errorf("Binance letter does not ask: %s\n%s", want, req)
 			}
+		}
+		if strings.Contains(req, freezeLead) {
+			t.Errorf("a representative's Binance letter asks for a freeze:\n%s", req)
 		}
 	})
 
@@ -311,8 +351,13 @@ func TestWarningsShown(t *testing.T) {
 			t.Errorf("%s letter has no warnings section", l.slug)
 			continue
 		}
-		if strings.Index(md, english.WarningsHeading) > strings.Index(md, english.VictimsHeading) {
-			t.Errorf("%s letter: warnings come after the victims' payments", l.slug)
+		// The warnings follow the opening and come before section 1, so
+		// before the victims' payments (section 4) too.
+		at := strings.Index(md, "## "+english.WarningsHeading)
+		opening := strings.Index(md, "**"+english.To+":**")
+		first := strings.Index(md, "\n## "+mdInline(english.Section1)+"\n")
+		if at < opening || first < 0 || at > first {
+			t.Errorf("%s letter: warnings at %d, want after the opening (%d) and before %q (%d)", l.slug, at, opening, english.Section1, first)
 		}
 		if strings.Contains(warn, splitE.String()) {
 			t.Errorf("%s letter names an address of the trace that is not the recipient's", l.slug)

@@ -33,6 +33,13 @@ func markdown(d *document) string {
 				}
 				b.WriteString("**" + mdInline(r[0]) + ":** " + strings.Join(lines, "  \n") + "  \n")
 			}
+		case figure:
+			// The caption is the image's text; File is our own file name.
+			if x.File == "" {
+				b.WriteString(mdEscape(x.Caption) + "\n")
+			} else {
+				b.WriteString("![" + mdInline(x.Caption) + "](" + mdURL(x.File) + ")\n")
+			}
 		case table:
 			b.WriteString("|")
 			for _, h := range x.Head {

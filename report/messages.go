@@ -12,6 +12,7 @@ import (
 // next to each field. Adding a language means adding one Messages value to
 // catalogue; the layout measures text and never assumes English lengths.
 type Messages struct {
+	farMessages
 	LetterTitleExchange string // "Request to freeze …"; %s: recipient
 	LetterTitleIssuer   string // %s: recipient
 	To                  string
@@ -19,26 +20,19 @@ type Messages struct {
 	OurReference        string
 	From                string
 	Contact             string
-	AuthorityHeading    string
-	AuthorityName       string
 	LegalBasis          string
-	AuthorityReference  string
 	IntroExchange       string // %d: victims, %s: recipient
 	IntroIssuer         string // %d: victims, %s: recipient
 	RequestedHeading    string
-	VictimsHeading      string
 	ActionFreezeExch    string
 	ActionFreezeIssuer  string
-	ActionPreserve      string
 	TotalHeading        string
 	TotalLine           string // %s: display amount with symbol, %s: base units, %s: chain
 	AddressesHeading    string
 	ColNumber           string
 	ColChain            string
 	ColAddress          string
-	ColAsset            string
 	ColTraced           string
-	ColBaseUnits        string
 	ColTx               string
 	ColTime             string
 	ColHop              string
@@ -66,7 +60,6 @@ type Messages struct {
 	PathTruncated       string // %d: paths shown
 	From1               string // %s: address
 	To1                 string // %s: address
-	LabelsLine          string // %s: labels with their sources
 	VictimPayment       string
 	MethodHeading       string
 	RuleLine            string // %s: rule
@@ -165,36 +158,29 @@ func Languages() []string {
 }
 
 var english = Messages{
-	LetterTitleExchange: "Request to freeze funds and preserve records: %s",
-	LetterTitleIssuer:   "Request to freeze stablecoin balances: %s",
+	farMessages:         englishFAR,
+	LetterTitleExchange: "Freeze Asset Request: %s",
+	LetterTitleIssuer:   "Request to freeze (blacklist) token addresses: %s",
 	To:                  "To",
 	Date:                "Date",
 	OurReference:        "Our reference",
 	From:                "From",
 	Contact:             "Contact",
-	AuthorityHeading:    "Authority",
-	AuthorityName:       "Authority",
 	LegalBasis:          "Legal basis",
-	AuthorityReference:  "Authority reference",
-	IntroExchange: "We act for %d victim(s) of an investment fraud. Their payments were traced on the blockchain, " +
-		"transfer by transfer, to the addresses below, which we attribute to %s. We ask you to act on the funds and the accounts behind these addresses.",
-	IntroIssuer: "We act for %d victim(s) of an investment fraud. Their payments were traced on the blockchain, " +
-		"transfer by transfer, to the addresses below, in tokens issued by %s. Each address's balance and freeze status are stated " +
-		"with the block they were read at. We ask you to act on the balances that remain.",
-	RequestedHeading:   "Requested action",
-	VictimsHeading:     "Victims and their payments",
-	ActionFreezeExch:   "Freeze the funds credited to your customers from address(es) %s below, up to the amounts traced, and prevent their withdrawal.",
-	ActionFreezeIssuer: "Freeze (blacklist) address(es) %s below so that the tokens they hold cannot be moved.",
-	ActionPreserve:     "Preserve all records of the account holders behind these addresses (identity documents, log-in records, IP addresses, deposit and withdrawal history) pending a formal request.",
-	TotalHeading:       "Total traced to you",
+	IntroExchange: "We write about an investment fraud against %s. The payments were traced on the blockchain, transfer by transfer, " +
+		"to the addresses in section 1, which we attribute to %s.",
+	IntroIssuer: "We write about an investment fraud against %s. The payments were traced on the blockchain, transfer by transfer, " +
+		"to the addresses in section 1, which hold tokens issued by %s. We ask you to freeze them on the token contract so that the tokens cannot be moved.",
+	RequestedHeading:   "What we ask:",
+	ActionFreezeExch:   "Freeze the funds credited to your customers from %s in section 1, up to the amounts traced, and prevent their withdrawal.",
+	ActionFreezeIssuer: "Freeze (blacklist) %s in section 1 on the token contract %s, so that the tokens they hold cannot be moved.",
+	TotalHeading:       "Total traced to you:",
 	TotalLine:          "%s (%s base units) on %s",
 	AddressesHeading:   "Addresses",
 	ColNumber:          "#",
 	ColChain:           "Chain",
 	ColAddress:         "Address",
-	ColAsset:           "Asset",
 	ColTraced:          "Traced",
-	ColBaseUnits:       "Base units",
 	ColTx:              "Transaction",
 	ColTime:            "Time (UTC)",
 	ColHop:             "Hop",
@@ -216,13 +202,12 @@ var english = Messages{
 	DepositTxs:         "Transfers that brought traced funds into address %s:",
 	SweepTxs:           "Sweep transactions from %s into %s's own wallet (evidence that it is a deposit address):",
 	Attribution:        "Attribution: %s",
-	PathsHeading:       "How the funds got there",
+	PathsHeading:       "Every path from a victim payment",
 	PathsIntro:         "Each path starts with a victim's payment and follows the traced funds through every transfer to the address. Amounts are shown in display units; the evidence files give base units.",
-	PathTitle:          "Path %s: payment %s by %s to address %d",
+	PathTitle:          "Path %s: payment %s by %s to address %d, %s",
 	PathTruncated:      "Only the first %d paths are shown; the evidence files list every traced transfer.",
 	From1:              "from %s",
 	To1:                "to %s",
-	LabelsLine:         "Labels: %s",
 	VictimPayment:      "victim payment",
 	MethodHeading:      "Tracing method",
 	RuleLine:           "Allocation rule: %s.",
@@ -265,7 +250,7 @@ var english = Messages{
 		WarnHoldingIncomplete:        "Balance or freeze status incomplete",
 	},
 	OwnWalletsHeading: "Funds received directly in your own wallets",
-	OwnWalletLine: "The customer deposit address was not identified: the funds reached your wallet %s directly in transaction(s) %s; " +
+	OwnWalletLine: "The customer deposit address was not identified: the funds reached your wallet %s directly (%s); " +
 		"please identify the account credited by these transactions and freeze it.",
 	OwnWalletTx:        "%s (%s, %s)",
 	ActionIdentifyExch: "Identify the customer accounts credited by the transactions listed under \"%s\" and freeze the funds credited to them, up to the amounts traced.",
@@ -311,8 +296,8 @@ var english = Messages{
 	StandingUnknown: "%s not known",
 	HoldingsNotRead: "the trace file records none for these addresses, so the amounts shown are what reached them by the end of the trace's data; " +
 		"the funds may have moved or been frozen since (freezetrace report --refresh reads them)",
-	ActionAlreadyFrozen: "Address(es) %s: already frozen by the issuer; listed for your records, not requested again.",
-	ActionNothingLeft:   "Address(es) %s: hold none of the traced funds any more; listed to show where the funds went.",
+	ActionAlreadyFrozen: "Already frozen by the issuer, listed for your records and not requested again: %s.",
+	ActionNothingLeft:   "Holding none of the traced funds any more, listed to show where the funds went: %s.",
 	StopReason:          "Why the trace stopped here: %s",
 	NoLetter: map[string]string{
 		NoLetterFrozen:        "No letter: every address (%d) is already frozen.",

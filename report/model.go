@@ -26,9 +26,12 @@ const (
 // Recipient is one addressee of a letter: an exchange or a stablecoin
 // issuer, with the endpoints it can act on and how the funds got there.
 type Recipient struct {
-	Slug      string           `json:"slug"` // file-safe and unique, e.g. "exchange-binance"
-	Kind      RecipientKind    `json:"kind"`
-	Name      string           `json:"name"`
+	Slug string        `json:"slug"` // file-safe and unique, e.g. "exchange-binance"
+	Kind RecipientKind `json:"kind"`
+	Name string        `json:"name"`
+	// Entry is the recipient's entry in the directory: its legal name and
+	// how to reach it; nil when the directory has none.
+	Entry     *DirectoryEntry  `json:"directory,omitempty"`
 	Totals    []Total          `json:"totals"`
 	Endpoints []trace.Endpoint `json:"endpoints"`
 	Paths     []Path           `json:"paths"`
@@ -105,11 +108,17 @@ const (
 	maxExpand = 20000
 )
 
-// Recipients groups the trace's endpoints by who can act on them: one
+// Recipients groups the trace's endpoints by who can act on them, named
+// from the built-in directory (see RecipientsIn).
+func Recipients(r *trace.Result) []*Recipient { return RecipientsIn(r, BuiltinDirectory()) }
+
+// RecipientsIn groups the trace's endpoints by who can act on them: one
 // recipient per exchange entity with exchange endpoints, one per issuer
-// (chains.Issuer) with held endpoints in its token. The order is: exchanges
-// by name, then issuers by name.
-func Recipients(r *trace.Result) []*Recipient {
+// (chains.Issuer) with held endpoints in its token. An entity the
+// directory knows (by name or alias) takes the directory's name and entry,
+// so that "binance" and "Binance Hot Wallet" are one recipient, Binance.
+// The order is: exchanges by name, then issuers by name.
+func RecipientsIn(r *trace.Result, dir *Directory) []*Recipient {
 	byKey := map[string]*Recipient{}
 	for _, e := range r.Endpoints {
 		var kind RecipientKind
@@ -128,10 +137,17 @@ func Recipients(r *trace.Result) []*Recipient {
 		default:
 			continue
 		}
+		entry, known := dir.Lookup(name)
+		if known {
+			name = untrusted.Line(entry.Name)
+		}
 		key := string(kind) + "\x00" + strings.ToLower(name)
 		rc := byKey[key]
 		if rc == nil {
 			rc = &Recipient{Kind: kind, Name: name}
+			if known {
+				rc.Entry = entry
+			}
 			byKey[key] = rc
 		}
 		rc.Endpoints = append(rc.Endpoints, e)
@@ -151,7 +167,11 @@ func Recipients(r *trace.Result) []*Recipient {
 	})
 	slugs := map[string]bool{}
 	for _, rc := range out {
-		rc.Slug = uniqueSlug(string(rc.Kind)+"-"+slugify(rc.Name), rc.Name, slugs)
+		base := slugify(rc.Name)
+		if rc.Entry != nil {
+			base = rc.Entry.Key
+		}
+		rc.Slug = uniqueSlug(string(rc.Kind)+"-"+base, rc.Name, slugs)
 		rc.fill(r)
 	}
 	return out

@@ -44,6 +44,16 @@ func (w *writer) overviewDoc(rcs []*Recipient, self Format) *document {
 		{m.Date, m.when(w.at)},
 	}})
 	add(p(txt(m.OverviewIntro)))
+	add(heading{2, m.ChecklistHeading})
+	if len(w.checklist) == 0 {
+		add(p(txt(m.ChecklistNone)))
+	} else {
+		items := make([][]span, len(w.checklist))
+		for i, l := range w.checklist {
+			items[i] = []span{txt(l)}
+		}
+		add(p(txt(m.ChecklistIntro)), list{Items: items})
+	}
 	add(warningBlocks(m, w.warnings)...)
 
 	add(heading{2, m.PaymentsHeading})
@@ -75,10 +85,10 @@ func (w *writer) overviewDoc(rcs []*Recipient, self Format) *document {
 			}
 			var totals, standing []span
 			for _, tot := range rc.Totals {
-				totals = append(totals, txt(w.as.money(tot.Amount, tot.Asset)+" ("+string(tot.Asset.Chain)+")"))
+				totals = append(totals, txt(w.as.money(tot.Amount, tot.Asset)+" ("+chainName(tot.Asset.Chain)+")"))
 				if tot.Standing != nil {
 					for _, s := range standingText(m, w.as, tot.Asset, *tot.Standing) {
-						standing = append(standing, txt(s+" ("+string(tot.Asset.Chain)+")"))
+						standing = append(standing, txt(s+" ("+chainName(tot.Asset.Chain)+")"))
 					}
 				}
 			}

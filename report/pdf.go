@@ -20,40 +20,15 @@ const (
 	fontMono = "gomono"
 	pdfLine  = 4.6 // mm per line of body text
 	cellPad  = 1.2 // mm inside table cells
+	// pdfBottom is the bottom margin, kept free for the footer.
+	pdfBottom = 16
 )
 
 // pdfDoc writes d as an A4 PDF. at is the generation time written as the
 // document's creation date, so the same input gives the same bytes.
 func pdfDoc(d *document, footer string, at time.Time) ([]byte, error) {
 	d = cleanDoc(d)
-	f := fpdf.New("P", "mm", "A4", "")
-	f.SetCatalogSort(true)
-	f.SetCreationDate(at.UTC())
-	f.SetModificationDate(at.UTC())
-	f.SetProducer("freezetrace", false)
-	f.SetTitle(d.Title, true)
-	f.SetLang(d.Lang)
-	// fpdf writes into the font bytes it is given while subsetting, so
-	// each document gets its own copies: shared ones would make the next
-	// document's bytes depend on the one before.
-	f.AddUTF8FontFromBytes(fontSans, "", bytes.Clone(goregular.TTF))
-	f.AddUTF8FontFromBytes(fontSans, "B", bytes.Clone(gobold.TTF))
-	f.AddUTF8FontFromBytes(fontMono, "", bytes.Clone(gomono.TTF))
-	if needsFallback(d) {
-		f.AddUTF8FontFromBytes(fontFallback, "", bytes.Clone(fallbackTTF))
-		f.AddUTF8FontFromBytes(fontFallback, "B", bytes.Clone(fallbackTTF))
-	}
-	f.SetMargins(18, 16, 18)
-	f.SetCellMargin(0)
-	f.SetAutoPageBreak(true, 16)
-	f.AliasNbPages("{nb}")
-	f.SetFooterFunc(func() {
-		f.SetY(-12)
-		f.SetFont(fontSans, "", 7.5)
-		f.SetTextColor(90, 90, 90)
-		f.CellFormat(0, 4, footer+"  ·  "+fmt.Sprintf("%d / {nb}", f.PageNo()), "", 0, "C", false, 0, "")
-		f.SetTextColor(0, 0, 0)
-	})
+	f := newPDF(d, footer, at)
 	f.AddPage()
 
 	writeSpans(f, []span{{Text: d.Title, Bold: true}}, 14, 6.5)
@@ -90,6 +65,8 @@ func pdfDoc(d *document, footer string, at time.Time) ([]byte, error) {
 			writeFields(f, x)
 		case table:
 			writeTable(f, x)
+		case figure:
+			writeFigure(f, x)
 		}
 	}
 	var b bytes.Buffer
@@ -97,6 +74,40 @@ func pdfDoc(d *document, footer string, at time.Time) ([]byte, error) {
 		return nil, fmt.Errorf("render pdf: %w", err)
 	}
 	return b.Bytes(), nil
+}
+
+// newPDF starts an A4 PDF for d with its fonts, margins and footer, and
+// no page yet.
+func newPDF(d *document, footer string, at time.Time) *fpdf.Fpdf {
+	f := fpdf.New("P", "mm", "A4", "")
+	f.SetCatalogSort(true)
+	f.SetCreationDate(at.UTC())
+	f.SetModificationDate(at.UTC())
+	f.SetProducer("freezetrace", false)
+	f.SetTitle(d.Title, true)
+	f.SetLang(d.Lang)
+	// fpdf writes into the font bytes it is given while subsetting, so
+	// each document gets its own copies: shared ones would make the next
+	// document's bytes depend on the one before.
+	f.AddUTF8FontFromBytes(fontSans, "", bytes.Clone(goregular.TTF))
+	f.AddUTF8FontFromBytes(fontSans, "B", bytes.Clone(gobold.TTF))
+	f.AddUTF8FontFromBytes(fontMono, "", bytes.Clone(gomono.TTF))
+	if needsFallback(d) {
+		f.AddUTF8FontFromBytes(fontFallback, "", bytes.Clone(fallbackTTF))
+		f.AddUTF8FontFromBytes(fontFallback, "B", bytes.Clone(fallbackTTF))
+	}
+	f.SetMargins(18, 16, 18)
+	f.SetCellMargin(0)
+	f.SetAutoPageBreak(true, pdfBottom)
+	f.AliasNbPages("{nb}")
+	f.SetFooterFunc(func() {
+		f.SetY(-12)
+		f.SetFont(fontSans, "", 7.5)
+		f.SetTextColor(90, 90, 90)
+		f.CellFormat(0, 4, footer+"  ·  "+fmt.Sprintf("%d / {nb}", f.PageNo()), "", 0, "C", false, 0, "")
+		f.SetTextColor(0, 0, 0)
+	})
+	return f
 }
 
 // writeSpans writes spans as flowing text with line height lh, switching

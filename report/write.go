@@ -64,6 +64,9 @@ func ParseFormats(s string) ([]Format, error) {
 type Options struct {
 	Formats []Format  // nil means every format
 	At      time.Time // the generation time printed in every document
+	// Directory names the recipients and says how to reach them; nil is
+	// the built-in directory.
+	Directory *Directory
 }
 
 // Summary is what Write did, for the CLI to print.
@@ -73,6 +76,9 @@ type Summary struct {
 	Recipients []*Recipient
 	Files      []string // every file written, relative to the output directory, sorted
 	Warnings   []string // things the user should check, one sentence each
+	// Checklist is what the case file lacks that recipients ask for
+	// (Checklist): the "before you send" list.
+	Checklist []string
 }
 
 // ManifestName is the file listing the SHA-256 of every other file.
@@ -153,7 +159,11 @@ func Render(ctx context.Context, r *trace.Result, c *CaseFile, opts Options) (ma
 		return nil, nil, chains.Invalid(fmt.Errorf("no letter text for language %q", c.Language))
 	}
 	w.ev = newEvidence(c, r, w.as)
-	sum := &Summary{Recipients: Recipients(r), Warnings: checkCase(c, r)}
+	if opts.Directory == nil {
+		opts.Directory = BuiltinDirectory()
+	}
+	sum := &Summary{Recipients: RecipientsIn(r, opts.Directory), Warnings: checkCase(c, r)}
+	w.dir = opts.Directory
 	var all []target
 	for _, rc := range sum.Recipients {
 		rc.Warnings = append(rc.Warnings, holdingWarnings(w.m, rc.targets())...)
@@ -161,6 +171,8 @@ func Render(ctx context.Context, r *trace.Result, c *CaseFile, opts Options) (ma
 		all = append(all, rc.targets()...)
 	}
 	w.warnings = append(slices.Clone(r.Warnings), holdingWarnings(w.m, all)...)
+	sum.Checklist = Checklist(c, sum.Recipients)
+	w.checklist = sum.Checklist
 	if want[FormatSVG] || want[FormatPDF] || want[FormatHTML] {
 		svg, err := newSVGRenderer(ctx)
 		if err != nil {
@@ -176,7 +188,7 @@ func Render(ctx context.Context, r *trace.Result, c *CaseFile, opts Options) (ma
 		if !rc.Letter {
 			continue
 		}
-		if err := w.recipientFiles(rc); err != nil {
+		if err := w.recipientFiles(rc, checklistFor(sum.Checklist, sum.Recipients, rc)); err != nil {
 			return nil, nil, fmt.Errorf("recipient %s: %w", rc.Slug, err)
 		}
 	}
@@ -242,7 +254,9 @@ type writer struct {
 	svg   *svgRenderer
 	// warnings are the trace's warnings, then those about the freeze
 	// targets' holdings: what the overview and report.json show.
-	warnings []trace.Warning
+	warnings  []trace.Warning
+	dir       *Directory
+	checklist []string
 }
 
 // put records a file if its format was asked for and returns whether it did.
@@ -326,7 +340,7 @@ func (w *writer) caseFiles(rcs []*Recipient) error {
 	return err
 }
 
-func (w *writer) recipientFiles(rc *Recipient) error {
+func (w *writer) recipientFiles(rc *Recipient, checklist []string) error {
 	dir := rc.Slug + "/"
 	name := func(e trace.Endpoint) string { return rc.Name }
 	if err := w.tables(dir, []sheet{
@@ -346,7 +360,10 @@ func (w *writer) recipientFiles(rc *Recipient) error {
 	if err != nil {
 		return err
 	}
-	_ = diagram
+	graphFile := ""
+	if w.want[FormatSVG] {
+		graphFile = "graph.svg"
+	}
 	var evidence []string
 	for name := range w.files {
 		if rest, ok := strings.CutPrefix(name, dir); ok {
@@ -354,7 +371,8 @@ func (w *writer) recipientFiles(rc *Recipient) error {
 		}
 	}
 	slices.Sort(evidence)
-	d := letter(letterInput{Case: w.c, Result: w.r, Recipient: rc, Assets: w.as, At: w.at, MDName: "letter.md", Evidence: evidence})
+	d := letter(letterInput{Case: w.c, Result: w.r, Recipient: rc, Assets: w.as, At: w.at, MDName: "letter.md", Evidence: evidence,
+		Diagram: diagram, GraphFile: graphFile})
 	md, line := fingerprint(markdown(d), w.m)
 	w.put(FormatMarkdown, dir+"letter.md", []byte(md))
 	d.Blocks = append(d.Blocks, p(mono(line)))
@@ -372,5 +390,6 @@ func (w *writer) recipientFiles(rc *Recipient) error {
 		}
 		w.put(FormatPDF, dir+"letter.pdf", b)
 	}
+	w.put(FormatMarkdown, dir+"SEND.md", []byte(markdown(w.sendNotes(rc, checklist))))
 	return nil
 }

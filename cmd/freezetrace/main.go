@@ -168,6 +168,7 @@ func commands() []*cli.Command {
 		traceCommand(),
 		clusterCommand(),
 		reportCommand(),
+		caseCommand(),
 		statusCommand(),
 		// One line per command, each defined in its own file.
 	}

@@ -31,6 +31,9 @@ type reportOptions struct {
 	// AllowUnmatched writes the letters even when a payment of the case
 	// file is not a source of the trace (--allow-unmatched).
 	AllowUnmatched bool
+	// Directory is a recipient directory file overriding the built-in
+	// entries (--directory); "" uses the built-in directory alone.
+	Directory string
 }
 
 // refreshOnly are the flags that mean nothing without --refresh.
@@ -60,6 +63,7 @@ func reportCommand() *cli.Command {
 			&cli.StringFlag{Name: "out", Required: true, Usage: "write the reports into `DIR` (created if missing)"},
 			&cli.StringFlag{Name: "format", Usage: "comma-separated `FORMATS` to write: md,html,pdf,csv,xlsx,json,dot,svg (default: all)"},
 			&cli.StringFlag{Name: "at", Usage: "generation time printed in the documents, and with --refresh the time the balances were read, RFC 3339 (default: now)"},
+			&cli.StringFlag{Name: "directory", Usage: "a recipient directory `FILE` (YAML, the shape of report/recipients.yaml) whose entries replace or add to the built-in ones"},
 			&cli.BoolFlag{Name: "allow-unmatched", Usage: "write the letters even when a payment the case file names is not a victim payment of the trace (it then appears in no letter)"},
 			&cli.BoolFlag{Name: "refresh", Usage: "read every freeze target's balance and issuer freeze status again, through the database and the live source below, instead of trace.json's"},
 		}, liveFlags()...),
@@ -80,7 +84,7 @@ func reportCommand() *cli.Command {
 // --refresh the chain of the trace's freeze targets from the trace file
 // and the environment through getenv for the upstream's URLs and keys.
 func parseReportFlags(c *cli.Context, now func() time.Time, getenv func(string) string) (reportOptions, error) {
-	opts := reportOptions{Trace: c.String("trace"), Case: c.String("case"), Out: c.String("out"), AllowUnmatched: c.Bool("allow-unmatched")}
+	opts := reportOptions{Trace: c.String("trace"), Case: c.String("case"), Out: c.String("out"), AllowUnmatched: c.Bool("allow-unmatched"), Directory: c.String("directory")}
 	formats, err := report.ParseFormats(c.String("format"))
 	if err != nil {
 		return opts, usagef("freezetrace report --format md,pdf,csv …", "--format: %v", err)
@@ -205,7 +209,13 @@ func runReport(ctx context.Context, opts reportOptions, w, stderr io.Writer) err
 			return err
 		}
 	}
-	sum, err := report.Write(ctx, r, c, opts.Out, report.Options{Formats: opts.Formats, At: opts.At})
+	dir := report.BuiltinDirectory()
+	if opts.Directory != "" {
+		if dir, err = report.LoadDirectory(opts.Directory); err != nil {
+			return err
+		}
+	}
+	sum, err := report.Write(ctx, r, c, opts.Out, report.Options{Formats: opts.Formats, At: opts.At, Directory: dir})
 	if err != nil {
 		return err
 	}
@@ -229,10 +239,21 @@ func runReport(ctx context.Context, opts reportOptions, w, stderr io.Writer) err
 		if !rc.Letter {
 			to = untrusted.Terminal(rc.NoLetter)
 		}
-		fmt.Fprintf(w, "%-8s %-24q %d address(es), %s → %s\n", rc.Kind, rc.Name, len(rc.Endpoints), strings.Join(totals, " + "), to)
+		n := "1 address"
+		if len(rc.Endpoints) != 1 {
+			n = fmt.Sprintf("%d addresses", len(rc.Endpoints))
+		}
+		fmt.Fprintf(w, "%-8s %-24q %s, %s → %s\n", rc.Kind, rc.Name, n, strings.Join(totals, " + "), to)
 	}
 	for _, warn := range sum.Warnings {
 		fmt.Fprintf(stderr, "warning: %s\n", untrusted.Terminal(warn))
+	}
+	if len(sum.Checklist) > 0 {
+		fmt.Fprintf(stderr, "before you send: %d things recipients ask for are not given yet (also in %s):\n", len(sum.Checklist),
+			filepath.Join(opts.Out, "overview.md"))
+		for _, l := range sum.Checklist {
+			fmt.Fprintf(stderr, "  - %s\n", untrusted.Terminal(l))
+		}
 	}
 	fmt.Fprintf(w, "wrote %d files; check them with: (cd %s && sha256sum -c %s)\n", len(sum.Files), opts.Out, report.ManifestName)
 	return nil

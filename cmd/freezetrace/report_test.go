@@ -159,7 +159,7 @@ func TestReportFormatsFlag(t *testing.T) {
 func goldenCase(t *testing.T) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), "case.yaml")
-	text := "reference: R-1\nrequester:\n  organisation: Org\n  email: a@b.example\nactions: [freeze]\n"
+	text := "reference: R-1\nsender: victim\nrequester:\n  organisation: Org\n  email: a@b.example\nactions: [freeze]\n"
 	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -204,7 +204,7 @@ func TestReportErrors(t *testing.T) {
 // unless --allow-unmatched, which writes the letters and warns on stderr.
 func TestReportUnmatchedPayment(t *testing.T) {
 	stray := "0x" + strings.Repeat("ab", 32)
-	edited := "reference: R-1\nrequester:\n  organisation: Org\n  email: a@b.example\nactions: [freeze]\n" +
+	edited := "reference: R-1\nsender: victim\nrequester:\n  organisation: Org\n  email: a@b.example\nactions: [freeze]\n" +
 		"victims:\n  - name: \"Dana D.\"\n    payments:\n      - \"" + stray + "\"\n"
 	dir := t.TempDir()
 	cf := filepath.Join(dir, "case.yaml")

@@ -56,8 +56,12 @@ func (d *Deposit) Reason() string {
 	for i, w := range d.HotWallets {
 		ws[i] = w.String()
 	}
-	return fmt.Sprintf("deposit address of %q: forwarded %d.%02d%% of the %s base units it received to %q wallets (%s) in %d sweeps (heuristic %s: %s)",
-		d.Exchange, bp/100, bp%100, d.Received, d.Exchange, strings.Join(ws, ", "), len(d.Sweeps), HeuristicDeposit, d.Rule)
+	sweeps := "1 sweep"
+	if len(d.Sweeps) != 1 {
+		sweeps = fmt.Sprintf("%d sweeps", len(d.Sweeps))
+	}
+	return fmt.Sprintf("deposit address of %q: forwarded %d.%02d%% of the %s base units it received to %q wallets (%s) in %s (heuristic %s: %s)",
+		d.Exchange, bp/100, bp%100, d.Received, d.Exchange, strings.Join(ws, ", "), sweeps, HeuristicDeposit, d.Rule)
 }
 
 // Label is the derived label of the deposit address.
