@@ -267,7 +267,11 @@ func (in letterInput) actions(m *Messages) [][]span {
 			}
 		}
 		if a == ActionFreeze && rc.Kind == RecipientExchange && slices.ContainsFunc(rc.Endpoints, ownWallet) {
-			add(fmt.Sprintf(m.ActionIdentifyExch, m.OwnWalletsHeading))
+			if c.LawEnforcement() {
+				add(fmt.Sprintf(m.ActionIdentifyExch, m.OwnWalletsHeading))
+			} else {
+				add(fmt.Sprintf(m.ActionIdentifyHold, m.OwnWalletsHeading))
+			}
 		}
 	}
 	if frozen != "" {

@@ -62,7 +62,7 @@ func (in letterInput) addressDetails(m *Messages) []block {
 			continue
 		}
 		out = append(out, heading{3, fmt.Sprintf(m.AddressTitle, rc.AddressNumber(e.Chain, e.Address), e.Address)})
-		if reason := untrusted.Line(e.Reason); reason != "" {
+		if reason := attribution(m, rc, e); reason != "" {
 			why := m.Attribution
 			if e.Kind == trace.KindHeld {
 				why = m.StopReason
@@ -146,6 +146,19 @@ func (in letterInput) paths(m *Messages) []block {
 		out = append(out, p(txt(fmt.Sprintf(m.PathTruncated, maxPaths))))
 	}
 	return out
+}
+
+// attribution is why an endpoint is the recipient's, for the letter's
+// prose: an attribution from a label list is said without the list's
+// internal name and confidence (the evidence tables keep them); any other
+// reason (the deposit-sweep evidence, why the trace stopped) as the trace
+// gives it.
+func attribution(m *Messages, rc *Recipient, e trace.Endpoint) string {
+	reason := untrusted.Line(e.Reason)
+	if len(e.Labels) == 0 || !strings.HasPrefix(reason, "labeled ") || e.Kind != trace.KindExchange {
+		return reason
+	}
+	return fmt.Sprintf(m.LabeledWallet, rc.Name)
 }
 
 func txTable(m *Messages, c chains.Chain, txs []chains.TxHash) table {

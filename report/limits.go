@@ -107,6 +107,7 @@ func warningBlocks(m *Messages, ws []trace.Warning) []block {
 // arrival is the traced part of one transaction into an endpoint.
 type arrival struct {
 	tx     chains.TxHash
+	block  uint64
 	time   time.Time
 	amount chains.Amount
 	known  bool // a traced flow records it
@@ -125,7 +126,7 @@ func arrivalIndex(fs []trace.Flow) map[arrivalKey]arrival {
 	for _, f := range fs {
 		k := arrivalKey{f.Chain, f.Tx, f.To, f.Asset}
 		a := idx[k]
-		idx[k] = arrival{tx: f.Tx, time: f.Time, amount: a.amount.Add(f.Tainted), known: true}
+		idx[k] = arrival{tx: f.Tx, block: f.Block, time: f.Time, amount: a.amount.Add(f.Tainted), known: true}
 	}
 	return idx
 }
@@ -144,40 +145,34 @@ func arrivals(idx map[arrivalKey]arrival, e trace.Endpoint) []arrival {
 	return out
 }
 
-// ownWalletBlocks is the section for the exchange's own wallets reached
-// directly: for each, the transactions that credited a customer account
-// the trace could not identify, and the request to find and freeze it.
+// ownWalletBlocks is the part of section 1 for the exchange's own wallets
+// reached directly: for each, the transactions that credited a customer
+// account the trace could not identify (block, time, amount traced), and
+// the request to find it.
 func ownWalletBlocks(m *Messages, r *trace.Result, rc *Recipient, as assets) []block {
 	if !slices.ContainsFunc(rc.Endpoints, ownWallet) {
 		return nil
 	}
 	idx := arrivalIndex(r.Flows)
-	out := []block{heading{2, m.OwnWalletsHeading}}
+	out := []block{heading{3, m.OwnWalletsHeading}}
 	for _, e := range rc.Endpoints {
 		if !ownWallet(e) {
 			continue
 		}
-		arr := arrivals(idx, e)
-		items := make([]string, len(arr))
-		t := table{Head: []string{m.ColTx, m.ColTime, m.ColTraced}}
-		for i, a := range arr {
-			amount := ""
+		t := table{Head: []string{m.ColTx, m.ColBlockTime, m.ColTraced}}
+		for _, a := range arrivals(idx, e) {
+			when, amount := cellOf(txt(m.TimeUnknown)), ""
 			if a.known {
-				amount = as.money(a.amount, e.Asset)
+				when, amount = blockTime(m, a.block, a.time), as.money(a.amount, e.Asset)
 			}
-			items[i] = fmt.Sprintf(m.OwnWalletTx, e.Chain.FormatTx(a.tx), m.when(a.time), amount)
-			if !a.known {
-				items[i] = e.Chain.FormatTx(a.tx) + " (" + m.TimeUnknown + ")"
-			}
-			t.Rows = append(t.Rows, []tcell{cellOf(link(e.Chain.FormatTx(a.tx), e.Chain.TxURL(a.tx), true)),
-				cellOf(txt(m.when(a.time))), num(amount)})
+			t.Rows = append(t.Rows, []tcell{cellOf(link(e.Chain.FormatTx(a.tx), e.Chain.TxURL(a.tx), true)), when, num(amount)})
 		}
-		out = append(out, heading{3, rc.AddressNumber(e.Chain, e.Address) + ". " + e.Address.String()},
-			p(txt(fmt.Sprintf(m.OwnWalletLine, e.Address, strings.Join(items, ", ")))))
-		if reason := untrusted.Line(e.Reason); reason != "" {
+		out = append(out, p(span{Text: fmt.Sprintf(m.AddressTitle, rc.AddressNumber(e.Chain, e.Address), e.Address), Bold: true}),
+			p(txt(fmt.Sprintf(m.OwnWalletLine, e.Address))))
+		if reason := attribution(m, rc, e); reason != "" {
 			out = append(out, p(txt(fmt.Sprintf(m.Attribution, reason))))
 		}
-		if len(arr) > 0 {
+		if len(t.Rows) > 0 {
 			out = append(out, t)
 		}
 	}

@@ -191,7 +191,7 @@ func TestOwnWalletLetters(t *testing.T) {
 	// for a temporary hold; nobody is asked for a freeze.
 	holdLead, _, _ := strings.Cut(english.ActionHoldExch, "%s")
 	freezeLead, _, _ := strings.Cut(english.ActionFreezeExch, "%s")
-	identify := mdEscape(fmt.Sprintf(english.ActionIdentifyExch, english.OwnWalletsHeading))
+	identify := mdEscape(fmt.Sprintf(english.ActionIdentifyHold, english.OwnWalletsHeading))
 
 	t.Run("OnlyOwnWallets", func(t *testing.T) {
 		md := string(files["exchange-okx/letter.md"])
@@ -199,14 +199,15 @@ func TestOwnWalletLetters(t *testing.T) {
 		if s1 == "" {
 			t.Fatalf("OKX letter has no %q", english.Section1)
 		}
-		if strings.Contains(s1, "| "+english.ColAddress+" |") || strings.Contains(s1, hotOKX.String()) {
+		asked, _, _ := strings.Cut(s1, "### "+english.OwnWalletsHeading)
+		if strings.Contains(asked, "| "+english.ColAddress+" |") || strings.Contains(asked, hotOKX.String()) {
 			t.Errorf("OKX letter lists addresses to freeze though it has none:\n%s", s1)
 		}
-		own := section(md, "## "+english.OwnWalletsHeading)
-		want := mdEscape(fmt.Sprintf(english.OwnWalletLine, hotOKX,
-			fmt.Sprintf(english.OwnWalletTx, tx(txh("split-okx")), english.TimeUnknown, "15,000.00 USDT")))
-		if !strings.Contains(own, want) {
-			t.Errorf("OKX letter's own-wallet section lacks\n%s\ngot:\n%s", want, own)
+		own := section(md, "### "+english.OwnWalletsHeading)
+		want := mdEscape(fmt.Sprintf(english.OwnWalletLine, hotOKX))
+		if !strings.Contains(own, want) || !strings.Contains(own, tx(txh("split-okx"))) || !strings.Contains(own, "15,000.00 USDT") ||
+			!strings.Contains(own, english.TimeUnknown) {
+			t.Errorf("OKX letter's own-wallet section lacks\n%s\nand its transaction, time unknown and amount; got:\n%s", want, own)
 		}
 		total := boldPart(md, english.TotalHeading)
 		if want := fmt.Sprintf(english.TotalSplit, "0.00 USDT", "15,000.00 USDT"); !strings.Contains(total, want) {
@@ -234,14 +235,14 @@ func TestOwnWalletLetters(t *testing.T) {
 
 	t.Run("Mixed", func(t *testing.T) {
 		md := string(files["exchange-binance/letter.md"])
-		addrs := section(md, section1)
+		addrs, _, _ := strings.Cut(section(md, section1), "### "+english.OwnWalletsHeading)
 		if !strings.Contains(addrs, "| 1 | TRON | [`"+depBnT.String()+"`]") {
 			t.Errorf("Binance letter does not list its deposit address %s to freeze", depBnT)
 		}
 		if strings.Contains(addrs, hotBnE.String()) {
 			t.Errorf("Binance letter lists its own wallet %s as an address to freeze:\n%s", hotBnE, addrs)
 		}
-		if own := section(md, "## "+english.OwnWalletsHeading); !strings.Contains(own, "### 2. "+hotBnE.String()) {
+		if own := section(md, "### "+english.OwnWalletsHeading); !strings.Contains(own, "**"+fmt.Sprintf(english.AddressTitle, "2", hotBnE)+"**") {
 			t.Errorf("Binance's own wallet is not address 2 of the own-wallet section:\n%s", own)
 		}
 		total := boldPart(md, english.TotalHeading)

@@ -98,9 +98,9 @@ type Messages struct {
 	WarningAddresses    string            // %s: addresses, comma-separated
 	WarningCodes        map[string]string // trace warning code → short title
 	OwnWalletsHeading   string
-	OwnWalletLine       string // %s: the exchange's wallet, %s: OwnWalletTx items, comma-separated
-	OwnWalletTx         string // %s: tx, %s: time, %s: amount with symbol
+	OwnWalletLine       string // %s: the exchange's wallet
 	ActionIdentifyExch  string // %s: OwnWalletsHeading
+	ActionIdentifyHold  string // %s: OwnWalletsHeading
 	TotalSplit          string // %s: amount to deposit addresses, %s: amount to the exchange's own wallets
 	// Where the funds at a freeze target stand (trace.Holding).
 	ColBalance           string
@@ -250,13 +250,14 @@ var english = Messages{
 		WarnHoldingIncomplete:        "Balance or freeze status incomplete",
 	},
 	OwnWalletsHeading: "Funds received directly in your own wallets",
-	OwnWalletLine: "The customer deposit address was not identified: the funds reached your wallet %s directly (%s); " +
-		"please identify the account credited by these transactions and freeze it.",
-	OwnWalletTx:        "%s (%s, %s)",
+	OwnWalletLine: "The customer deposit address was not identified: the funds reached your wallet %s directly, in the transactions below; " +
+		"please identify the account they credited.",
 	ActionIdentifyExch: "Identify the customer accounts credited by the transactions listed under \"%s\" and freeze the funds credited to them, up to the amounts traced.",
-	TotalSplit:         "of which %s to identified deposit addresses and %s directly to your own wallets",
-	ColBalance:         "Balance",
-	ColStanding:        "Where it stands",
+	ActionIdentifyHold: "Identify the customer accounts credited by the transactions listed under \"%s\" and place a temporary hold on the funds credited to them, " +
+		"up to the amounts traced, pending a formal request or order from the police or a court.",
+	TotalSplit:  "of which %s to identified deposit addresses and %s directly to your own wallets",
+	ColBalance:  "Balance",
+	ColStanding: "Where it stands",
 	States: map[trace.State]string{
 		trace.StateFrozen:  "already frozen",
 		trace.StateEmpty:   "moved on",

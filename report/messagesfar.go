@@ -74,6 +74,7 @@ type farMessages struct {
 	LedgerIntro            string
 	FigureCaption          string
 	AddressTitle           string // %s: number, %s: address
+	LabeledWallet          string // %s: the exchange
 	ReportedBy             string
 	FullName               string
 	Organisation           string
@@ -189,6 +190,7 @@ var englishFAR = farMessages{
 		"the balance and the traced part after it. Anyone can re-trace the funds from the payments in section 4 with the same rule and thresholds:",
 	FigureCaption:    "Flow of the traced funds, from the victims' payments (green) to the addresses in section 1.",
 	AddressTitle:     "Address %s: %s",
+	LabeledWallet:    "listed as a wallet of %s in the label lists the trace used (endpoints.csv names each list)",
 	ReportedBy:       "Reported by",
 	FullName:         "Full name",
 	Organisation:     "Organisation",
