@@ -8,6 +8,8 @@ import (
 
 	"github.com/shopspring/decimal"
 	"gopkg.in/yaml.v3"
+
+	"freezetrace/chains"
 )
 
 // Phone is a telephone number in E.164 form ("+442079460000"). The case
@@ -83,14 +85,9 @@ func (u *USD) UnmarshalYAML(n *yaml.Node) error {
 
 // String shows the amount as "40,000.00 USD".
 func (u USD) String() string {
-	s := u.StringFixed(2)
-	whole, cents, _ := strings.Cut(s, ".")
-	var b strings.Builder
-	for i, r := range whole {
-		if i > 0 && (len(whole)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
+	cents, err := chains.ParseAmount(u.Shift(2).StringFixed(0))
+	if err != nil {
+		return u.StringFixed(2) + " USD" // not reached: UnmarshalYAML admits no negative amount
 	}
-	return b.String() + "." + cents + " USD"
+	return cents.FormatFixed(2, 2) + " USD"
 }

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/url"
-	"os"
 	"regexp"
 	"strings"
 	"time"
@@ -300,27 +299,4 @@ func itemLine(n *yaml.Node, key string, i int) int {
 		return s.Content[i].Line
 	}
 	return lineOf(n, key)
-}
-
-// readBounded reads the file at path, refusing one larger than limit.
-func readBounded(what, path string, limit int64) ([]byte, error) {
-	f, err := os.Open(path)
-	switch {
-	case errors.Is(err, os.ErrNotExist):
-		return nil, chains.Invalid(fmt.Errorf("%s %s: %w", what, path, err))
-	case err != nil:
-		return nil, fmt.Errorf("read %s: %w", what, err)
-	}
-	defer f.Close()
-	if st, err := f.Stat(); err == nil && st.IsDir() {
-		return nil, chains.Invalid(fmt.Errorf("%s %s is a directory, not a file", what, path))
-	}
-	b, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", what, err)
-	}
-	if int64(len(b)) > limit {
-		return nil, chains.Invalid(fmt.Errorf("%s: the %s is larger than %d MiB", path, what, limit>>20))
-	}
-	return b, nil
 }

@@ -74,6 +74,52 @@ func num(s string) tcell              { return tcell{Lines: []span{txt(s)}, Righ
 
 func p(ss ...span) para { return para{Spans: ss} }
 
+// eachText calls f with every piece of text d shows: its title, every
+// block's text and, in a figure, the caption, the file name and every
+// label of the diagram.
+func eachText(d *document, f func(string)) {
+	spans := func(ss []span) {
+		for _, s := range ss {
+			f(s.Text)
+		}
+	}
+	f(d.Title)
+	for _, bl := range d.Blocks {
+		switch x := bl.(type) {
+		case heading:
+			f(x.Text)
+		case para:
+			spans(x.Spans)
+		case list:
+			for _, it := range x.Items {
+				spans(it)
+			}
+		case fields:
+			for _, r := range x.Rows {
+				f(r[0])
+				f(r[1])
+			}
+		case table:
+			for _, h := range x.Head {
+				f(h)
+			}
+			for _, row := range x.Rows {
+				for _, c := range row {
+					spans(c.Lines)
+				}
+			}
+		case figure:
+			f(x.Caption)
+			f(x.File)
+			if x.Diagram != nil {
+				for _, t := range x.Diagram.texts() {
+					f(t.Text)
+				}
+			}
+		}
+	}
+}
+
 // cleanDoc returns a copy of d with every string passed through
 // untrusted.Text, for renderers whose escaping does not remove control
 // characters.

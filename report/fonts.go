@@ -72,53 +72,12 @@ func scriptRuns(s string) []run {
 // lack; only then is the (large) fallback font loaded.
 func needsFallback(d *document) bool {
 	need := false
-	check := func(s string) {
+	eachText(d, func(s string) {
 		for _, r := range s {
 			if !need && !goHas(r) {
 				need = true
 			}
 		}
-	}
-	check(d.Title)
-	for _, bl := range d.Blocks {
-		switch x := bl.(type) {
-		case heading:
-			check(x.Text)
-		case para:
-			for _, s := range x.Spans {
-				check(s.Text)
-			}
-		case list:
-			for _, it := range x.Items {
-				for _, s := range it {
-					check(s.Text)
-				}
-			}
-		case fields:
-			for _, r := range x.Rows {
-				check(r[0])
-				check(r[1])
-			}
-		case table:
-			for _, h := range x.Head {
-				check(h)
-			}
-			for _, row := range x.Rows {
-				for _, c := range row {
-					for _, s := range c.Lines {
-						check(s.Text)
-					}
-				}
-			}
-		case figure:
-			check(x.Caption)
-			check(x.File)
-			if d := x.Diagram; d != nil {
-				for _, t := range d.texts() {
-					check(t.Text)
-				}
-			}
-		}
-	}
+	})
 	return need
 }

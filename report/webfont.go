@@ -129,40 +129,7 @@ func docRunes(d *document) []rune {
 			}
 		}
 	}
-	spans := func(ss []span) {
-		for _, s := range ss {
-			add(s.Text)
-		}
-	}
-	add(d.Title)
-	for _, bl := range d.Blocks {
-		switch x := bl.(type) {
-		case heading:
-			add(x.Text)
-		case para:
-			spans(x.Spans)
-		case list:
-			for _, it := range x.Items {
-				spans(it)
-			}
-		case fields:
-			for _, r := range x.Rows {
-				add(r[0] + r[1])
-			}
-		case table:
-			add(strings.Join(x.Head, ""))
-			for _, row := range x.Rows {
-				for _, c := range row {
-					spans(c.Lines)
-				}
-			}
-		case figure:
-			add(x.Caption)
-			if x.Diagram != nil {
-				add(string(x.Diagram.SVG)) // its labels, should the page draw it
-			}
-		}
-	}
+	eachText(d, add)
 	return slices.Sorted(maps.Keys(seen))
 }
 

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -108,18 +109,33 @@ func LoadTrace(path string) (*trace.Result, error) {
 	return r, nil
 }
 
-// readInput reads a file the user named; a missing file or a directory is
-// an input error, other failures are the machine's.
-func readInput(what, path string) ([]byte, error) {
-	if st, err := os.Stat(path); err == nil && st.IsDir() {
-		return nil, chains.Invalid(fmt.Errorf("%s %s is a directory, not a file", what, path))
-	}
-	b, err := os.ReadFile(path)
+// maxInput bounds a trace or case file the user names.
+const maxInput = 1 << 30
+
+// readInput reads a file the user named (readBounded, up to maxInput); a
+// missing file, a directory or one too large is an input error, other
+// failures are the machine's.
+func readInput(what, path string) ([]byte, error) { return readBounded(what, path, maxInput) }
+
+// readBounded reads the file at path, refusing one larger than limit.
+func readBounded(what, path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
 		return nil, chains.Invalid(fmt.Errorf("%s %s: %w", what, path, err))
 	case err != nil:
 		return nil, fmt.Errorf("read %s: %w", what, err)
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err == nil && st.IsDir() {
+		return nil, chains.Invalid(fmt.Errorf("%s %s is a directory, not a file", what, path))
+	}
+	b, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", what, err)
+	}
+	if int64(len(b)) > limit {
+		return nil, chains.Invalid(fmt.Errorf("%s: the %s is larger than %d MiB", path, what, limit>>20))
 	}
 	return b, nil
 }
