@@ -71,7 +71,11 @@ func ParseDisplayAmount(s string, decimals uint8) (Amount, error) {
 	if !shifted.Equal(shifted.Truncate(0)) {
 		return Amount{}, fmt.Errorf("amount %q has more than %d decimals", s, decimals)
 	}
-	return AmountFromBig(shifted.BigInt())
+	v := shifted.BigInt()
+	if v.Cmp(maxUint256) > 0 {
+		return Amount{}, fmt.Errorf("amount %q exceeds 2^256-1", s)
+	}
+	return Amount{v}, nil
 }
 
 // MustParseAmount is ParseAmount for tests; it panics on error.

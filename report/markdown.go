@@ -8,7 +8,8 @@ import (
 
 // markdown writes d as CommonMark/GitHub Markdown. All text is escaped;
 // only the structure (headings, tables, lists, links to our own files and
-// explorer URLs) is markup.
+// explorer URLs) is markup, and the code spans that keep a URL in the text
+// from becoming a link (mdInline).
 func markdown(d *document) string {
 	var b strings.Builder
 	b.WriteString("# " + mdInline(d.Title) + "\n")
@@ -95,7 +96,12 @@ func mdSpans(ss []span) string {
 // mdSpan writes one span. Mono text is hex or base58 we produced ourselves
 // but is escaped like any other text, so it never needs a code span.
 func mdSpan(s span) string {
-	t := mdInline(s.Text)
+	var t string
+	if s.Link != "" {
+		t = mdLinkText(s.Text)
+	} else {
+		t = mdInline(s.Text)
+	}
 	if s.Mono {
 		t = "`" + strings.NewReplacer("`", "", "|", `\|`).Replace(untrusted.Line(s.Text)) + "`"
 	}

@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"strings"
 	"time"
@@ -27,13 +28,23 @@ const (
 // pdfDoc writes d as an A4 PDF. at is the generation time written as the
 // document's creation date, so the same input gives the same bytes.
 func pdfDoc(d *document, footer string, at time.Time) ([]byte, error) {
-	d = cleanDoc(d)
-	f := newPDF(d, footer, at)
+	return pdfDocContext(context.Background(), d, footer, at)
+}
+
+// pdfDocContext is pdfDoc stopping with ctx's error, checked before every
+// block and every table row, once ctx is done. Text longer than
+// pdfTextLimit is cut (clipDoc).
+func pdfDocContext(ctx context.Context, d *document, footer string, at time.Time) ([]byte, error) {
+	d = clipDoc(cleanDoc(d))
+	f := newPDF(d, clipFooter(footer), at)
 	f.AddPage()
 
 	writeSpans(f, []span{{Text: d.Title, Bold: true}}, 14, 6.5)
 	f.Ln(8.5)
 	for _, bl := range d.Blocks {
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("render pdf: %w", err)
+		}
 		switch x := bl.(type) {
 		case heading:
 			size := 12.0
@@ -64,7 +75,9 @@ func pdfDoc(d *document, footer string, at time.Time) ([]byte, error) {
 		case fields:
 			writeFields(f, x)
 		case table:
-			writeTable(f, x)
+			if err := writeTable(ctx, f, x); err != nil {
+				return nil, fmt.Errorf("render pdf: %w", err)
+			}
 		case figure:
 			writeFigure(f, x)
 		}
@@ -115,8 +128,9 @@ func newPDF(d *document, footer string, at time.Time) *fpdf.Fpdf {
 func writeSpans(f *fpdf.Fpdf, ss []span, size, lh float64) {
 	for _, s := range ss {
 		fam, style := spanFont(s)
-		web := s.Link != "" && isWebURL(s.Link)
-		if web {
+		link := ""
+		if isWebURL(s.Link) {
+			link = s.Link
 			f.SetTextColor(20, 60, 160)
 		}
 		for _, r := range scriptRuns(s.Text) {
@@ -125,11 +139,7 @@ func writeSpans(f *fpdf.Fpdf, ss []span, size, lh float64) {
 			} else {
 				f.SetFont(fam, style, size)
 			}
-			if web {
-				f.WriteLinkString(lh, r.text, s.Link)
-			} else {
-				f.Write(lh, r.text)
-			}
+			writeText(f, lh, r.text, link)
 		}
 		f.SetTextColor(0, 0, 0)
 	}
@@ -224,8 +234,10 @@ func writeFields(f *fpdf.Fpdf, x fields) {
 // writeTable lays a table out to the page width: columns as wide as their
 // content, the font shrunk down to 6.5 pt if that is what it takes, and
 // only then long cells wrapped. Headers wrap at word boundaries; the header
-// row repeats on every page the table spans.
-func writeTable(f *fpdf.Fpdf, t table) {
+// row repeats on every page the table spans. A row that fits on a page is
+// never split; one taller than a page continues on the next. It stops
+// with ctx's error, checked before every row.
+func writeTable(ctx context.Context, f *fpdf.Fpdf, t table) error {
 	l, _, r, _ := f.GetMargins()
 	pw, ph := f.GetPageSize()
 	avail := pw - l - r
@@ -277,8 +289,15 @@ func writeTable(f *fpdf.Fpdf, t table) {
 	if f.GetY()+3*lh+4*cellPad > ph-16 {
 		f.AddPage()
 	}
+	y0 := f.GetY()
 	header()
+	_, top, _, _ := f.GetMargins()
+	// What a new page holds of a row, under its header.
+	pageRoom := ph - 16 - top - (f.GetY() - y0)
 	for _, row := range t.Rows {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		cells := make([][]span, n)
 		rows := 1
 		for i := 0; i < n && i < len(row); i++ {
@@ -291,22 +310,33 @@ func writeTable(f *fpdf.Fpdf, t table) {
 			rows = max(rows, len(cells[i]))
 		}
 		h := float64(rows)*lh + 2*cellPad
-		if f.GetY()+h > ph-16 {
+		// A row taller than a page starts here if three of its lines fit.
+		if y := f.GetY(); y+h > ph-16 && (h <= pageRoom || y+3*lh+2*cellPad > ph-16) {
 			f.AddPage()
 			header()
 		}
-		x, y := l, f.GetY()
-		for i := 0; i < n; i++ {
-			f.Rect(x, y, widths[i], h, "D")
-			right := i < len(row) && row[i].Right
-			for j, s := range cells[i] {
-				drawLine(f, s, x+cellPad, y+cellPad+float64(j)*lh, widths[i]-2*cellPad, lh, size, right)
+		for from := 0; from < rows; {
+			// The lines that fit above the footer, at least one.
+			k := min(rows-from, max(1, int((ph-16-f.GetY()-2*cellPad)/lh+1e-6)))
+			h := float64(k)*lh + 2*cellPad
+			x, y := l, f.GetY()
+			for i := 0; i < n; i++ {
+				f.Rect(x, y, widths[i], h, "D")
+				right := i < len(row) && row[i].Right
+				for j := from; j < from+k && j < len(cells[i]); j++ {
+					drawLine(f, cells[i][j], x+cellPad, y+cellPad+float64(j-from)*lh, widths[i]-2*cellPad, lh, size, right)
+				}
+				x += widths[i]
 			}
-			x += widths[i]
+			f.SetXY(l, y+h)
+			if from += k; from < rows {
+				f.AddPage()
+				header()
+			}
 		}
-		f.SetXY(l, y+h)
 	}
 	f.Ln(3)
+	return nil
 }
 
 func setCellFont(f *fpdf.Fpdf, s span, size float64) {

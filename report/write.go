@@ -10,9 +10,9 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"freezetrace/chains"
@@ -140,23 +140,74 @@ func readBounded(what, path string, limit int64) ([]byte, error) {
 	return b, nil
 }
 
-// Write renders every document for the trace and case into dir (created if
-// needed) and writes MANIFEST.sha256 last.
+// Write renders every document for the trace and case (Render) and writes
+// them as the folder dir, its parents created if needed, crash-safely: the
+// files go into a temporary sibling, fsynced, MANIFEST.sha256 last, and the
+// finished folder is renamed into place, replacing an earlier report only
+// then (see atomic.go for what a crash at each step leaves). An existing
+// dir must be empty or hold a report (every file listed by its manifest).
+// A dir that cannot take a report is an OutputError, wrapped as an input
+// error. Asked for PDF letters, Write writes the Markdown letters too: the
+// PDF names them for any text it cuts short (pdfTextLimit).
+//
+// Once ctx is done Write returns its error at once, dir as it was and no
+// temporary folder left; a Render still running is left to finish on its
+// own and its result dropped.
 func Write(ctx context.Context, r *trace.Result, c *CaseFile, dir string, opts Options) (*Summary, error) {
-	files, sum, err := Render(ctx, r, c, opts)
+	out, err := openOut(dir)
 	if err != nil {
 		return nil, err
 	}
-	for _, name := range sum.Files {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			return nil, fmt.Errorf("create %s: %w", filepath.Dir(p), err)
-		}
-		if err := os.WriteFile(p, files[name], 0o644); err != nil {
-			return nil, fmt.Errorf("write %s: %w", name, err)
-		}
+	defer out.discard()
+	if opts.Formats != nil && slices.Contains(opts.Formats, FormatPDF) && !slices.Contains(opts.Formats, FormatMarkdown) {
+		opts.Formats = append(slices.Clone(opts.Formats), FormatMarkdown)
+	}
+	files, sum, err := renderUntilDone(ctx, r, c, opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := out.fill(ctx, files); err != nil {
+		return nil, err
+	}
+	if err := out.commit(); err != nil {
+		return nil, err
 	}
 	return sum, nil
+}
+
+// renderMu is held by every render Write starts, until it ends: Graphviz
+// (go-graphviz's WebAssembly module) is one per process, so renders must
+// not overlap, and one that Write stopped waiting for runs on to its end.
+var renderMu sync.Mutex
+
+// renderUntilDone is Render, returning ctx's error as soon as ctx is done
+// even when Render has not noticed yet.
+func renderUntilDone(ctx context.Context, r *trace.Result, c *CaseFile, opts Options) (map[string][]byte, *Summary, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, nil, err
+	}
+	type rendered struct {
+		files map[string][]byte
+		sum   *Summary
+		err   error
+	}
+	done := make(chan rendered, 1)
+	go func() {
+		renderMu.Lock()
+		defer renderMu.Unlock()
+		if err := ctx.Err(); err != nil {
+			done <- rendered{err: err}
+			return
+		}
+		files, sum, err := Render(ctx, r, c, opts)
+		done <- rendered{files, sum, err}
+	}()
+	select {
+	case res := <-done:
+		return res.files, res.sum, res.err
+	case <-ctx.Done():
+		return nil, nil, ctx.Err()
+	}
 }
 
 // Render produces every file in memory: file name (slash-separated,

@@ -16,5 +16,8 @@
 // chains/untrusted) only: no SQL, no go-ethereum, no HTTP, no report. It
 // never reads the clock; the same data and options give the same Result,
 // and WriteJSON and WriteLedgerCSV write it byte for byte the same.
-// ReadJSON reads trace.json back, for the report and any other reader.
+// ReadJSON reads trace.json back, for the report and any other reader, and
+// refuses a file that contradicts itself (endpoints holding more of a
+// victim payment than it carried, unknown kinds or sources, a ledger
+// whose steps do not add up) as bad input.
 package trace

@@ -9,6 +9,7 @@ import (
 	"io"
 
 	"freezetrace/chains"
+	"freezetrace/chains/untrusted"
 )
 
 // WriteJSON writes r as trace.json: indented, fields in a fixed order, every
@@ -16,8 +17,14 @@ import (
 //
 // The bytes are json.MarshalIndent's with two-space indents, written one
 // list element at a time, so that a trace of a million ledger steps is
-// never encoded whole in memory.
+// never encoded whole in memory, and with the invisible and bidirectional
+// characters of third-party text escaped (untrusted.JSON), so that the
+// file reads as it is in a terminal or an editor. A time trace.json cannot hold (CheckTimes)
+// is an input error, returned before anything is written.
 func WriteJSON(w io.Writer, r *Result) error {
+	if err := CheckTimes(r); err != nil {
+		return err
+	}
 	bw := bufio.NewWriterSize(w, 1<<16)
 	fields := resultFields(r)
 	bw.WriteString("{")
@@ -45,8 +52,13 @@ func WriteJSON(w io.Writer, r *Result) error {
 // ReadJSON reads a trace.json as WriteJSON writes it. A file that is not
 // one is an input error (chains.InputError) wrapping a *ParseError: JSON
 // that does not parse, a value of the wrong type or form (an address that
-// is not one), a field Result does not have, data after the trace, or a
-// schema other than Schema. A failing reader is returned as it is.
+// is not one, an amount that is negative or not a decimal integer), a
+// field Result does not have, data after the trace, a schema other than
+// Schema, or a trace that contradicts itself (see check: an unknown rule,
+// kind or category, a by_source list naming a source that does not exist,
+// taint above what carried it, endpoints holding more of a victim payment
+// than it carried, a holding that is no freeze target). The error names
+// the line where it can. A failing reader is returned as it is.
 func ReadJSON(r io.Reader) (*Result, error) {
 	b, err := io.ReadAll(r)
 	if err != nil {
@@ -64,13 +76,21 @@ func ReadJSON(r io.Reader) (*Result, error) {
 		case errors.As(err, &te):
 			return nil, parseError(lineAt(b, te.Offset), err)
 		}
-		return nil, parseError(0, err)
+		return nil, parseError(badElement(b, err))
 	}
 	if dec.More() {
 		return nil, parseError(lineAt(b, dec.InputOffset()), errors.New("data after the trace"))
 	}
 	if res.Schema != Schema {
 		return nil, parseError(0, fmt.Errorf("schema %q, want %q (re-run freezetrace trace)", res.Schema, Schema))
+	}
+	if p := check(&res); p != nil {
+		return nil, parseError(elementLine(b, p.field, p.index), p)
+	}
+	// A time in a zone whose year is 9999 can be past it in UTC, which
+	// ledger.csv writes: what is read can be written again.
+	if err := timesOf(&res); err != nil {
+		return nil, parseError(0, err)
 	}
 	return &res, nil
 }
@@ -155,7 +175,7 @@ func list[T any](name string, xs []T, omitEmpty bool) jsonField {
 			if err != nil {
 				return err
 			}
-			w.Write(b)
+			w.Write(untrusted.JSON(b))
 		}
 		w.WriteString("\n  ]")
 		return nil
@@ -168,6 +188,6 @@ func writeIndented(w *bufio.Writer, v any) error {
 	if err != nil {
 		return err
 	}
-	_, err = w.Write(b)
+	_, err = w.Write(untrusted.JSON(b))
 	return err
 }

@@ -41,7 +41,8 @@ func TestReadJSONRoundTrip(t *testing.T) {
 		}
 	}
 	// Empty lists stay empty, absent ones stay absent.
-	r := &trace.Result{Schema: trace.Schema, Ledger: []trace.Step{}, Warnings: []trace.Warning{{Code: "c", Message: "<&>"}}}
+	r := &trace.Result{Schema: trace.Schema, Rule: trace.FIFO, Params: trace.Params{MaxHops: 1, MaxDegree: -1},
+		Ledger: []trace.Step{}, Warnings: []trace.Warning{{Code: "c", Message: "<&>"}}}
 	want := writeJSON(t, r)
 	got, err := trace.ReadJSON(bytes.NewReader(want))
 	if err != nil {
@@ -66,7 +67,17 @@ func TestReadJSONErrors(t *testing.T) {
 		{"ErrUnknownField", `{"schema": "freezetrace.trace/v1", "colour": 1}`, 0, `json: unknown field "colour"`},
 		{"ErrSchema", `{"schema": "freezetrace.trace/v0"}`, 0, `schema "freezetrace.trace/v0", want "freezetrace.trace/v1" (re-run freezetrace trace)`},
 		{"ErrTrailing", "{\"schema\": \"freezetrace.trace/v1\"}\n\n {}", 3, "line 3: data after the trace"},
-		{"ErrAddress", `{"schema": "freezetrace.trace/v1", "sources": [{"from": "0x12"}]}`, 0, "not an EVM address"},
+		{"ErrAddress", `{"schema": "freezetrace.trace/v1", "sources": [{"from": "0x12"}]}`, 1, "source 1: not an EVM address"},
+		// A value its own type refuses is found by its element, on its line.
+		{"ErrNegativeAmount", "{\n  \"schema\": \"freezetrace.trace/v1\",\n  \"endpoints\": [\n    {\"amount\": \"1\"},\n    {\"amount\": \"-5\"}\n  ]\n}", 5,
+			`line 5: endpoint 2: not a base-unit amount: "-5"`},
+		{"ErrHexAmount", "{\n  \"schema\": \"freezetrace.trace/v1\",\n  \"flows\": [\n    {\"tainted\": \"0x10\"}\n  ]\n}", 4, `flow 1: not a base-unit amount: "0x10"`},
+		{"ErrExponentAmount", "{\n  \"schema\": \"freezetrace.trace/v1\",\n  \"params\": {\"min_amount\": \"1e3\"}\n}", 3, `params: not a base-unit amount: "1e3"`},
+		{"ErrNestedUnknownField", "{\n  \"schema\": \"freezetrace.trace/v1\",\n  \"ledger\": [\n    {\"colour\": 1}\n  ]\n}", 4, `ledger step 1: json: unknown field "colour"`},
+		{"ErrNoRule", `{"schema": "freezetrace.trace/v1"}`, 0, `rule: unknown rule ""`},
+		{"ErrTimePastYear9999InUTC", `{"schema": "freezetrace.trace/v1", "rule": "fifo", "params": {"max_hops": 1, "max_degree": -1},
+			"flows": [{"chain": "ethereum", "time": "9999-12-31T23:00:00-05:00", "hop": 1, "asset": {"chain": "ethereum", "contract": ""}}],
+			"assets": [{"id": {"chain": "ethereum", "contract": ""}, "symbol": "ETH", "decimals": 18}]}`, 0, "time 10000-01-01T04:00:00Z is outside the years 0 to 9999"},
 		{"ErrEmpty", "", 0, "EOF"},
 	} {
 		t.Run(c.name, func(t *testing.T) {

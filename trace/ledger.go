@@ -53,8 +53,14 @@ func FormatShares(ss []Share) string {
 }
 
 // WriteLedgerCSV writes the audit ledger as CSV (RFC 4180): LedgerHeader,
-// then one LedgerRow per step, in the order of r.Ledger.
+// then one LedgerRow per step, in the order of r.Ledger. A step whose time
+// RFC 3339 cannot write (past year 9999, see CheckTimes) is an input error,
+// returned before anything is written: ledger.csv never holds a time its
+// trace.json could not.
 func WriteLedgerCSV(w io.Writer, r *Result) error {
+	if err := ledgerTimes(r); err != nil {
+		return err
+	}
 	cw := csv.NewWriter(w)
 	if err := cw.Write(LedgerHeader); err != nil {
 		return err

@@ -4,10 +4,19 @@
 // two).
 //
 // Every importer streams its file and finds its columns by the header
-// (order free, extra columns ignored); the caller applies the whole file in
-// one store transaction: a malformed row stops the import with "file:line:
-// what is wrong" and nothing of that file is stored. Re-importing a file
-// adds nothing. Files ending in .gz are decompressed on the fly (Open).
+// (order free, extra columns ignored, a column named twice an error); the
+// caller applies the whole file in one store transaction: a malformed row
+// stops the import with "file:line: what is wrong" and nothing of that
+// file is stored. So does a file that looks cut short (its last line
+// without a line end, a quoted field left open, a row with fewer or more
+// fields than the header) and a line or value past its bound (see
+// MaxLine): bounds are checked while reading, before a value is parsed,
+// and messages quote at most 80 bytes of a value. The sink judges rows
+// against what it holds: a row repeating a stored one (or an earlier row)
+// is counted, not stored again, so re-importing a file adds nothing; a row
+// contradicting one is an error unless the sink may replace it. Files
+// ending in .gz are decompressed on the fly (Open); a damaged one is bad
+// input.
 //
 // Non-fungible tokens: ERC-721 Transfer events look like ERC-20 ones in
 // token_transfers.csv (the value is a token id). A row is skipped as
@@ -24,8 +33,10 @@ import (
 	"bufio"
 	"compress/gzip"
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"strings"
 	"time"
@@ -51,10 +62,17 @@ type importer func(ctx context.Context, t *table, im Sink, res *Result) error
 // Sink is where an import puts what it reads: the store's import batch
 // (*store.Import), or a fake in the fuzz tests. The caller begins and
 // commits it, so that a file is stored whole or not at all.
+//
+// The Put methods take the file line of each row (aligned with the rows)
+// and return how many rows were new. A row that repeats what is stored
+// or an earlier row identically is counted by the sink and not stored
+// again; one that contradicts it is an error (chains.Invalid) naming both,
+// unless the sink was told to replace stored rows. txIndexKnown says the
+// file gives the transactions' indexes.
 type Sink interface {
-	PutTransfers(ctx context.Context, ts []chains.Transfer) (int, error)
-	PutBlocks(ctx context.Context, bs []chains.Block) (added, reorged int, err error)
-	PutAssets(ctx context.Context, as []chains.Asset) (int, error)
+	PutFileTransfers(ctx context.Context, ts []chains.Transfer, lines []int, txIndexKnown bool) (int, error)
+	PutFileBlocks(ctx context.Context, bs []chains.Block, lines []int) (int, error)
+	PutFileAssets(ctx context.Context, as []chains.Asset, lines []int) (int, error)
 	PutNonFungible(ctx context.Context, ids []chains.AssetID, symbol string) (int, error)
 	PutContracts(ctx context.Context, c chains.Chain, addrs []chains.Address, isContract bool, source string) (int, error)
 	NonFungible(ctx context.Context, c chains.Chain) (map[chains.AssetID]bool, error)
@@ -116,6 +134,11 @@ type Result struct {
 	Read    int // data rows read
 	Added   int // rows stored that were not stored before
 	Skipped int // rows deliberately not stored; the reasons follow
+	// Stored counts rows identical to rows stored before, not stored
+	// again; Repeated rows identical to an earlier row of the file (also
+	// in Skipped); Replaced stored rows the file's differing rows replaced
+	// (an import with replacing allowed). The store sets them at commit.
+	Stored, Repeated, Replaced int
 	// NonFungible counts ERC-721 transfers skipped, Failed failed
 	// transactions skipped, NoRecipient contract creations without the
 	// created address; Zero the zero-value transfers stored (flagged).
@@ -139,7 +162,7 @@ func Open(path string) (io.ReadCloser, int64, error) {
 	zr, err := gzip.NewReader(bufio.NewReaderSize(f, 1<<16))
 	if err != nil {
 		f.Close()
-		return nil, 0, chains.Invalid(fmt.Errorf("%s: %w", path, err))
+		return nil, 0, chains.Invalid(fmt.Errorf("%s: not a readable gzip file: %v", path, err))
 	}
 	return gzipFile{zr, f}, size * 5, nil
 }
@@ -147,6 +170,16 @@ func Open(path string) (io.ReadCloser, int64, error) {
 type gzipFile struct {
 	*gzip.Reader
 	f *os.File
+}
+
+// Read reports a damaged or cut .gz file as bad input naming the file.
+func (g gzipFile) Read(p []byte) (int, error) {
+	n, err := g.Reader.Read(p)
+	var pe *fs.PathError
+	if err != nil && !errors.Is(err, io.EOF) && !errors.As(err, &pe) {
+		err = chains.Invalid(fmt.Errorf("%s: not a readable gzip file (damaged or cut short): %v", g.f.Name(), err))
+	}
+	return n, err
 }
 
 func (g gzipFile) Close() error {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"time"
 
 	"freezetrace/chains"
 )
@@ -31,8 +32,8 @@ func importTokenTransfers(ctx context.Context, t *table, im Sink, res *Result) e
 	)
 	// Parsing and storing run side by side: one goroutine reads rows into
 	// batches while this one stores the previous batch.
-	return pipeline(ctx, func(emit func([]chains.Transfer) ([]chains.Transfer, error)) error {
-		batch := make([]chains.Transfer, 0, batchRows)
+	return pipeline(ctx, func(emit func(*rowBatch) (*rowBatch, error)) error {
+		batch := newRowBatch()
 		err := t.each(res, func() error {
 			token, err := t.addressAt(colToken, "token_address")
 			if err != nil {
@@ -68,8 +69,9 @@ func importTokenTransfers(ctx context.Context, t *table, im Sink, res *Result) e
 			if tr.Amount.IsZero() {
 				res.Zero++
 			}
-			batch = append(batch, tr)
-			if len(batch) == batchRows {
+			batch.ts = append(batch.ts, tr)
+			batch.lines = append(batch.lines, t.line)
+			if len(batch.ts) == batchRows {
 				batch, err = emit(batch)
 			}
 			return err
@@ -79,11 +81,22 @@ func importTokenTransfers(ctx context.Context, t *table, im Sink, res *Result) e
 		}
 		_, err = emit(batch)
 		return err
-	}, func(batch []chains.Transfer) error {
-		n, err := im.PutTransfers(ctx, batch)
+	}, func(b *rowBatch) error {
+		// Token transfers carry no transaction index (see chains.Transfer).
+		n, err := im.PutFileTransfers(ctx, b.ts, b.lines, true)
 		res.Added += n
 		return err
 	})
+}
+
+// rowBatch is a batch of transfers and the file line of each.
+type rowBatch struct {
+	ts    []chains.Transfer
+	lines []int
+}
+
+func newRowBatch() *rowBatch {
+	return &rowBatch{ts: make([]chains.Transfer, 0, batchRows), lines: make([]int, 0, batchRows)}
 }
 
 // pipeline runs produce in its own goroutine and consume on the caller's,
@@ -91,16 +104,16 @@ func importTokenTransfers(ctx context.Context, t *table, im Sink, res *Result) e
 // of either (consume's stops produce). emit hands a batch over and returns
 // an empty one to fill next: batches consume is done with come back for
 // reuse, so a large file does not allocate a batch every batchRows rows.
-// consume must not keep the slice it is given.
-func pipeline(ctx context.Context, produce func(emit func([]chains.Transfer) ([]chains.Transfer, error)) error, consume func([]chains.Transfer) error) error {
+// consume must not keep the batch it is given.
+func pipeline(ctx context.Context, produce func(emit func(*rowBatch) (*rowBatch, error)) error, consume func(*rowBatch) error) error {
 	const queue = 2
-	ch := make(chan []chains.Transfer, queue)
-	free := make(chan []chains.Transfer, queue+2)
+	ch := make(chan *rowBatch, queue)
+	free := make(chan *rowBatch, queue+2)
 	stop := make(chan struct{})
 	perr := make(chan error, 1)
 	go func() {
 		defer close(ch)
-		perr <- produce(func(b []chains.Transfer) ([]chains.Transfer, error) {
+		perr <- produce(func(b *rowBatch) (*rowBatch, error) {
 			select {
 			case ch <- b:
 			case <-stop:
@@ -110,9 +123,10 @@ func pipeline(ctx context.Context, produce func(emit func([]chains.Transfer) ([]
 			}
 			select {
 			case b := <-free:
-				return b[:0], nil
+				b.ts, b.lines = b.ts[:0], b.lines[:0]
+				return b, nil
 			default:
-				return make([]chains.Transfer, 0, batchRows), nil
+				return newRowBatch(), nil
 			}
 		})
 	}()
@@ -138,20 +152,29 @@ func pipeline(ctx context.Context, produce func(emit func([]chains.Transfer) ([]
 var errStopped = errors.New("stopped")
 
 // importTransactions stores each transaction's own value transfer
-// (position 0; internal transfers are not in this file).
+// (position 0; internal transfers are not in this file), and each block's
+// time (and hash) from block_timestamp (and block_hash): every row of a
+// block must give the same.
 func importTransactions(ctx context.Context, t *table, im Sink, res *Result) error {
 	if err := t.need("hash", "transaction_index", "from_address", "to_address", "value", "block_number"); err != nil {
 		return err
 	}
 	native := chains.NativeAsset(t.chain)
 	var blocks []chains.Block
-	seen := map[uint64]bool{}
+	var blockLines, lines []int
+	type seenBlock struct {
+		hash [32]byte
+		time int64
+		line int
+	}
+	seen := map[uint64]seenBlock{}
 	batch := newBatcher(batchRows, func(ts []chains.Transfer) error {
-		if _, _, err := im.PutBlocks(ctx, blocks); err != nil {
+		if _, err := im.PutFileBlocks(ctx, blocks, blockLines); err != nil {
 			return err
 		}
-		blocks = blocks[:0]
-		n, err := im.PutTransfers(ctx, ts)
+		blocks, blockLines = blocks[:0], blockLines[:0]
+		n, err := im.PutFileTransfers(ctx, ts, lines, true)
+		lines = lines[:0]
 		res.Added += n
 		return err
 	})
@@ -178,17 +201,19 @@ func importTransactions(ctx context.Context, t *table, im Sink, res *Result) err
 			if tr.Time, err = t.time("block_timestamp"); err != nil {
 				return err
 			}
-			if !seen[tr.Block] {
-				seen[tr.Block] = true
-				b := chains.Block{Chain: t.chain, Number: tr.Block, Time: tr.Time}
-				if t.get("block_hash") != "" {
-					h, err := t.hash("block_hash")
-					if err != nil {
-						return err
-					}
-					b.Hash = h
+			b := chains.Block{Chain: t.chain, Number: tr.Block, Time: tr.Time}
+			if t.get("block_hash") != "" {
+				if b.Hash, err = t.hash("block_hash"); err != nil {
+					return err
 				}
+			}
+			if err := sameBlock(t, seen[tr.Block].line, seen[tr.Block].hash, seen[tr.Block].time, b); err != nil {
+				return err
+			}
+			if _, ok := seen[tr.Block]; !ok {
+				seen[tr.Block] = seenBlock{b.Hash, b.Time.Unix(), t.line}
 				blocks = append(blocks, b)
+				blockLines = append(blockLines, t.line)
 			}
 		}
 		if t.has("receipt_status") {
@@ -199,7 +224,7 @@ func importTransactions(ctx context.Context, t *table, im Sink, res *Result) err
 				return nil
 			case "1", "":
 			default:
-				return t.errf("receipt_status: want 0 or 1, got %q", t.get("receipt_status"))
+				return t.errf("receipt_status: want 0 or 1, got %s", clip(t.get("receipt_status")))
 			}
 		}
 		toCol := "to_address"
@@ -218,6 +243,7 @@ func importTransactions(ctx context.Context, t *table, im Sink, res *Result) err
 		if tr.Amount.IsZero() {
 			res.Zero++
 		}
+		lines = append(lines, t.line)
 		return batch.add(tr)
 	})
 	if err != nil {
@@ -226,12 +252,31 @@ func importTransactions(ctx context.Context, t *table, im Sink, res *Result) err
 	return batch.flush()
 }
 
+// sameBlock fails unless b agrees with what an earlier row, at line (0
+// when none), said of the same block: its hash (when both give one) and
+// its time.
+func sameBlock(t *table, line int, hash [32]byte, tm int64, b chains.Block) error {
+	if line == 0 {
+		return nil
+	}
+	if hash != ([32]byte{}) && b.Hash != ([32]byte{}) && hash != b.Hash {
+		return t.errf("block %d: block_hash 0x%x here, 0x%x at line %d", b.Number, b.Hash, hash, line)
+	}
+	if tm != b.Time.Unix() {
+		return t.errf("block %d: block_timestamp %s here, %s at line %d", b.Number,
+			b.Time.UTC().Format(time.RFC3339), time.Unix(tm, 0).UTC().Format(time.RFC3339), line)
+	}
+	return nil
+}
+
 func importBlocks(ctx context.Context, t *table, im Sink, res *Result) error {
 	if err := t.need("number", "hash", "timestamp"); err != nil {
 		return err
 	}
+	var lines []int
 	batch := newBatcher(1000, func(bs []chains.Block) error {
-		n, _, err := im.PutBlocks(ctx, bs)
+		n, err := im.PutFileBlocks(ctx, bs, lines)
+		lines = lines[:0]
 		res.Added += n
 		return err
 	})
@@ -247,6 +292,7 @@ func importBlocks(ctx context.Context, t *table, im Sink, res *Result) error {
 			return err
 		}
 		im.NoteBlock(b.Number)
+		lines = append(lines, t.line)
 		return batch.add(b)
 	})
 	if err != nil {
@@ -269,6 +315,9 @@ func importTokens(ctx context.Context, t *table, im Sink, res *Result) error {
 		}
 		id := chains.AssetID{Chain: t.chain, Contract: a}
 		sym := t.get("symbol")
+		if len(sym) > maxSymbol {
+			return t.errf("symbol: %s has %d bytes, more than %d", clip(sym), len(sym), maxSymbol)
+		}
 		if t.get("decimals") == "" {
 			n, err := im.PutNonFungible(ctx, []chains.AssetID{id}, sym)
 			if err != nil {
@@ -282,7 +331,7 @@ func importTokens(ctx context.Context, t *table, im Sink, res *Result) error {
 		if err != nil {
 			return err
 		}
-		n, err := im.PutAssets(ctx, []chains.Asset{{ID: id, Symbol: sym, Decimals: uint8(d)}})
+		n, err := im.PutFileAssets(ctx, []chains.Asset{{ID: id, Symbol: sym, Decimals: uint8(d)}}, []int{t.line})
 		res.Added += n
 		return err
 	})
@@ -316,7 +365,7 @@ func importContracts(ctx context.Context, t *table, im Sink, res *Result) error 
 			res.NonFungible++
 		case "false", "0", "":
 		default:
-			return t.errf("is_erc721: want true or false, got %q", t.get("is_erc721"))
+			return t.errf("is_erc721: want true or false, got %s", clip(t.get("is_erc721")))
 		}
 		return batch.add(a)
 	})

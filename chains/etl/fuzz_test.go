@@ -23,15 +23,24 @@ type memSink struct {
 	maxBlock  uint64
 }
 
-func (m *memSink) PutTransfers(_ context.Context, ts []chains.Transfer) (int, error) {
+func (m *memSink) PutFileTransfers(_ context.Context, ts []chains.Transfer, lines []int, _ bool) (int, error) {
+	if len(lines) != len(ts) {
+		panic("lines not aligned with transfers")
+	}
 	m.transfers = append(m.transfers, ts...)
 	return len(ts), nil
 }
-func (m *memSink) PutBlocks(_ context.Context, bs []store.Block) (int, int, error) {
+func (m *memSink) PutFileBlocks(_ context.Context, bs []store.Block, lines []int) (int, error) {
+	if len(lines) != len(bs) {
+		panic("lines not aligned with blocks")
+	}
 	m.blocks = append(m.blocks, bs...)
-	return len(bs), 0, nil
+	return len(bs), nil
 }
-func (m *memSink) PutAssets(_ context.Context, as []chains.Asset) (int, error) {
+func (m *memSink) PutFileAssets(_ context.Context, as []chains.Asset, lines []int) (int, error) {
+	if len(lines) != len(as) {
+		panic("lines not aligned with assets")
+	}
 	m.assets = append(m.assets, as...)
 	return len(as), nil
 }

@@ -15,32 +15,58 @@ import (
 // table reads a CSV file by column name.
 type table struct {
 	r     *csv.Reader
+	guard *lineGuard
 	name  string
 	chain chains.Chain
 	cols  map[string]int
+	ncols int
 	rec   []string
 	line  int
 }
 
 func newTable(r io.Reader, name string, c chains.Chain) (*table, error) {
-	cr := csv.NewReader(r)
+	g := &lineGuard{r: r, name: name}
+	cr := csv.NewReader(g)
 	cr.ReuseRecord = true
 	cr.FieldsPerRecord = -1
 	hdr, err := cr.Read()
+	if g.err != nil {
+		return nil, g.err
+	}
 	if errors.Is(err, io.EOF) {
 		return nil, chains.Invalid(fmt.Errorf("%s:1: empty file, want a CSV header", name))
 	}
 	if err != nil {
+		var ie *chains.InputError
+		if errors.As(err, &ie) {
+			return nil, err
+		}
+		// A file that cannot be read at all (a directory, say).
 		return nil, chains.Invalid(fmt.Errorf("%s: %v", name, err))
 	}
-	t := &table{r: cr, name: name, chain: c, cols: map[string]int{}}
+	t := &table{r: cr, guard: g, name: name, chain: c, cols: map[string]int{}, ncols: len(hdr)}
 	for i, h := range hdr {
 		h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
-		if _, dup := t.cols[h]; !dup {
-			t.cols[h] = i
+		if j, dup := t.cols[h]; dup && h != "" {
+			return nil, chains.Invalid(fmt.Errorf("%s:1: column %s appears twice in the header (columns %d and %d): which one holds the data is not clear", name, clip(h), j+1, i+1))
 		}
+		t.cols[h] = i
 	}
 	return t, nil
+}
+
+// readError turns an error of the CSV reader into one naming the file and
+// line.
+func readError(name string, err error) error {
+	var pe *csv.ParseError
+	var ie *chains.InputError
+	switch {
+	case errors.As(err, &pe):
+		return chains.Invalid(fmt.Errorf("%s:%d: %v", name, pe.Line, pe.Err))
+	case errors.As(err, &ie):
+		return err
+	}
+	return fmt.Errorf("read %s: %w", name, err)
 }
 
 // need fails unless the header has every named column.
@@ -74,21 +100,25 @@ func (t *table) each(res *Result, row func() error) error {
 	}
 }
 
-// next reads the next row; false at the end of the file.
+// next reads the next row; false at the end of the file. A row with more
+// or fewer fields than the header is an error: a file cut short, or a
+// row broken in two.
 func (t *table) next() (bool, error) {
 	rec, err := t.r.Read()
+	if t.guard.err != nil {
+		return false, t.guard.err
+	}
 	if errors.Is(err, io.EOF) {
 		return false, nil
 	}
 	if err != nil {
-		var pe *csv.ParseError
-		if errors.As(err, &pe) {
-			return false, chains.Invalid(fmt.Errorf("%s:%d: %v", t.name, pe.Line, pe.Err))
-		}
-		return false, fmt.Errorf("read %s: %w", t.name, err)
+		return false, readError(t.name, err)
 	}
 	t.rec = rec
 	t.line, _ = t.r.FieldPos(0)
+	if len(rec) != t.ncols {
+		return false, t.errf("%d fields, but the header names %d: is the row broken or the file cut short?", len(rec), t.ncols)
+	}
 	return true, nil
 }
 
@@ -129,6 +159,9 @@ func (t *table) address(col string) (chains.Address, error) { return t.addressAt
 // through the chain's parser and its checks.
 func (t *table) addressAt(i int, col string) (chains.Address, error) {
 	v := t.field(i)
+	if len(v) > maxAddress {
+		return chains.Address{}, t.errf("%s: not an address: %s (%d characters)", col, clip(v), len(v))
+	}
 	if t.chain.Family() == chains.FamilyEVM && len(v) == 42 && v[:2] == "0x" {
 		var b [20]byte
 		if decodeLowerHex(b[:], v[2:]) {
@@ -149,6 +182,9 @@ func (t *table) hash(col string) (chains.TxHash, error) { return t.hashAt(t.colu
 func (t *table) hashAt(i int, col string) (chains.TxHash, error) {
 	v := t.field(i)
 	var h chains.TxHash
+	if len(v) > maxHash {
+		return h, t.errf("%s: not a hash: %s (%d characters)", col, clip(v), len(v))
+	}
 	if len(v) == 66 && v[:2] == "0x" && decodeLowerHex(h[:], v[2:]) {
 		return h, nil
 	}
@@ -194,9 +230,13 @@ func (t *table) uint(col string, bits int) (uint64, error) { return t.uintAt(t.c
 
 func (t *table) uintAt(i int, col string, bits int) (uint64, error) {
 	v := t.field(i)
-	n, err := strconv.ParseUint(v, 10, bits)
+	var n uint64
+	err := errTooLong
+	if len(v) <= maxUintDigits {
+		n, err = strconv.ParseUint(v, 10, bits)
+	}
 	if err != nil {
-		return 0, t.errf("%s: not a whole number below 2^%d: %q", col, bits, v)
+		return 0, t.errf("%s: not a whole number below 2^%d: %s", col, bits, clip(v))
 	}
 	return n, nil
 }
@@ -212,6 +252,9 @@ func (t *table) amountAt(i int, col string) (chains.Amount, error) {
 			return chains.NewAmount(n), nil
 		}
 	}
+	if len(v) > maxAmountDigits {
+		return chains.Amount{}, t.errf("%s: %s has %d characters, more than the %d digits of the largest 256-bit value", col, clip(v), len(v), maxAmountDigits)
+	}
 	a, err := chains.ParseAmount(v)
 	if err != nil {
 		return a, t.errf("%s: %v", col, err)
@@ -223,15 +266,25 @@ func (t *table) amountAt(i int, col string) (chains.Amount, error) {
 // block times besides unix seconds.
 var timestampLayouts = []string{time.RFC3339, "2006-01-02 15:04:05 MST", "2006-01-02 15:04:05", "2006-01-02T15:04:05"}
 
+// time reads a block time: unix seconds or one of timestampLayouts, from
+// 1970 to the end of year 9999 (UTC).
 func (t *table) time(col string) (time.Time, error) {
 	v := t.get(col)
-	if n, err := strconv.ParseInt(v, 10, 64); err == nil && n >= 0 {
-		return time.Unix(n, 0).UTC(), nil
-	}
-	for _, l := range timestampLayouts {
-		if tm, err := time.Parse(l, v); err == nil {
-			return tm.UTC(), nil
+	if len(v) <= maxTime {
+		if n, err := strconv.ParseInt(v, 10, 64); err == nil && n >= 0 {
+			if n > lastTime.Unix() {
+				return time.Time{}, t.errf("%s: %s seconds is after the year 9999", col, clip(v))
+			}
+			return time.Unix(n, 0).UTC(), nil
+		}
+		for _, l := range timestampLayouts {
+			if tm, err := time.Parse(l, v); err == nil {
+				if tm.Before(time.Unix(0, 0)) || tm.After(lastTime) {
+					return time.Time{}, t.errf("%s: %s is outside 1970 to 9999 (UTC)", col, clip(v))
+				}
+				return tm.UTC(), nil
+			}
 		}
 	}
-	return time.Time{}, t.errf("%s: not a block time (unix seconds or RFC 3339): %q", col, v)
+	return time.Time{}, t.errf("%s: not a block time (unix seconds or RFC 3339): %s", col, clip(v))
 }

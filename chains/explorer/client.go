@@ -130,6 +130,9 @@ func (s *Source) classify(data []byte) (json.RawMessage, error) {
 	text := resultText(a.Result)
 	switch a.Status {
 	case "1":
+		if len(a.Result) == 0 {
+			return nil, fmt.Errorf("malformed answer (no result): %s", s.scrub(snippet(data)))
+		}
 		return a.Result, nil
 	case "0":
 		if isEmptyList(a.Result) {

@@ -172,8 +172,9 @@ func New(o Options) (*Source, error) {
 }
 
 // Name names the source for coverage rows and provenance: "explorer" and
-// the endpoint's scheme and host, never the key.
-func (s *Source) Name() string { return "explorer " + s.base.Scheme + "://" + s.base.Host }
+// the endpoint's scheme and host, never the key (nor a label of the host
+// name that looks like one: transport.Origin).
+func (s *Source) Name() string { return "explorer " + transport.Origin(s.base.String()) }
 
 // Chain is the chain this source serves.
 func (s *Source) Chain() chains.Chain { return s.chain }

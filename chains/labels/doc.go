@@ -13,10 +13,19 @@
 // characters in entity names and notes. Escaping is the job of whatever
 // renders a label (the terminal, CSV, HTML, PDF).
 //
+// Label text is bounded: every field a label stores has a limit in
+// characters (MaxEntity, MaxSource, MaxNote, MaxAddress, …), and no error
+// quotes more than EchoLimit characters of an input value.
+//
 // A bad entry (an address that does not parse for its chain, an unknown
-// category) is reported with its file and line and does not stop the others
-// unless Options.Strict is set. Entries for chains freezetrace does not
-// trace (Bitcoin, Litecoin, …) are skipped and counted, not reported as bad.
+// category, a value over its limit) is reported with its file and line and
+// does not stop the others unless Options.Strict is set. Entries for chains
+// freezetrace does not trace (Bitcoin, Litecoin, …) are skipped and counted,
+// not reported as bad. A file that is bad as a whole (malformed YAML, JSON
+// or XML, an unterminated quote in a CSV, a second YAML document or a
+// repeated key in a TagPack) gives an input error naming the file and line
+// and nothing of it is to be stored: a file is taken whole or not at all.
+// A UTF-8 byte-order mark at the start of any file is ignored.
 //
 // This package depends on chains and the standard library (plus a YAML
 // parser); it must not depend on storage, the network or the trace engine.

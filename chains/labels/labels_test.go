@@ -167,7 +167,7 @@ func TestOFACJSON(t *testing.T) {
 	if len(res.Bad) != 1 || res.Bad[0].Line != 4 {
 		t.Fatalf("bad %v, want line 4", res.Bad)
 	}
-	for _, in := range []string{"[1, 2]", "[\"a\"", "{}"} {
+	for _, in := range []string{"[1, 2]", "[\"a\"", "{}", "[\"a\"]\n[\"b\"]"} {
 		if _, err := ParseOFACList(strings.NewReader(in), "sanctioned_addresses_TRX.json", Options{}); err == nil {
 			t.Errorf("%q: no error", in)
 		}

@@ -30,20 +30,25 @@ var ofacName = regexp.MustCompile(`(?i)^sanctioned_addresses_([a-z0-9]+)\.(txt|j
 // BSC, ARB map to their chains; USDT and USDC entries written T… are TRON,
 // 0x… Ethereum, and their labels carry that stablecoin as Asset; the lists of
 // chains freezetrace does not trace (XBT, LTC, …) are counted as skipped.
-// Every label is of category sanctioned with confidence 100.
+// Every label is of category sanctioned with confidence 100. A leading
+// byte-order mark is ignored; an address longer than MaxAddress is a bad
+// entry.
 func ParseOFACList(r io.Reader, name string, opts Options) (Result, error) {
 	res := Result{File: name}
+	if err := opts.check(); err != nil {
+		return res, err
+	}
 	m := ofacName.FindStringSubmatch(filepath.Base(name))
 	if m == nil {
 		return res, chains.Invalid(fmt.Errorf("%s: cannot tell the asset from the file name; want sanctioned_addresses_ASSET.txt or .json", name))
 	}
 	code := strings.ToUpper(m[1])
-	data, err := io.ReadAll(r)
+	data, err := io.ReadAll(skipBOM(r))
 	if err != nil {
 		return res, fmt.Errorf("read %s: %w", name, err)
 	}
 	var entries []entry
-	if t := bytes.TrimLeft(data, " \t\r\n\xef\xbb\xbf"); strings.EqualFold(m[2], "json") || len(t) > 0 && t[0] == '[' {
+	if t := bytes.TrimLeft(data, " \t\r\n"); strings.EqualFold(m[2], "json") || len(t) > 0 && t[0] == '[' {
 		entries, err = jsonEntries(data)
 		if err != nil {
 			return res, chains.Invalid(fmt.Errorf("%s: %w", name, err))
@@ -63,14 +68,14 @@ func ParseOFACList(r io.Reader, name string, opts Options) (Result, error) {
 			res.skip(code)
 			continue
 		}
-		addr, err := chain.ParseAddress(e.text)
+		addr, err := parseAddress(chain, e.text)
 		if err != nil {
-			if err := res.bad(opts, e.line, fmt.Errorf("%s address: %w", chain, err)); err != nil {
+			if err := res.bad(opts, e.line, err); err != nil {
 				return res, err
 			}
 			continue
 		}
-		res.Labels = append(res.Labels, chains.Label{
+		l := chains.Label{
 			Chain:      chain,
 			Address:    addr,
 			Category:   chains.CategorySanctioned,
@@ -79,9 +84,29 @@ func ParseOFACList(r io.Reader, name string, opts Options) (Result, error) {
 			Date:       opts.Date,
 			Note:       note,
 			Confidence: ofacConfidence,
-		})
+		}
+		if err := checkLabel(l); err != nil {
+			if err := res.bad(opts, e.line, err); err != nil {
+				return res, err
+			}
+			continue
+		}
+		res.Labels = append(res.Labels, l)
 	}
 	return res, nil
+}
+
+// parseAddress parses an address as written for chain c, bounding its
+// length first so that no error quotes a huge value.
+func parseAddress(c chains.Chain, raw string) (chains.Address, error) {
+	if err := checkLen(string(c)+" address", strings.TrimSpace(raw), MaxAddress); err != nil {
+		return chains.Address{}, err
+	}
+	a, err := c.ParseAddress(raw)
+	if err != nil {
+		return chains.Address{}, fmt.Errorf("%s address: %w", c, err)
+	}
+	return a, nil
 }
 
 // ofacChain maps an OFAC asset code (the XXX of "Digital Currency Address -
@@ -137,7 +162,7 @@ func jsonEntries(data []byte) ([]entry, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	tok, err := dec.Token()
 	if err != nil {
-		return nil, fmt.Errorf("line %d: %w", lineAt(data, dec.InputOffset()), err)
+		return nil, fmt.Errorf("line %d: %s", lineAt(data, dec.InputOffset()), errText(err))
 	}
 	if d, ok := tok.(json.Delim); !ok || d != '[' {
 		return nil, fmt.Errorf("want a JSON array of addresses")
@@ -147,14 +172,22 @@ func jsonEntries(data []byte) ([]entry, error) {
 		start := dec.InputOffset()
 		var s string
 		if err := dec.Decode(&s); err != nil {
-			return nil, fmt.Errorf("line %d: want a string: %w", lineAt(data, dec.InputOffset()), err)
+			return nil, fmt.Errorf("line %d: want a string: %s", lineAt(data, dec.InputOffset()), errText(err))
 		}
 		// The offset before Decode is at the separator; the value starts
 		// after it.
 		out = append(out, entry{line: lineAt(data, skipSep(data, start)), text: strings.TrimSpace(s)})
 	}
 	if _, err := dec.Token(); err != nil {
-		return nil, fmt.Errorf("line %d: %w", lineAt(data, dec.InputOffset()), err)
+		return nil, fmt.Errorf("line %d: %s", lineAt(data, dec.InputOffset()), errText(err))
+	}
+	// Another value after the array (a second list pasted on) is not read.
+	end := dec.InputOffset()
+	for end < int64(len(data)) && strings.IndexByte(" \t\r\n", data[end]) >= 0 {
+		end++
+	}
+	if end < int64(len(data)) {
+		return nil, fmt.Errorf("line %d: data after the JSON array", lineAt(data, end))
 	}
 	return out, nil
 }

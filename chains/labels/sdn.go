@@ -18,9 +18,14 @@ const digitalCurrencyPrefix = "Digital Currency Address - "
 // party's primary name as Entity, the list's date of issue as Date and the
 // party's FixedRef in Note. Assets are mapped as in ParseOFACList; the
 // addresses of chains freezetrace does not trace are counted as skipped.
+// A leading byte-order mark is ignored; a name, FixedRef or address over
+// its limit (MaxEntity, MaxWord, MaxAddress) makes the address a bad entry.
 func ParseSDNXML(r io.Reader, name string, opts Options) (Result, error) {
 	res := Result{File: name}
-	doc, err := decodeSDN(r, name)
+	if err := opts.check(); err != nil {
+		return res, err
+	}
+	doc, err := decodeSDN(skipBOM(r), name)
 	if err != nil {
 		return res, err
 	}
@@ -40,14 +45,20 @@ func ParseSDNXML(r io.Reader, name string, opts Options) (Result, error) {
 				res.skip(a.code)
 				continue
 			}
-			addr, err := chain.ParseAddress(a.raw)
-			if err != nil {
-				if err := res.bad(opts, fp.line, fmt.Errorf("SDN %s %s address: %w", fp.party.FixedRef, chain, err)); err != nil {
+			if err := checkLen("SDN FixedRef", fp.party.FixedRef, MaxWord); err != nil {
+				if err := res.bad(opts, fp.line, err); err != nil {
 					return res, err
 				}
 				continue
 			}
-			res.Labels = append(res.Labels, chains.Label{
+			addr, err := parseAddress(chain, a.raw)
+			if err != nil {
+				if err := res.bad(opts, fp.line, fmt.Errorf("SDN %s %w", fp.party.FixedRef, err)); err != nil {
+					return res, err
+				}
+				continue
+			}
+			l := chains.Label{
 				Chain:      chain,
 				Address:    addr,
 				Entity:     fp.name,
@@ -57,7 +68,14 @@ func ParseSDNXML(r io.Reader, name string, opts Options) (Result, error) {
 				Date:       date,
 				Note:       fileNote(name) + "; SDN FixedRef " + fp.party.FixedRef + "; " + digitalCurrencyPrefix + a.code,
 				Confidence: ofacConfidence,
-			})
+			}
+			if err := checkLabel(l); err != nil {
+				if err := res.bad(opts, fp.line, fmt.Errorf("SDN %s %w", fp.party.FixedRef, err)); err != nil {
+					return res, err
+				}
+				continue
+			}
+			res.Labels = append(res.Labels, l)
 		}
 	}
 	return res, nil
@@ -90,7 +108,7 @@ func decodeSDN(r io.Reader, name string) (*sdnDoc, error) {
 		}
 		if err != nil {
 			line, _ := dec.InputPos()
-			return nil, chains.Invalid(fmt.Errorf("%s:%d: %w", name, line, err))
+			return nil, chains.Invalid(fmt.Errorf("%s:%d: %s", name, line, errText(err)))
 		}
 		se, ok := tok.(xml.StartElement)
 		if !ok {
@@ -99,7 +117,7 @@ func decodeSDN(r io.Reader, name string) (*sdnDoc, error) {
 		sawRoot = true
 		if err := doc.add(dec, &se); err != nil {
 			line, _ := dec.InputPos()
-			return nil, chains.Invalid(fmt.Errorf("%s:%d: %s: %w", name, line, se.Name.Local, err))
+			return nil, chains.Invalid(fmt.Errorf("%s:%d: %s", name, line, errText(fmt.Errorf("%s: %w", se.Name.Local, err))))
 		}
 	}
 	if !sawRoot {

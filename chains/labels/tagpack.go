@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"strings"
 
@@ -31,21 +32,45 @@ import (
 // Evidence, the token as its Asset when it is USDT or USDC on the tag's
 // chain. Entity is the actor when there is one, else the tag's label.
 // Confidence words are mapped to 0–100 (see Confidence).
+//
+// A TagPack file holds one YAML document, as GraphSense's own tagpack-tool
+// reads it (PyYAML's single-document load): a file with a second document
+// is bad as a whole ("a TagPack holds one document") rather than read in
+// part. A key given twice in one mapping (two label: in a tag, two tags:)
+// is bad as a whole too, naming both lines, as the tool's unique-key loader
+// rejects it: which of the two the author meant cannot be known. A header
+// field over its limit (see MaxEntity and the others) makes the file bad,
+// since every tag inherits it; a tag's field over its limit makes that tag
+// a bad entry. A leading byte-order mark is ignored.
 func ParseTagPack(r io.Reader, name string, opts Options) (res Result, err error) {
 	res.File = name
-	var doc yaml.Node
+	if err := opts.check(); err != nil {
+		return res, err
+	}
 	defer func() {
 		// The YAML parser is fed untrusted files; a panic in it must not
 		// take the program down.
 		if p := recover(); p != nil {
-			err = chains.Invalid(fmt.Errorf("%s: malformed YAML: %v", name, p))
+			res, err = Result{File: name}, chains.Invalid(fmt.Errorf("%s: malformed YAML: %s", name, errText(fmt.Errorf("%v", p))))
 		}
 	}()
-	if err := yaml.NewDecoder(r).Decode(&doc); err != nil {
+	dec := yaml.NewDecoder(skipBOM(r))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil {
 		if errors.Is(err, io.EOF) {
 			return res, chains.Invalid(fmt.Errorf("%s: empty file, want a TagPack", name))
 		}
-		return res, chains.Invalid(fmt.Errorf("%s: %w", name, err))
+		return res, chains.Invalid(fmt.Errorf("%s: %s", name, errText(err)))
+	}
+	var next yaml.Node
+	switch err := dec.Decode(&next); {
+	case err == nil:
+		return res, chains.Invalid(fmt.Errorf("%s:%d: a TagPack holds one document; a second one starts here", name, next.Line))
+	case !errors.Is(err, io.EOF):
+		return res, chains.Invalid(fmt.Errorf("%s: %s", name, errText(err)))
+	}
+	if line, err := uniqueKeys(&doc); err != nil {
+		return res, chains.Invalid(fmt.Errorf("%s:%d: %w", name, line, err))
 	}
 	root := &doc
 	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
@@ -62,7 +87,9 @@ func ParseTagPack(r io.Reader, name string, opts Options) (res Result, err error
 			tags = v
 			continue
 		}
-		header.set(k.Value, v)
+		if line, err := header.set(k.Value, v); err != nil {
+			return res, chains.Invalid(fmt.Errorf("%s:%d: header %w", name, line, err))
+		}
 	}
 	if tags == nil {
 		return res, chains.Invalid(fmt.Errorf("%s:%d: no tags list", name, root.Line))
@@ -82,12 +109,18 @@ func ParseTagPack(r io.Reader, name string, opts Options) (res Result, err error
 			continue
 		}
 		f := header.clone()
-		for i := 0; i+1 < len(t.Content); i += 2 {
-			f.set(t.Content[i].Value, t.Content[i+1])
+		line, berr := t.Line, error(nil)
+		for i := 0; i+1 < len(t.Content) && berr == nil; i += 2 {
+			line, berr = f.set(t.Content[i].Value, t.Content[i+1])
 		}
-		ls, skipped, berr := tagLabels(f, name)
+		var ls []chains.Label
+		var skipped string
+		if berr == nil {
+			line = t.Line
+			ls, skipped, berr = tagLabels(f, name)
+		}
 		if berr != nil {
-			if err := res.bad(opts, t.Line, berr); err != nil {
+			if err := res.bad(opts, line, berr); err != nil {
 				return res, err
 			}
 			continue
@@ -101,30 +134,91 @@ func ParseTagPack(r io.Reader, name string, opts Options) (res Result, err error
 	return res, nil
 }
 
+// uniqueKeys returns an error and its line for the first key (in document
+// order) that a mapping of n holds twice. Aliases are not followed: the
+// node they name is checked where it stands.
+func uniqueKeys(n *yaml.Node) (int, error) {
+	if n.Kind == yaml.MappingNode {
+		seen := make(map[[2]string]int, len(n.Content)/2)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			if k.Kind != yaml.ScalarNode {
+				continue
+			}
+			key := [2]string{k.ShortTag(), k.Value}
+			if first, ok := seen[key]; ok {
+				return k.Line, fmt.Errorf("duplicate key %s (first at line %d)", clip(k.Value), first)
+			}
+			seen[key] = k.Line
+		}
+	}
+	for _, c := range n.Content {
+		if line, err := uniqueKeys(c); err != nil {
+			return line, err
+		}
+	}
+	return 0, nil
+}
+
 // fields are a tag's values after inheritance: scalars as text, lists
 // (concepts) as their scalar items.
 type fields map[string][]string
 
-func (f fields) set(key string, v *yaml.Node) {
+// set sets key to v. A value over the limit of its key is an error, and
+// the line is where it stands.
+func (f fields) set(key string, v *yaml.Node) (int, error) {
 	for i := 0; v.Kind == yaml.AliasNode && v.Alias != nil && i < 8; i++ {
 		v = v.Alias
+	}
+	limit, bounded := fieldLimit(key)
+	if !bounded {
+		limit = math.MaxInt
 	}
 	switch v.Kind {
 	case yaml.ScalarNode:
 		if v.Tag == "!!null" {
 			delete(f, key)
-			return
+			return v.Line, nil
+		}
+		if err := checkLen(key, v.Value, limit); err != nil {
+			return v.Line, err
 		}
 		f[key] = []string{v.Value}
 	case yaml.SequenceNode:
 		var items []string
 		for _, c := range v.Content {
 			if c.Kind == yaml.ScalarNode {
+				if err := checkLen(key+" item", c.Value, limit); err != nil {
+					return c.Line, err
+				}
 				items = append(items, c.Value)
 			}
 		}
 		f[key] = items
 	}
+	return v.Line, nil
+}
+
+// fieldLimit is the most characters a TagPack field may hold. The address
+// is bounded once its chain is known (entries of chains that are not
+// traced are skipped whatever their length); fields the labels do not use
+// are not bounded.
+func fieldLimit(key string) (int, bool) {
+	switch key {
+	case "label", "actor":
+		return MaxEntity, true
+	case "title":
+		return MaxTitle, true
+	case "source":
+		return MaxSource, true
+	case "context":
+		return MaxNote, true
+	case "lastmod":
+		return MaxDate, true
+	case "category", "abuse", "concepts", "confidence", "currency", "network":
+		return MaxWord, true
+	}
+	return 0, false
 }
 
 func (f fields) get(key string) string {
@@ -162,9 +256,9 @@ func tagLabels(f fields, file string) (out []chains.Label, skipped string, err e
 		}
 		return nil, what, nil
 	}
-	addr, err := chain.ParseAddress(raw)
+	addr, err := parseAddress(chain, raw)
 	if err != nil {
-		return nil, "", fmt.Errorf("%s address: %w", chain, err)
+		return nil, "", err
 	}
 	entity := f.get("actor")
 	if entity == "" {
@@ -202,6 +296,9 @@ func tagLabels(f fields, file string) (out []chains.Label, skipped string, err e
 		l.Category = c
 		if c == chains.CategoryFrozen {
 			frozenContext(&l, f.get("context"))
+		}
+		if err := checkLabel(l); err != nil {
+			return nil, "", err
 		}
 		out = append(out, l)
 	}

@@ -24,10 +24,12 @@ import (
 //go:embed migrations/*.sql
 var migrations embed.FS
 
-// busyTimeoutMS is how long a writer waits for another process's write
-// transaction before giving up. Imports of large files hold the lock for
-// seconds, so it is generous.
-const busyTimeoutMS = 120000
+// busyTimeout is how long a writer waits for another process's write
+// transaction before giving up, and how long Open waits for the write lock
+// when the file's schema needs a migration. Imports of large files hold
+// the lock for seconds, so it is generous. Readers of an up-to-date file
+// never wait: they read the last committed state (WAL).
+const busyTimeout = 2 * time.Minute
 
 // DB is an open freezetrace database. It is safe for concurrent use.
 type DB struct {
@@ -49,18 +51,89 @@ type DB struct {
 func (db *DB) TransfersRead() int64 { return db.read.Load() }
 
 // Open opens (creating if needed) the database file at path and brings its
-// schema up to date. Each numbered migration runs in its own transaction;
-// two processes opening a new file at once apply each migration once.
+// schema up to date.
+//
+// Open checks the schema with a read, so opening an up-to-date file never
+// waits for a writer: readers of a file that another process is importing
+// into see its last committed state. Only a new file, or one whose schema
+// is older than this package's, takes the write lock: each numbered
+// migration then runs in its own write transaction and re-checks the
+// version under the lock, so two processes opening a new file at once
+// apply each migration once. Waiting for that lock is bounded; past the
+// bound Open returns a *LockedError.
+//
+// A path that names no database this package can use is refused before
+// anything is written to it, with an error wrapped in chains.Invalid that
+// matches ErrIsDirectory, ErrNoDirectory, ErrNotDatabase (not SQLite, or
+// another program's SQLite database) or ErrNewerSchema (written by a newer
+// freezetrace: never migrated down, never written).
 func Open(ctx context.Context, path string) (*DB, error) {
+	return open(ctx, path, busyTimeout)
+}
+
+// open is Open with the bound on waiting for a lock.
+func open(ctx context.Context, path string, busy time.Duration) (*DB, error) {
 	if path == "" || path == ":memory:" || strings.HasPrefix(path, "file:") {
 		return nil, fmt.Errorf("open database: want a file path, got %q", path)
 	}
+	ms, err := loadMigrations()
+	if err != nil {
+		return nil, fmt.Errorf("load migrations: %w", err)
+	}
+	exists, err := checkFile(path)
+	if err != nil {
+		return nil, err
+	}
+	sdb, err := sql.Open("sqlite", dsn(path, busy))
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	db := &DB{sql: sdb, path: path}
+	if err := db.migrate(ctx, ms, exists, busy); err != nil {
+		sdb.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// Check tells, without creating or changing anything, whether Open would
+// accept path: nil for a freezetrace database of a schema this package
+// knows (older ones included: Open migrates them), and for a path where no
+// file exists yet (Open creates it) or an empty file; otherwise the error
+// Open would return for it.
+func Check(ctx context.Context, path string) error {
+	exists, err := checkFile(path)
+	if err != nil || !exists {
+		return err
+	}
+	ms, err := loadMigrations()
+	if err != nil {
+		return fmt.Errorf("load migrations: %w", err)
+	}
+	sdb, err := sql.Open("sqlite", dsn(path, busyTimeout))
+	if err != nil {
+		return fmt.Errorf("open %s: %w", path, err)
+	}
+	defer sdb.Close()
+	st, err := readSchema(ctx, sdb, path, busyTimeout)
+	if err != nil {
+		return err
+	}
+	return st.usable(path, latest(ms))
+}
+
+// dsn is the data source name of the file at path: per-connection
+// settings in the DSN (a PRAGMA run once would set one pooled connection
+// only). None of them writes, so a connection to a file that turns out
+// not to be ours changes nothing: journal_mode, which is a property of
+// the file, is set once when the file is created (see migrate). Every
+// write transaction takes the write lock when it begins (_txlock), waiting
+// up to busy for another writer; reads are not transactions and never
+// take it.
+func dsn(path string, busy time.Duration) string {
 	q := url.Values{}
 	for _, p := range []string{
-		// busy_timeout first, so that switching a new file to WAL waits
-		// for another process doing the same instead of failing.
-		"busy_timeout(" + strconv.Itoa(busyTimeoutMS) + ")",
-		"journal_mode(WAL)",
+		"busy_timeout(" + strconv.FormatInt(busy.Milliseconds(), 10) + ")",
 		"synchronous(NORMAL)",
 		"cache_size(-65536)",
 		"temp_store(MEMORY)",
@@ -69,17 +142,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		q.Add("_pragma", p)
 	}
 	q.Set("_txlock", "immediate")
-	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
-	sdb, err := sql.Open("sqlite", dsn)
-	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", path, err)
-	}
-	db := &DB{sql: sdb, path: path}
-	if err := db.migrate(ctx); err != nil {
-		sdb.Close()
-		return nil, fmt.Errorf("open %s: %w", path, err)
-	}
-	return db, nil
+	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
 }
 
 // Close closes the database.
@@ -172,21 +235,60 @@ func loadMigrations() ([]migration, error) {
 	return out, nil
 }
 
-func (db *DB) migrate(ctx context.Context) error {
-	ms, err := loadMigrations()
-	if err != nil {
-		return fmt.Errorf("load migrations: %w", err)
-	}
-	// Two processes creating one file at once: the one that loses the race
-	// to switch it to WAL is told SQLITE_BUSY at once, without the busy
-	// handler; it waits and tries again.
-	for wait, waited := 5*time.Millisecond, time.Duration(0); ; wait, waited = min(2*wait, 200*time.Millisecond), waited+wait {
-		_, err := db.sql.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`)
-		if err == nil {
-			break
+// migrate brings the schema up to date. It reads the schema first and
+// returns without taking the write lock when nothing is to be done.
+func (db *DB) migrate(ctx context.Context, ms []migration, exists bool, busy time.Duration) error {
+	want := latest(ms)
+	var st schemaState
+	if exists {
+		var err error
+		if st, err = readSchema(ctx, db.sql, db.path, busy); err != nil {
+			return err
 		}
-		if !isBusy(err) || waited > busyTimeoutMS*time.Millisecond {
-			return fmt.Errorf("create schema_version: %w", err)
+		if err := st.usable(db.path, want); err != nil {
+			return err
+		}
+		if st.version == want && st.wal {
+			return nil
+		}
+	}
+	doing := fmt.Sprintf("upgrade its schema from version %d to %d", st.version, want)
+	if !st.known {
+		doing = "create its schema"
+	}
+	if err := db.setWAL(ctx, busy, doing); err != nil {
+		return err
+	}
+	for _, m := range ms {
+		if m.version <= st.version {
+			continue
+		}
+		if err := db.apply(ctx, m, want, doing); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// setWAL puts the file in WAL mode (once, when it is created), so that
+// readers never wait for a writer. Two processes creating one file at
+// once: the one that loses the race is told SQLITE_BUSY at once, without
+// the busy handler; it waits and tries again, up to busy in all.
+func (db *DB) setWAL(ctx context.Context, busy time.Duration, doing string) error {
+	start := time.Now()
+	for wait := 5 * time.Millisecond; ; wait = min(2*wait, 200*time.Millisecond) {
+		var mode string
+		err := db.sql.QueryRowContext(ctx, `PRAGMA journal_mode = WAL`).Scan(&mode)
+		switch {
+		case err == nil && strings.EqualFold(mode, "wal"):
+			return nil
+		case err == nil:
+			return fmt.Errorf("open %s: journal mode is %s, want wal", db.path, mode)
+		case isBusy(err) && time.Since(start) < busy:
+		case isBusy(err):
+			return db.locked(err, time.Since(start), doing)
+		default:
+			return db.classify(err)
 		}
 		select {
 		case <-ctx.Done():
@@ -194,42 +296,49 @@ func (db *DB) migrate(ctx context.Context) error {
 		case <-time.After(wait):
 		}
 	}
-	for _, m := range ms {
-		if err := db.apply(ctx, m); err != nil {
-			return fmt.Errorf("migration %s: %w", m.name, err)
-		}
-	}
-	return nil
 }
 
 // apply runs m unless it is already applied; the check and the change share
 // one write transaction, so concurrent openers apply it once.
-func (db *DB) apply(ctx context.Context, m migration) error {
+func (db *DB) apply(ctx context.Context, m migration, want int, doing string) error {
+	start := time.Now()
 	tx, err := db.sql.BeginTx(ctx, nil)
+	if isBusy(err) {
+		return db.locked(err, time.Since(start), doing)
+	}
 	if err != nil {
-		return err
+		return fmt.Errorf("open %s: migration %s: %w", db.path, m.name, err)
 	}
 	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`); err != nil {
+		return fmt.Errorf("open %s: create schema_version: %w", db.path, err)
+	}
 	var cur int
 	err = tx.QueryRowContext(ctx, `SELECT version FROM schema_version`).Scan(&cur)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_version (version) VALUES (0)`); err != nil {
-			return err
+			return fmt.Errorf("open %s: %w", db.path, err)
 		}
 	case err != nil:
-		return err
+		return fmt.Errorf("open %s: %w", db.path, err)
+	}
+	if cur > want { // a newer freezetrace migrated it meanwhile
+		return schemaState{version: cur, known: true}.usable(db.path, want)
 	}
 	if cur >= m.version {
 		return nil
 	}
 	if _, err := tx.ExecContext(ctx, m.sql); err != nil {
-		return err
+		return fmt.Errorf("open %s: migration %s: %w", db.path, m.name, err)
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE schema_version SET version = ?`, m.version); err != nil {
-		return err
+		return fmt.Errorf("open %s: migration %s: %w", db.path, m.name, err)
 	}
-	return tx.Commit()
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("open %s: migration %s: %w", db.path, m.name, err)
+	}
+	return nil
 }
 
 // isBusy reports whether err is SQLite's SQLITE_BUSY (or a variant of it).

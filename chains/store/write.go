@@ -38,6 +38,10 @@ type Batch struct {
 	addrNext  int64
 	addrEmpty bool
 	done      bool
+	// keepBlocks marks the batch of an import run without --replace: a
+	// block stored with another hash or time is an error in PutBlocks,
+	// never a reorganisation that forgets the stored block.
+	keepBlocks bool
 }
 
 // Begin starts a write transaction.
@@ -116,7 +120,10 @@ func (b *Batch) assetRow(ctx context.Context, id chains.AssetID) (int64, error) 
 // blocks were new and how many were reorged. A block already stored with a
 // different hash has been replaced by a reorganisation: its transfers, the
 // transactions they belong to and every coverage range containing it are
-// forgotten (so they are fetched again), and the new hash is kept.
+// forgotten (so they are fetched again), and the new hash is kept. That is
+// the live source's view, which follows the chain. In the batch of an
+// import without --replace (keepBlocks) a file's block that differs from
+// the stored one is an error instead: a file cannot reorganise the chain.
 func (b *Batch) PutBlocks(ctx context.Context, bs []Block) (added, reorged int, err error) {
 	for _, bl := range bs {
 		if !bl.Chain.Valid() {
@@ -140,6 +147,10 @@ func (b *Batch) PutBlocks(ctx context.Context, bs []Block) (added, reorged int, 
 			continue
 		case err != nil:
 			return added, reorged, fmt.Errorf("put block %d: %w", bl.Number, err)
+		}
+		if b.keepBlocks && (hash != nil && old != nil && string(old) != string(bl.Hash[:]) || oldTime != bl.Time.Unix()) {
+			return added, reorged, chains.Invalid(fmt.Errorf("block %d is stored with hash %x and time %d, not %x and %d",
+				bl.Number, old, oldTime, bl.Hash, bl.Time.Unix()))
 		}
 		if hash != nil && old != nil && string(old) != string(bl.Hash[:]) {
 			if err := b.forgetBlock(ctx, bl.Chain, bl.Number); err != nil {
@@ -180,7 +191,10 @@ func (b *Batch) forgetBlock(ctx context.Context, c chains.Chain, n uint64) error
 			return err
 		}
 	}
-	return nil
+	// Imports that found rows stored before they took the lock learn that
+	// some may be gone (see Import).
+	_, err := b.tx.ExecContext(ctx, `UPDATE rewrites SET generation = generation + 1`)
+	return err
 }
 
 // PutAssets stores the symbol and decimals of fungible assets (replacing
@@ -258,6 +272,16 @@ func (b *Batch) PutContracts(ctx context.Context, c chains.Chain, addrs []chains
 // same as a stored one when chain, address, source, entity, category, asset
 // and heuristic agree; storing it again changes nothing.
 func (b *Batch) PutLabels(ctx context.Context, ls []chains.Label) (added int, err error) {
+	if len(ls) == 0 {
+		return 0, nil
+	}
+	ins, err := b.tx.PrepareContext(ctx, `INSERT OR IGNORE INTO labels
+		(chain, address, entity, category, asset, source, date, note, confidence, heuristic, evidence)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return 0, fmt.Errorf("put labels: %w", err)
+	}
+	defer ins.Close()
 	for _, l := range ls {
 		if !l.Chain.Valid() {
 			return added, fmt.Errorf("put label %s: unknown chain %q", l.Address, string(l.Chain))
@@ -273,10 +297,7 @@ func (b *Batch) PutLabels(ctx context.Context, ls []chains.Label) (added int, er
 			ev[i] = h.String()
 		}
 		ab := l.Address.Bytes()
-		res, err := b.tx.ExecContext(ctx, `INSERT OR IGNORE INTO labels
-			(chain, address, entity, category, asset, source, date, note, confidence, heuristic, evidence)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			string(l.Chain), ab[:], l.Entity, string(l.Category), asset, l.Source, l.Date, l.Note,
+		res, err := ins.ExecContext(ctx, string(l.Chain), ab[:], l.Entity, string(l.Category), asset, l.Source, l.Date, l.Note,
 			l.Confidence, l.Heuristic, strings.Join(ev, " "))
 		if err != nil {
 			return added, fmt.Errorf("put label %s: %w", l.Address, err)

@@ -38,7 +38,8 @@ type Options struct {
 	// their own, RoundTrip's among them; nil means CheckStatus.
 	Classify Classifier
 	// Secrets are keys kept out of every error, beside those a Client finds
-	// in each request: the URL's user info, the values of query parameters
+	// in each request: the labels of the host name that look like keys (see
+	// Redact), the URL's user info, the values of query parameters
 	// and headers whose names speak of a key, token, secret, auth, password,
 	// signature, session or cookie, and, with SecretURL (an endpoint whose
 	// path holds the key), every part of the URL that Redact hides.

@@ -14,8 +14,8 @@
 //
 // A Client is an http.RoundTripper, for libraries that take an
 // http.Client, and has Fetch, which returns the accepted answer's body.
-// Redact, Hide and Scrub remove keys from URLs and texts that may quote
-// them.
+// Redact, RedactURLs, Hide and Scrub remove keys from URLs and texts that
+// may quote them, a key in the host name included.
 //
 // This package depends on the standard library and golang.org/x/time/rate
 // only; it knows nothing of chains, storage or tracing, and it never logs.

@@ -2,17 +2,21 @@ package transport
 
 import (
 	"cmp"
+	"net"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
+	"unicode"
 )
 
 // Redact returns rawURL with everything that may be a secret replaced by
-// "redacted": user info, every query value, and each path segment that
-// looks like an API key (Infura's /v3/<id>, Alchemy's /v2/<key>, QuickNode's
-// token path). What is left names the provider and nothing more. Text that
-// is not a URL is redacted whole unless it is empty.
+// "redacted": user info, every query value, each label of the host name
+// and each path segment that looks like an API key (a key as subdomain,
+// Infura's /v3/<id>, Alchemy's /v2/<key>, QuickNode's token path). What is
+// left names the provider and nothing more, the same way every time
+// ("https://mainnet.infura.io/v3/redacted"). Text that is not a URL is
+// redacted whole unless it is empty.
 func Redact(rawURL string) string {
 	if rawURL == "" {
 		return ""
@@ -21,6 +25,16 @@ func Redact(rawURL string) string {
 	if err != nil || u.Host == "" {
 		return "redacted"
 	}
+	// What is hidden below is hidden wherever else the URL repeats it
+	// (a query value that is also a path segment).
+	var hidden []string
+	for _, s := range urlSecrets(u) {
+		if len(s) >= 4 {
+			hidden = append(hidden, s)
+		}
+	}
+	slices.SortFunc(hidden, func(a, b string) int { return cmp.Or(len(b)-len(a), strings.Compare(a, b)) })
+	u.Host = redactHost(u)
 	if u.User != nil {
 		u.User = url.User("redacted")
 	}
@@ -29,7 +43,7 @@ func Redact(rawURL string) string {
 		for k, vs := range u.Query() {
 			// A bare key (?0123abcd) or one that is not a plain name is
 			// itself the secret.
-			if !plainName(k) || (len(vs) == 1 && vs[0] == "") {
+			if !plainName(k) || (len(vs) == 1 && vs[0] == "") || containsAny(k, hidden) {
 				k = "redacted"
 			}
 			q[k] = []string{"redacted"}
@@ -39,6 +53,9 @@ func Redact(rawURL string) string {
 	u.Fragment = ""
 	u.RawFragment = ""
 	if u.Path != "" {
+		for _, s := range hidden {
+			u.Path = strings.ReplaceAll(u.Path, s, "redacted")
+		}
 		segs := strings.Split(u.Path, "/")
 		for i, s := range segs {
 			if looksSecret(s) {
@@ -51,15 +68,128 @@ func Redact(rawURL string) string {
 	return u.String()
 }
 
+// containsAny reports whether s contains one of subs.
+func containsAny(s string, subs []string) bool {
+	for _, sub := range subs {
+		if strings.Contains(s, sub) {
+			return true
+		}
+	}
+	return false
+}
+
 // Origin returns the scheme and host of rawURL and nothing of its path,
-// query or user info, where providers put keys; "(unparsable URL)" when it
-// names no host.
+// query or user info, where providers put keys, with the labels of the
+// host name that look like keys redacted as Redact does;
+// "(unparsable URL)" when it names no host.
 func Origin(rawURL string) string {
 	u, err := url.Parse(rawURL)
 	if err != nil || u.Host == "" {
 		return "(unparsable URL)"
 	}
-	return u.Scheme + "://" + u.Host
+	return u.Scheme + "://" + redactHost(u)
+}
+
+// RedactURLs returns text with every http:// and https:// URL in it shown
+// as Redact shows it: for names and messages written before their URLs
+// were redacted ("rpc https://KEY.example.com" in an older database). A
+// URL ends at white space, a quote or an angle bracket; punctuation that
+// ends a sentence or closes a bracket after it is kept as it is.
+func RedactURLs(text string) string {
+	var b strings.Builder
+	for {
+		i := urlStart(text)
+		if i < 0 {
+			b.WriteString(text)
+			return b.String()
+		}
+		b.WriteString(text[:i])
+		text = text[i:]
+		end := strings.IndexFunc(text, func(r rune) bool {
+			return unicode.IsSpace(r) || strings.ContainsRune("\"'`<>", r)
+		})
+		if end < 0 {
+			end = len(text)
+		}
+		tok := strings.TrimRight(text[:end], ".,;:!?)]}")
+		b.WriteString(Redact(tok))
+		text = text[len(tok):]
+	}
+}
+
+// urlStart is the index of the first "http://" or "https://" in text
+// (either case), or -1.
+func urlStart(text string) int {
+	for i := 0; i+7 <= len(text); i++ {
+		if asciiPrefixFold(text[i:], "http://") || asciiPrefixFold(text[i:], "https://") {
+			return i
+		}
+	}
+	return -1
+}
+
+// asciiPrefixFold reports whether s starts with the lower-case ASCII
+// prefix p, in either case.
+func asciiPrefixFold(s, p string) bool {
+	if len(s) < len(p) {
+		return false
+	}
+	for i := 0; i < len(p); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != p[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// redactHost is u.Host with each label of its name that looks like a key
+// replaced by "redacted"; the port and IP literals are kept.
+func redactHost(u *url.URL) string {
+	name := u.Hostname()
+	if !hostName(name) {
+		return u.Host
+	}
+	labels := strings.Split(name, ".")
+	changed := false
+	for i, l := range labels {
+		if looksSecret(l) {
+			labels[i], changed = "redacted", true
+		}
+	}
+	if !changed {
+		return u.Host
+	}
+	host := strings.Join(labels, ".")
+	if p := u.Port(); p != "" {
+		host += ":" + p
+	}
+	return host
+}
+
+// hostSecrets lists the labels of u's host name that look like keys, as
+// given and in lower case (resolvers and TLS errors may quote either).
+func hostSecrets(u *url.URL) []string {
+	name := u.Hostname()
+	if !hostName(name) {
+		return nil
+	}
+	var out []string
+	for _, l := range strings.Split(name, ".") {
+		if looksSecret(l) {
+			out = append(out, l, strings.ToLower(l))
+		}
+	}
+	return out
+}
+
+// hostName reports whether name is a host name rather than empty or an IP
+// literal, which holds no key.
+func hostName(name string) bool {
+	return name != "" && !strings.Contains(name, ":") && net.ParseIP(name) == nil
 }
 
 // Hide returns text with rawURL (if not empty) shown as Redact shows it,
@@ -157,9 +287,11 @@ func expand(secrets []string) []string {
 }
 
 // secretsOf lists what must not appear in errors about req: the Client's
-// Secrets and the keys req carries (see Options.Secrets).
+// Secrets, the labels of req's host name that look like keys (a resolver's
+// "lookup <host>: no such host" quotes them) and the keys req carries (see
+// Options.Secrets).
 func (c *Client) secretsOf(req *http.Request) []string {
-	list := slices.Clone(c.opts.Secrets)
+	list := append(slices.Clone(c.opts.Secrets), hostSecrets(req.URL)...)
 	if c.opts.SecretURL {
 		list = append(list, urlSecrets(req.URL)...)
 	} else {
@@ -192,7 +324,7 @@ func keyName(name string) bool {
 
 // urlSecrets lists the parts of u that Redact hides.
 func urlSecrets(u *url.URL) []string {
-	out := userSecrets(u)
+	out := append(userSecrets(u), hostSecrets(u)...)
 	for k, vs := range u.Query() {
 		if !plainName(k) && len(k) >= 4 {
 			out = append(out, k)

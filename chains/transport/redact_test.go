@@ -21,6 +21,13 @@ func TestRedact(t *testing.T) {
 		{"http://127.0.0.1:8545", "http://127.0.0.1:8545"},
 		{"http://localhost:8545/rpc", "http://localhost:8545/rpc"},
 		{"https://node.example.com/key/SECRET123/eth-mainnet", "https://node.example.com/key/redacted/eth-mainnet"},
+		// A key as a label of the host name.
+		{"https://k3y0123456789abcdef.example.invalid/v3/0123456789abcdef0123", "https://redacted.example.invalid/v3/redacted"},
+		{"https://0123456789ABCDEF0123456789abcdef.rpc.example.com:8545/", "https://redacted.rpc.example.com:8545/"},
+		{"https://user:pw@Xy7kP2mQ9vL0aBcDeFgH.eth.example.com/", "https://redacted@redacted.eth.example.com/"},
+		{"http://[::1]:8545/rpc", "http://[::1]:8545/rpc"},
+		{"http://10.0.0.12:8545", "http://10.0.0.12:8545"},
+		{"//0/aaaaaaaa?aaaaaaaa", "//0/redacted?redacted=redacted"},
 		{"not a url with secret", "redacted"},
 		{"", ""},
 	} {
@@ -34,8 +41,10 @@ func TestOrigin(t *testing.T) {
 	for in, want := range map[string]string{
 		"https://user:pw@api.example.com:8443/v2/secret-path?apikey=k": "https://api.example.com:8443",
 		"ftp://host/key-in-path-abc":                                   "ftp://host",
-		"not a url":                                                    "(unparsable URL)",
-		"":                                                             "(unparsable URL)",
+		"https://k3y0123456789abcdef.example.invalid:443/v3/x":         "https://redacted.example.invalid:443",
+		"https://mainnet.infura.io/v3/0123456789abcdef0123":            "https://mainnet.infura.io",
+		"not a url": "(unparsable URL)",
+		"":          "(unparsable URL)",
 	} {
 		if got := Origin(in); got != want {
 			t.Errorf("Origin(%q) = %q, want %q", in, got, want)

@@ -78,7 +78,7 @@ func (s *Source) call(ctx context.Context, contract chains.Address, selector str
 	}
 	b, err := hex.DecodeString(r.ConstantResult[0])
 	if err != nil {
-		return nil, fmt.Errorf("bad constant_result %q", snippet([]byte(r.ConstantResult[0])))
+		return nil, s.c.scrub(fmt.Errorf("bad constant_result %q", snippet([]byte(r.ConstantResult[0]))))
 	}
 	return b, nil
 }

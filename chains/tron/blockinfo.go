@@ -62,7 +62,7 @@ func (s *Source) blockListing(ctx context.Context, n uint64) (*listing, error) {
 	case bytes.Equal(t, []byte("{}")):
 		// an empty block
 	default:
-		return nil, fmt.Errorf("receipts of block %d: unexpected answer %q", n, snippet(t))
+		return nil, s.c.scrub(fmt.Errorf("receipts of block %d: unexpected answer %q", n, snippet(t)))
 	}
 	l.at = make(map[chains.TxHash]int, len(l.infos))
 	for i := range l.infos {

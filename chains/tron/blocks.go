@@ -154,7 +154,7 @@ func (s *Source) keepBlock(b *blockResp) error {
 	n := b.BlockHeader.RawData.Number
 	raw, err := hex.DecodeString(b.BlockID)
 	if err != nil || len(raw) != 32 {
-		return fmt.Errorf("block %d: bad blockID %q", n, snippet([]byte(b.BlockID)))
+		return s.c.scrub(fmt.Errorf("block %d: bad blockID %q", n, snippet([]byte(b.BlockID))))
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -140,6 +140,10 @@ func (c *client) do(ctx context.Context, method, path string, q url.Values, body
 	return nil
 }
 
+// scrub is err with the API key hidden wherever an answer quoted it, whole,
+// escaped or cut short; nil stays nil.
+func (c *client) scrub(err error) error { return transport.Scrub(err, "", c.key) }
+
 // unserved reports whether err is the node answering that it has no such
 // endpoint (404 or 405): an older java-tron.
 func unserved(err error) bool {

@@ -25,8 +25,9 @@ const solidityCall = "/walletsolidity/triggerconstantcontract"
 // few blocks newer. It fails, saying what was wrong, when the node refuses
 // the call, the call reverts or the answer is not one word, and with
 // ErrUnsupported when the node has no such endpoint.
-func (s *Source) constantWord(ctx context.Context, contract chains.Address, selector string, arg chains.Address) ([32]byte, error) {
-	var w [32]byte
+func (s *Source) constantWord(ctx context.Context, contract chains.Address, selector string, arg chains.Address) (w [32]byte, err error) {
+	// The node's messages may quote the request, key and all.
+	defer func() { err = s.c.scrub(err) }()
 	a := arg.Bytes()
 	req := map[string]any{
 		"owner_address":     contract.String(),
@@ -36,7 +37,7 @@ func (s *Source) constantWord(ctx context.Context, contract chains.Address, sele
 		"visible":           true,
 	}
 	var r constantResp
-	err := s.c.post(ctx, solidityCall, req, &r)
+	err = s.c.post(ctx, solidityCall, req, &r)
 	if unserved(err) {
 		return w, fmt.Errorf("call %s: %w: %w", selector, err, chains.ErrUnsupported)
 	}
@@ -131,18 +132,21 @@ func (s *Source) tokenBalance(ctx context.Context, addr chains.Address, token ch
 		return chains.Amount{}, fmt.Errorf("tron balance of %s: transfers after block %d: %w", addr, head, err)
 	}
 	if !p.Success {
-		return chains.Amount{}, fmt.Errorf("tron balance of %s: %s: %s", addr, path, cmp.Or(p.Error, "success is false"))
+		return chains.Amount{}, s.c.scrub(fmt.Errorf("tron balance of %s: %s: %s", addr, path, cmp.Or(p.Error, "success is false")))
 	}
 	if len(p.Data) >= s.pageSize {
 		return chains.Amount{}, fmt.Errorf("tron balance of %s at block %d: %d or more transfers since: %w", addr, head, len(p.Data), chains.ErrUnsupported)
 	}
 	for _, it := range p.Data {
 		if err := undo(bal, addr, token, it); err != nil {
-			return chains.Amount{}, fmt.Errorf("tron balance of %s: %s: %w", addr, path, err)
+			return chains.Amount{}, s.c.scrub(fmt.Errorf("tron balance of %s: %s: %w", addr, path, err))
 		}
 	}
 	if bal.Sign() < 0 {
 		return chains.Amount{}, fmt.Errorf("tron balance of %s at block %d: undoing the later transfers gives a negative balance: %w", addr, head, chains.ErrUnsupported)
+	}
+	if bal.BitLen() > 256 {
+		return chains.Amount{}, fmt.Errorf("tron balance of %s at block %d: undoing the later transfers gives %s, above 2^256-1: the answers are inconsistent", addr, head, bal)
 	}
 	return chains.AmountFromBig(bal)
 }

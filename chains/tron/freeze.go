@@ -153,7 +153,7 @@ func (s *Source) findEvent(ctx context.Context, contract chains.Address, name st
 			return eventSearch{}, fmt.Errorf("%s events: %w", name, err)
 		}
 		if !p.Success {
-			return eventSearch{}, fmt.Errorf("%s events: %s: %s", name, path, cmp.Or(p.Error, "success is false"))
+			return eventSearch{}, s.c.scrub(fmt.Errorf("%s events: %s: %s", name, path, cmp.Or(p.Error, "success is false")))
 		}
 		for i := range p.Data {
 			ev := &p.Data[i]
@@ -165,7 +165,7 @@ func (s *Source) findEvent(ctx context.Context, contract chains.Address, name st
 			read++
 			who, err := eventAddress(ev, "_user", "_blackListedUser", "_account", "0")
 			if err != nil {
-				return eventSearch{}, fmt.Errorf("%s event in tx %s: %w", name, ev.TransactionID, err)
+				return eventSearch{}, s.c.scrub(fmt.Errorf("%s event in tx %s: %w", name, ev.TransactionID, err))
 			}
 			if who == addr {
 				return eventSearch{found: ev}, nil
@@ -180,7 +180,7 @@ func (s *Source) findEvent(ctx context.Context, contract chains.Address, name st
 			return eventSearch{note: fmt.Sprintf("no %s event for %s from block %d on", name, addr, from)}, nil
 		case fp != "":
 			if fingerprints[fp] {
-				return eventSearch{}, fmt.Errorf("%s events: %s: the API repeated page fingerprint %q", name, path, fp)
+				return eventSearch{}, s.c.scrub(fmt.Errorf("%s events: %s: the API repeated page fingerprint %q", name, path, fp))
 			}
 			fingerprints[fp] = true
 			q.Set("fingerprint", fp)

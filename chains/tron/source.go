@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"freezetrace/chains"
+	"freezetrace/chains/transport"
 )
 
 // Source reads TRON transfers from a TronGrid-compatible API. It caches, for
@@ -87,8 +88,9 @@ func New(o Options) (*Source, error) {
 func (s *Source) Requests() int64 { return s.c.http.Requests() }
 
 // Name says where the data comes from, for provenance; it never includes
-// the URL's path or query, where keys may sit.
-func (s *Source) Name() string { return "trongrid " + s.c.base.Scheme + "://" + s.c.base.Host }
+// the URL's path or query, where keys may sit, nor a label of the host
+// name that looks like a key (transport.Origin).
+func (s *Source) Name() string { return "trongrid " + transport.Origin(s.c.base.String()) }
 
 func checkChain(c chains.Chain) error {
 	if c != chains.Tron {
@@ -300,17 +302,17 @@ func pages[T any](ctx context.Context, c *client, path string, params url.Values
 			if msg == "" {
 				msg = "success is false"
 			}
-			return fmt.Errorf("%s: %s", path, msg)
+			return c.scrub(fmt.Errorf("%s: %s", path, msg))
 		}
 		if err := fn(p.Data); err != nil {
-			return err
+			return c.scrub(err)
 		}
 		fp := p.Meta.Fingerprint
 		if fp == "" || len(p.Data) == 0 {
 			return nil
 		}
 		if seen[fp] {
-			return fmt.Errorf("%s: the API repeated page fingerprint %q", path, fp)
+			return c.scrub(fmt.Errorf("%s: the API repeated page fingerprint %q", path, fp))
 		}
 		seen[fp] = true
 		params.Set("fingerprint", fp)

@@ -1,13 +1,17 @@
 // Package untrusted makes third-party text (labels, case files, explorer
 // answers, file names) safe to write: on a terminal, in a CSV or XLSX cell,
-// and in any document. Every writer in the project uses these functions
+// in JSON that people may read on a terminal, and in any document. Every
+// writer in the project uses these functions
 // rather than an escaper of its own, so a hostile label is treated the same
 // in every output.
 package untrusted
 
 import (
+	"fmt"
+	"io"
 	"strings"
 	"unicode"
+	"unicode/utf16"
 	"unicode/utf8"
 )
 
@@ -82,6 +86,71 @@ func Cell(s string) string {
 // XLSX cell. The leading-character check runs after cleaning, so a formula
 // hidden behind control characters is caught too.
 func CellText(s string) string { return Cell(Line(s)) }
+
+// JSON returns JSON text b with every control character, bidirectional
+// control and other invisible format character (Unicode category Cf: zero
+// widths, tags, the byte order mark) inside its strings written as a \u
+// escape. The JSON means the same to every reader, and shown on a
+// terminal or in an editor it reads as it is. JSON text holds such
+// characters only inside strings, so b is rewritten byte by byte; b is
+// returned as it is when it has none.
+func JSON(b []byte) []byte {
+	i := jsonClean(b)
+	if i == len(b) {
+		return b
+	}
+	out := make([]byte, 0, len(b)+32)
+	for i < len(b) {
+		out = append(out, b[:i]...)
+		b = b[i:]
+		r, n := utf8.DecodeRune(b)
+		for _, u := range utf16.Encode([]rune{r}) {
+			out = fmt.Appendf(out, "\\u%04x", u)
+		}
+		b = b[n:]
+		i = jsonClean(b)
+	}
+	return append(out, b...)
+}
+
+// jsonClean is the length of the start of b that JSON keeps as it is.
+// Bytes that are not UTF-8 (json.Marshal never writes them) are kept, for
+// the reader to reject.
+func jsonClean(b []byte) int {
+	for i := 0; i < len(b); {
+		if c := b[i]; c >= ' ' && c < 0x7f || c == '\n' || c == '\t' || c == '\r' {
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRune(b[i:])
+		if (r != utf8.RuneError || n > 1) && jsonEscaped(r) {
+			return i
+		}
+		i += n
+	}
+	return len(b)
+}
+
+// jsonEscaped reports whether JSON writes r as an escape: a control
+// character, a bidirectional control, a line or paragraph separator, or
+// another format character.
+func jsonEscaped(r rune) bool {
+	return unicode.IsControl(r) || IsBidiControl(r) || r == 0x2028 || r == 0x2029 || unicode.Is(unicode.Cf, r)
+}
+
+// JSONWriter returns a writer that writes JSON text to w through JSON.
+// Each Write must hold whole characters, as json.Encoder's do (it writes
+// each value in one Write).
+func JSONWriter(w io.Writer) io.Writer { return jsonWriter{w} }
+
+type jsonWriter struct{ w io.Writer }
+
+func (j jsonWriter) Write(p []byte) (int, error) {
+	if _, err := j.w.Write(JSON(p)); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
 
 // IsBidiControl reports whether r is a bidirectional embedding, override,
 // isolate or mark.

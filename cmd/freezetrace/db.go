@@ -12,6 +12,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"freezetrace/chains/store"
+	"freezetrace/chains/transport"
 	"freezetrace/chains/untrusted"
 )
 
@@ -36,7 +37,7 @@ func dbCommand() *cli.Command {
 				}
 				return runDBStats(c.Context, dbStatsOptions{DB: db, Assets: c.Int("assets")}, c.App.Writer)
 			},
-		}},
+		}, dbImportsCommand()},
 	}
 }
 
@@ -123,8 +124,9 @@ func runDBStats(ctx context.Context, o dbStatsOptions, w io.Writer) error {
 	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "SOURCE\tCHAIN\tNEWEST BLOCK\tRETRIEVED (UTC)\tFILES")
 	for _, p := range prov {
-		// The names of imported files (Detail) are third-party text.
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", untrusted.Terminal(p.Source), p.Chain, p.Block, p.Retrieved.Format("2006-01-02 15:04:05"), untrusted.Terminal(p.Detail))
+		// The names of imported files (Detail) are third-party text; an
+		// older database may name a source by a URL with a key in its host.
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", untrusted.Terminal(transport.RedactURLs(p.Source)), p.Chain, p.Block, p.Retrieved.Format("2006-01-02 15:04:05"), untrusted.Terminal(p.Detail))
 	}
 	if len(prov) == 0 {
 		fmt.Fprintln(tw, "(none)\t\t\t\t")

@@ -16,7 +16,6 @@ import (
 	"freezetrace/chains"
 	"freezetrace/chains/etl"
 	"freezetrace/chains/store"
-	"freezetrace/chains/tron"
 	"freezetrace/internal/ingest"
 )
 
@@ -35,8 +34,15 @@ func importCommand() *cli.Command {
 		Usage:     "import data files (ethereum-etl CSV exports, Tronscan TRC-20 exports) into the database",
 		ArgsUsage: "FILE…",
 		Description: "Each file is applied whole or not at all: a malformed row stops the import of that\n" +
-			"file with file:line and what is wrong, and nothing of it is stored. Importing a file\n" +
-			"again adds nothing. Files ending in .gz are read compressed.\n\n" +
+			"file with file:line and what is wrong, and nothing of it is stored. So does a file cut\n" +
+			"short (its last line without a line end), a line over 1 MiB and a value past its bound.\n" +
+			"Files ending in .gz are read compressed.\n\n" +
+			"A row identical to a stored one, or to an earlier row of the file, is counted and not\n" +
+			"stored again: importing a file again adds nothing. A row that contradicts a stored one\n" +
+			"(the same transfer, block or token with another value: a block with another hash) or an\n" +
+			"earlier row stops the import, naming both values and lines; --replace stores the file's\n" +
+			"rows over the stored ones instead (a replaced block forgets the stored block's transfers)\n" +
+			"and records how many it replaced (freezetrace db imports).\n\n" +
 			"Import tokens.csv and contracts.csv before token_transfers.csv: ERC-721 transfers are\n" +
 			"recognised (and skipped) by tokens without decimals and contracts marked is_erc721.\n\n" +
 			"--format tronscan reads Tronscan-style TRC-20 transfer exports (CSV or JSON: transaction id,\n" +
@@ -45,6 +51,7 @@ func importCommand() *cli.Command {
 			dbFlag(),
 			&cli.StringFlag{Name: "chain", Value: "ethereum", Usage: "the `CHAIN` the files describe"},
 			&cli.StringFlag{Name: "format", Required: true, Usage: "file `FORMAT`: " + strings.Join(formats, ", ")},
+			&cli.BoolFlag{Name: "replace", Usage: "let the files' rows replace stored rows they contradict, instead of stopping"},
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() == 0 {
@@ -54,7 +61,7 @@ func importCommand() *cli.Command {
 			if err != nil {
 				return usagef("--chain "+strings.Join(chainNames(), "|"), "import: %v", err)
 			}
-			o := importOptions{Chain: ch, Files: c.Args().Slice(), Stderr: c.App.ErrWriter, Now: time.Now}
+			o := importOptions{Chain: ch, Files: c.Args().Slice(), Stderr: c.App.ErrWriter, Now: time.Now, Replace: c.Bool("replace")}
 			if c.String("format") == formatTronscan {
 				if !c.IsSet("chain") {
 					o.Chain = chains.Tron
@@ -89,6 +96,9 @@ type importOptions struct {
 	// Tronscan reads the files as Tronscan TRC-20 exports instead.
 	Tronscan bool
 	Files    []string
+	// Replace lets the files' rows replace the stored rows they
+	// contradict (see ingest.Options).
+	Replace bool
 	// Stderr receives the progress bar when it is a terminal.
 	Stderr io.Writer
 	Now    func() time.Time
@@ -102,46 +112,40 @@ func runImport(ctx context.Context, o importOptions, w io.Writer) error {
 		return err
 	}
 	defer db.Close()
+	how := ingest.Options{Replace: o.Replace}
 	for _, f := range o.Files {
 		if o.Tronscan {
-			if err := importTronscan(ctx, db, f, o.Now().UTC(), w); err != nil {
+			c, err := ingest.TronscanFile(ctx, db, f, o.Now().UTC(), how)
+			if err != nil {
 				return err
 			}
+			fmt.Fprintf(w, "%s: read %d, added %d, skipped %d%s%s\n", f, c.Read, c.Added, c.Skipped,
+				duplicates(c.Stored, c.Replaced), details(etl.Result{Repeated: c.Repeated}))
 			continue
 		}
 		prog := newProgress(o.Stderr, f, o.Now)
-		res, err := ingest.ETLFile(ctx, db, f, etl.Options{Chain: o.Chain, Format: o.Format, Time: o.Now().UTC(), Progress: prog.update})
+		res, err := ingest.ETLFile(ctx, db, f, etl.Options{Chain: o.Chain, Format: o.Format, Time: o.Now().UTC(), Progress: prog.update}, how)
 		prog.finish()
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(w, "%s: read %d, added %d, skipped %d%s\n", f, res.Read, res.Added, res.Skipped, details(res))
+		fmt.Fprintf(w, "%s: read %d, added %d, skipped %d%s%s\n", f, res.Read, res.Added, res.Skipped,
+			duplicates(res.Stored, res.Replaced), details(res))
 	}
 	return nil
 }
 
-// importTronscan stores one Tronscan export, whole or not at all.
-func importTronscan(ctx context.Context, db *store.DB, path string, now time.Time, w io.Writer) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return chains.Invalid(fmt.Errorf("import: %w", err))
+// duplicates says how many rows were stored already and how many stored
+// rows the file replaced, when any were.
+func duplicates(stored, replaced int) string {
+	var s string
+	if stored > 0 {
+		s += fmt.Sprintf(", already stored %d", stored)
 	}
-	defer f.Close()
-	im, err := db.BeginImport(ctx, store.ImportInfo{Chain: chains.Tron, File: path, Format: formatTronscan, Time: now})
-	if err != nil {
-		return err
+	if replaced > 0 {
+		s += fmt.Sprintf(", replaced %d", replaced)
 	}
-	defer im.Rollback()
-	read, added, err := tron.LoadTronscan(ctx, f, path, tron.ExportOptions{}, nil, im)
-	if err != nil {
-		return err
-	}
-	cnt, err := im.Commit(ctx, store.ImportCounts{Read: read, Added: added})
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(w, "%s: read %d, added %d, skipped %d\n", path, cnt.Read, cnt.Added, cnt.Skipped)
-	return nil
+	return s
 }
 
 func details(r etl.Result) string {
@@ -150,6 +154,7 @@ func details(r etl.Result) string {
 		n    int
 		what string
 	}{
+		{r.Repeated, "repeated in the file"},
 		{r.NonFungible, "non-fungible (ERC-721)"},
 		{r.Failed, "failed transactions"},
 		{r.NoRecipient, "contract creations without the created address"},

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
+	"unicode/utf8"
 
 	"github.com/urfave/cli/v2"
 
@@ -33,7 +34,12 @@ func labelsCommand() *cli.Command {
 					"  ofac     sanctioned_addresses_ASSET.txt/.json lists, or OFAC's SDN_ADVANCED.XML\n" +
 					"  csv      chain,address,entity,category[,source] (header optional)\n" +
 					"Importing the same file again adds nothing. A bad entry is reported with its file and line\n" +
-					"and the others are imported, unless --strict.",
+					"and the others are imported, unless --strict. Each file is stored in one transaction, whole or\n" +
+					"not at all: a file that is bad as a whole (malformed, an unterminated quote, a second YAML\n" +
+					"document, a repeated key; with --strict, any bad entry) stores nothing, the other files are\n" +
+					"imported, the summary lists it as failed and the exit code is 2.\n" +
+					fmt.Sprintf("Limits, in characters: entity %d, source %d, note %d, address %d, category word %d.",
+						labels.MaxEntity, labels.MaxSource, labels.MaxNote, labels.MaxAddress, labels.MaxWord),
 				Flags: []cli.Flag{
 					dbFlag(),
 					&cli.StringFlag{Name: "format", Required: true, Usage: "`FORMAT` of the files: tagpack, ofac or csv"},
@@ -54,7 +60,10 @@ func labelsCommand() *cli.Command {
 						return usagef("freezetrace labels import --format "+string(f)+" PATH…", "labels import: no file or folder given")
 					}
 					if d := c.String("date"); d != "" && !isDate(d) {
-						return usagef("freezetrace labels import --date 2024-02-26 …", "--date %q: want YYYY-MM-DD", d)
+						return usagef("freezetrace labels import --date 2024-02-26 …", "--date %s: want YYYY-MM-DD", clipArg(d))
+					}
+					if n := utf8.RuneCountInString(c.String("source")); n > labels.MaxSource {
+						return usagef("freezetrace labels import --source \"OFAC SDN list, 2024-02-26\" …", "--source is %d characters, over the limit of %d", n, labels.MaxSource)
 					}
 					return runLabelsImport(c.Context, labelsImportOptions{
 						DB: db, Format: f, Paths: c.Args().Slice(),
@@ -104,8 +113,16 @@ type labelsImportOptions struct {
 	Format labels.Format
 	Paths  []string
 	Parse  labels.Options
+	// written, when set, is told after each chain and category of a file
+	// is written, inside the file's transaction: n of its total labels.
+	written func(file string, n, total int)
 }
 
+// runLabelsImport parses and stores each label file in turn, each in one
+// transaction of its own: a file is stored whole or not at all. A file
+// that is bad as a whole (or, in strict mode, has a bad entry) stores
+// nothing and does not stop the others; the summary lists it and the
+// error, an input error, says how many failed.
 func runLabelsImport(ctx context.Context, o labelsImportOptions, w io.Writer) error {
 	files, err := labels.Files(o.Paths, o.Format)
 	if err != nil {
@@ -126,31 +143,38 @@ func runLabelsImport(ctx context.Context, o labelsImportOptions, w io.Writer) er
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "FILE\tREAD\tLABELS\tADDED\tSKIPPED\tBAD")
 	var bads []labels.Bad
-	var unreadable []error
+	var failed []error
 	for _, p := range files {
 		res, err := labels.ParseFile(p, o.Format, o.Parse)
 		var ie *chains.InputError
 		switch {
-		case err != nil && errors.As(err, &ie) && !o.Parse.Strict:
-			// A file that cannot be read at all does not stop the others.
-			fmt.Fprintf(tw, "%s\t-\t-\t-\t-\tunreadable\n", escLine(p))
-			unreadable = append(unreadable, err)
+		case err != nil && errors.As(err, &ie):
+			// A bad file stores nothing and does not stop the others.
+			fmt.Fprintf(tw, "%s\t-\t-\t-\t-\tfailed\n", escLine(p))
+			failed = append(failed, err)
 			continue
 		case err != nil:
 			tw.Flush()
 			return err
 		}
-		added, err := putByCategory(ctx, db, res.Labels, func(chain chains.Chain, cat chains.Category, n, a int) {
-			k := string(chain) + "\t" + string(cat)
-			if totals[k] == nil {
-				totals[k] = &count{}
-			}
-			totals[k].labels += n
-			totals[k].added += a
-		})
+		var progress func(n int)
+		if o.written != nil {
+			progress = func(n int) { o.written(p, n, len(res.Labels)) }
+		}
+		groups, err := storeFile(ctx, db, res.Labels, progress)
 		if err != nil {
 			tw.Flush()
 			return fmt.Errorf("store labels of %s: %w", p, err)
+		}
+		added := 0
+		for _, g := range groups {
+			k := string(g.chain) + "\t" + string(g.cat)
+			if totals[k] == nil {
+				totals[k] = &count{}
+			}
+			totals[k].labels += g.labels
+			totals[k].added += g.added
+			added += g.added
 		}
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\n", escLine(p), res.Read, len(res.Labels), added, res.SkippedTotal(), len(res.Bad))
 		tRead, tLabels, tAdded, tSkipped, tBad = tRead+res.Read, tLabels+len(res.Labels), tAdded+added, tSkipped+res.SkippedTotal(), tBad+len(res.Bad)
@@ -182,42 +206,65 @@ func runLabelsImport(ctx context.Context, o labelsImportOptions, w io.Writer) er
 			fmt.Fprintf(w, "  %s\n", escLine(b.Error()))
 		}
 	}
-	if len(unreadable) > 0 {
-		fmt.Fprintf(w, "\n%d files could not be read:\n", len(unreadable))
-		for _, err := range unreadable {
+	if len(failed) > 0 {
+		fmt.Fprintf(w, "\n%d files failed (nothing stored from them):\n", len(failed))
+		for _, err := range failed {
 			fmt.Fprintf(w, "  %s\n", escLine(err.Error()))
 		}
-		return chains.Invalid(fmt.Errorf("labels import: %d of %d files could not be read; the others were imported", len(unreadable), len(files)))
+		if len(files) == 1 {
+			return failed[0]
+		}
+		return chains.Invalid(fmt.Errorf("labels import: %d of %d files failed and stored nothing, the others were imported; first: %w", len(failed), len(files), failed[0]))
 	}
 	return nil
 }
 
-// putByCategory stores labels one chain and category at a time, so the
-// added counts can be told per chain and category; it calls count for each.
-func putByCategory(ctx context.Context, db *store.DB, ls []chains.Label, count func(chains.Chain, chains.Category, int, int)) (int, error) {
-	type group struct {
+// storedGroup is what storeFile stored of one chain and category.
+type storedGroup struct {
+	chain         chains.Chain
+	cat           chains.Category
+	labels, added int
+}
+
+// storeFile stores the labels of one file in one transaction, one chain
+// and category at a time so that the added counts can be told per chain
+// and category. On error nothing of the file is stored. written, when
+// set, is told how many labels are written so far after each group.
+func storeFile(ctx context.Context, db *store.DB, ls []chains.Label, written func(n int)) ([]storedGroup, error) {
+	type key struct {
 		chain chains.Chain
 		cat   chains.Category
 	}
-	var order []group
-	by := map[group][]chains.Label{}
+	var order []key
+	by := map[key][]chains.Label{}
 	for _, l := range ls {
-		g := group{l.Chain, l.Category}
-		if _, ok := by[g]; !ok {
-			order = append(order, g)
+		k := key{l.Chain, l.Category}
+		if _, ok := by[k]; !ok {
+			order = append(order, k)
 		}
-		by[g] = append(by[g], l)
+		by[k] = append(by[k], l)
 	}
-	total := 0
-	for _, g := range order {
-		added, err := db.PutLabels(ctx, by[g])
+	b, err := db.Begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer b.Rollback()
+	out := make([]storedGroup, 0, len(order))
+	n := 0
+	for _, k := range order {
+		added, err := b.PutLabels(ctx, by[k])
 		if err != nil {
-			return total, err
+			return nil, err
 		}
-		total += added
-		count(g.chain, g.cat, len(by[g]), added)
+		out = append(out, storedGroup{chain: k.chain, cat: k.cat, labels: len(by[k]), added: added})
+		if n += len(by[k]); written != nil {
+			written(n)
+		}
 	}
-	return total, nil
+	if err := b.Commit(ctx); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 type labelsShowOptions struct {
@@ -348,6 +395,14 @@ func esc(s string) string { return strconv.Quote(s) }
 func escLine(s string) string {
 	q := strconv.Quote(s)
 	return strings.ReplaceAll(q[1:len(q)-1], `\"`, `"`)
+}
+
+// clipArg cuts an argument to 80 characters for an error message.
+func clipArg(s string) string {
+	if utf8.RuneCountInString(s) <= 80 {
+		return strconv.Quote(s)
+	}
+	return strconv.Quote(string([]rune(s)[:80])) + "…"
 }
 
 func isDate(s string) bool {

@@ -153,8 +153,8 @@ func TestLabelsImportSharedData(t *testing.T) {
 	}
 }
 
-// A file that cannot be read at all is reported; the others are imported
-// and the command exits 2.
+// A file that cannot be read at all is reported and stores nothing; the
+// others are imported and the command exits 2.
 func TestLabelsImportUnreadableFile(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "ft.db")
 	dir := t.TempDir()
@@ -166,7 +166,7 @@ func TestLabelsImportUnreadableFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, out, errOut := runCLI(t, "labels", "import", "--db", db, "--format", "tagpack", dir)
-	if code != exitUsage || !strings.Contains(out, "a.yaml:") || !strings.Contains(errOut, "1 of 2 files could not be read") {
+	if code != exitUsage || !strings.Contains(out, "a.yaml:") || !strings.Contains(errOut, "1 of 2 files failed and stored nothing") {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
 	}
 	code, out, _ = runCLI(t, "labels", "show", "--db", db, "TMuA6YqfCeX8EhbfYEg5y7S4DqzSJireY9")

@@ -21,6 +21,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"freezetrace/chains"
+	"freezetrace/chains/store"
 	"freezetrace/chains/untrusted"
 )
 
@@ -255,13 +256,12 @@ func dbFlag() *cli.StringFlag {
 const defaultDBHelp = "$XDG_CACHE_HOME/freezetrace/freezetrace.db, ~/.cache/freezetrace/freezetrace.db on Linux"
 
 // dbPath resolves the database path: --db, then FREEZETRACE_DB (both read by
-// the flag), then the user's cache directory.
+// the flag), then the user's cache directory; and refuses, before anything
+// is opened or written, a path that names no database this freezetrace can
+// use (see checkDB).
 func dbPath(c *cli.Context) (string, error) {
 	if p := c.String("db"); p != "" {
-		if st, err := os.Stat(p); err == nil && st.IsDir() {
-			return "", usagef("--db case.db", "--db %s is a directory, not a database file", p)
-		}
-		return p, nil
+		return p, checkDB(c.Context, "--db "+p, p)
 	}
 	dir, err := os.UserCacheDir()
 	if err != nil {
@@ -271,5 +271,35 @@ func dbPath(c *cli.Context) (string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", fmt.Errorf("create %s: %w", dir, err)
 	}
-	return filepath.Join(dir, "freezetrace.db"), nil
+	p := filepath.Join(dir, "freezetrace.db")
+	return p, checkDB(c.Context, "the database "+p, p)
+}
+
+// checkDB maps what store.Check says of the database at path, named for
+// the user by what, to the CLI's errors: a directory, a file that is not a
+// freezetrace database, one of a newer schema and a missing directory are
+// usage errors (exit code 2); a database locked for longer than Open waits
+// (store.LockedError) and failures to read are internal (exit code 1).
+func checkDB(ctx context.Context, what, path string) error {
+	err := store.Check(ctx, path)
+	var ie *chains.InputError
+	// The store's messages begin with the path; the user is told how they
+	// named it.
+	named := func() string { return what + strings.TrimPrefix(err.Error(), path) }
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, store.ErrIsDirectory):
+		return usagef("--db case.db", "%s is a directory, not a database file", what)
+	case errors.Is(err, store.ErrNewerSchema):
+		return usagef("a newer freezetrace for this database, or --db NEW.db for a new one",
+			"%s", named())
+	case errors.Is(err, store.ErrNoDirectory):
+		return usagef("mkdir -p "+filepath.Dir(path)+", or --db in a directory that exists",
+			"%s", named())
+	case errors.As(err, &ie):
+		return usagef("--db FILE naming a freezetrace database, or a new file to create one",
+			"%s", named())
+	}
+	return err
 }

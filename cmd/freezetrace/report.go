@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -187,7 +188,9 @@ func refreshHoldings(ctx context.Context, o liveOptions, r *trace.Result, at tim
 // wrote: one line per recipient (its letter, or why it has none) and the
 // manifest on w, the warnings on stderr. A case payment the trace does not
 // start from is an input error unless opts.AllowUnmatched: its victim
-// would be in no letter.
+// would be in no letter. An --out that cannot take a report
+// (report.OutputError) is a usage error; interrupted (ctx done), it leaves
+// --out as it was.
 func runReport(ctx context.Context, opts reportOptions, w, stderr io.Writer) error {
 	r, err := report.LoadTrace(opts.Trace)
 	if err != nil {
@@ -216,7 +219,13 @@ func runReport(ctx context.Context, opts reportOptions, w, stderr io.Writer) err
 		}
 	}
 	sum, err := report.Write(ctx, r, c, opts.Out, report.Options{Formats: opts.Formats, At: opts.At, Directory: dir})
-	if err != nil {
+	var bad *report.OutputError
+	switch {
+	case errors.As(err, &bad):
+		return usagef("freezetrace report --out DIR (a new or empty folder, or an earlier report to replace) …", "--out %s: %v", opts.Out, bad.Err)
+	case err != nil:
+		// Interrupted (ctx done), --out is as it was: Write replaces it
+		// only with a complete report.
 		return err
 	}
 	assets := map[chains.AssetID]chains.Asset{}

@@ -2,16 +2,19 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/urfave/cli/v2"
 
 	"freezetrace/chains"
+	"freezetrace/chains/transport"
 	"freezetrace/trace"
 	"freezetrace/trace/attribute"
 )
@@ -229,6 +232,13 @@ func traceTime(flag, s string, end bool) (time.Time, error) {
 // the summary on w and the files into o.Out, and closes what it opened.
 // The upstream's progress goes to stderr when it is a terminal.
 func runTrace(ctx context.Context, o traceOptions, w, stderr io.Writer) error {
+	if o.Out != "" {
+		// Before the trace, which may fetch for an hour: a --out that
+		// cannot be written fails now.
+		if err := prepareOut(o.Out); err != nil {
+			return err
+		}
+	}
 	l, err := openLive(ctx, liveOptions{DB: o.DB, Chain: o.Chain, Offline: o.Offline, Upstream: o.Upstream, Confirmations: o.Confirmations, HeadTTL: headTTL})
 	if err != nil {
 		return err
@@ -278,8 +288,11 @@ func runTrace(ctx context.Context, o traceOptions, w, stderr io.Writer) error {
 	if o.Out == "" {
 		return nil
 	}
+	if err := trace.CheckTimes(res); err != nil {
+		return fmt.Errorf("--out %s: %w", o.Out, err)
+	}
 	if err := os.MkdirAll(o.Out, 0o755); err != nil {
-		return fmt.Errorf("create %s: %w", o.Out, err)
+		return outError(o.Out, err)
 	}
 	for _, f := range []struct {
 		name  string
@@ -296,7 +309,9 @@ func runTrace(ctx context.Context, o traceOptions, w, stderr io.Writer) error {
 
 // provenanceOf is the provenance a trace of chain records: the stored
 // provenance of that chain, in its order, each entry that names no block
-// given the newest block of the trace's flows.
+// given the newest block of the trace's flows, and every URL in a source's
+// name redacted (a database written before hosts were redacted may name
+// "rpc https://KEY.example.com").
 func provenanceOf(stored []chains.Provenance, chain chains.Chain, flows []trace.Flow) []chains.Provenance {
 	var newest uint64
 	for _, f := range flows {
@@ -311,28 +326,88 @@ func provenanceOf(stored []chains.Provenance, chain chains.Chain, flows []trace.
 			p.Block = newest
 		}
 		p.Retrieved = p.Retrieved.UTC()
+		p.Source = transport.RedactURLs(p.Source)
 		out = append(out, p)
 	}
 	return out
 }
 
 // writeTraceFile writes path through a temporary file renamed into place, so a
-// failed write never leaves half a file.
+// failed write never leaves half a file. A directory that cannot take the
+// file is the --out flag's fault (outError); what write refuses is
+// returned as it is.
 func writeTraceFile(path string, write func(io.Writer) error) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*")
 	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+		return outError(dir, err)
 	}
 	defer os.Remove(tmp.Name())
 	if err := write(tmp); err != nil {
 		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
+		var ie *chains.InputError
+		if errors.As(err, &ie) {
+			return fmt.Errorf("write %s: %w", path, err)
+		}
+		return outError(dir, fmt.Errorf("write %s: %w", filepath.Base(path), err))
 	}
 	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+		return outError(dir, fmt.Errorf("write %s: %w", filepath.Base(path), err))
 	}
 	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+		return outError(dir, err)
 	}
 	return nil
+}
+
+// prepareOut checks that files can be written into the --out directory
+// dir, by creating one there (and dir, if need be). What it created is
+// removed again, so a trace that then fails leaves nothing behind.
+func prepareOut(dir string) error {
+	// The directories MkdirAll is about to create, deepest first.
+	var created []string
+	for d := filepath.Clean(dir); ; d = filepath.Dir(d) {
+		if _, err := os.Lstat(d); err == nil || !errors.Is(err, os.ErrNotExist) {
+			break
+		}
+		created = append(created, d)
+		if filepath.Dir(d) == d {
+			break
+		}
+	}
+	defer func() {
+		for _, d := range created {
+			os.Remove(d)
+		}
+	}()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return outError(dir, err)
+	}
+	f, err := os.CreateTemp(dir, ".freezetrace-probe-*")
+	if err != nil {
+		return outError(dir, err)
+	}
+	name := f.Name()
+	err = f.Close()
+	if rerr := os.Remove(name); err == nil {
+		err = rerr
+	}
+	if err != nil {
+		return outError(dir, err)
+	}
+	return nil
+}
+
+// outError is a failure of the file system to write into the --out
+// directory dir: the user's mistake (a file where the directory should
+// be, no permission, a read-only file system), exit 2, unless the disk is
+// full or failing, or the failure is none of the file system's, exit 1.
+func outError(dir string, err error) error {
+	var errno syscall.Errno
+	fsErr := errors.As(err, &errno)
+	err = fmt.Errorf("--out %s: %w", dir, err)
+	if !fsErr || errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) || errors.Is(err, syscall.EIO) {
+		return err
+	}
+	return chains.Invalid(err)
 }

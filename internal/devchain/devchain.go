@@ -77,6 +77,7 @@ type Chain struct {
 	client  *ethclient.Client
 	signer  types.Signer
 	nonces  map[common.Address]uint64
+	sent    []*types.Transaction // sent since the last block, in order
 }
 
 // Start starts a chain at genesis and serves JSON-RPC on 127.0.0.1 on a
@@ -177,17 +178,25 @@ func (c *Chain) Client() *ethclient.Client { return c.client }
 // Head is the number of the newest block.
 func (c *Chain) Head() uint64 { return c.backend.BlockChain().CurrentBlock().Number.Uint64() }
 
-// Mine seals one block with whatever transactions are pending, one second
-// after the head.
+// Mine seals one block with the transactions sent since the last block,
+// one second after the head.
 func (c *Chain) Mine() error { return c.seal() }
 
-// seal seals one block one second after the head, holding the pool's
-// pending transactions. The simulated beacon's Commit would date it by the
-// wall clock whenever that is later than the head (always, on a chain that
-// starts in the past), so the block is built and inserted here with its
-// time given, as the testing_commitBlockV1 API of go-ethereum does. Empty
-// blocks still go through the beacon (Wait, AdjustTime), which takes a
-// time relative to the head and picks up the blocks inserted here.
+// seal seals one block one second after the head, holding the
+// transactions sent since the last block, in the order they were sent. The
+// simulated beacon's Commit would date it by the wall clock whenever that
+// is later than the head (always, on a chain that starts in the past), so
+// the block is built and inserted here with its time given, as the
+// testing_commitBlockV1 API of go-ethereum does. Empty blocks still go
+// through the beacon (Wait, AdjustTime), which takes a time relative to
+// the head and picks up the blocks inserted here.
+//
+// The block holds c.sent rather than what the pool would pick: the pool
+// decides which transactions are executable in a background reorg, and a
+// reorg that resets the pool to a new head in the same run as it promotes
+// a just-added transaction leaves that transaction queued behind its
+// pending predecessor until the next block. Building from c.sent keeps the
+// pool out of what a block holds; it only validates what Send adds.
 func (c *Chain) seal() error {
 	bc := c.backend.BlockChain()
 	parent := bc.CurrentBlock()
@@ -201,7 +210,9 @@ func (c *Chain) seal() error {
 	if bc.Config().IsAmsterdam(new(big.Int).Add(parent.Number, common.Big1), args.Timestamp) {
 		args.SlotNum = new(uint64)
 	}
-	block, _, err := c.backend.Miner().BuildTestingPayload(args, nil, false, nil)
+	// With no transactions given, BuildTestingPayload would fill the
+	// block from the pool; an empty block is asked for as such.
+	block, _, err := c.backend.Miner().BuildTestingPayload(args, c.sent, len(c.sent) == 0, nil)
 	if err != nil {
 		return fmt.Errorf("devchain seal block %d: %w", parent.Number.Uint64()+1, err)
 	}
@@ -211,45 +222,42 @@ func (c *Chain) seal() error {
 	if _, err := bc.SetCanonical(block); err != nil {
 		return fmt.Errorf("devchain seal block %d: %w", block.NumberU64(), err)
 	}
+	c.sent = nil
+	if err := c.settle(); err != nil {
+		return fmt.Errorf("devchain seal block %d: %w", block.NumberU64(), err)
+	}
 	return nil
 }
 
-// MineAll seals one block holding all n transactions sent since the last
-// block. The pool promotes transactions asynchronously (a busy machine, or
-// the race detector, can delay that by seconds), so it first waits, up to
-// mineWait, until it lists all n as pending.
+// settle waits until the pool has caught up with the head. A new head
+// makes the pool reset itself to it in the background; left running, that
+// reset could meet the next Send's transaction in one reorg run, which
+// resets the pool's nonces to the head's state and only then looks for
+// queued transactions to promote, so that a transaction whose predecessor
+// of the same sender is already pending stays queued. Every block the
+// chain makes is followed by settle, so no reset runs while Send adds.
+func (c *Chain) settle() error {
+	if err := c.backend.TxPool().Sync(); err != nil {
+		return fmt.Errorf("pool: %w", err)
+	}
+	return nil
+}
+
+// MineAll seals one block holding the n transactions sent since the last
+// block, and fails if n is not how many were sent or if the pool still
+// holds any transaction afterwards.
 func (c *Chain) MineAll(n int) error {
-	pool := c.backend.TxPool()
-	deadline := time.Now().Add(mineWait)
-	for {
-		if err := pool.Sync(); err != nil {
-			return fmt.Errorf("devchain mine: %w", err)
-		}
-		if pending, _ := pool.Stats(); pending >= n {
-			break
-		}
-		if time.Now().After(deadline) {
-			pending, queued := pool.Stats()
-			return fmt.Errorf("devchain mine: %d transactions pending and %d queued, want %d pending", pending, queued, n)
-		}
-		time.Sleep(10 * time.Millisecond)
+	if len(c.sent) != n {
+		return fmt.Errorf("devchain mine: %d transactions sent since the last block, want %d", len(c.sent), n)
 	}
 	if err := c.seal(); err != nil {
 		return err
 	}
-	if err := pool.Sync(); err != nil {
-		return fmt.Errorf("devchain mine: %w", err)
-	}
-	if pending, queued := pool.Stats(); pending+queued != 0 {
-		return fmt.Errorf("devchain mine: %d transactions left out of the block", pending+queued)
+	if pending, queued := c.backend.TxPool().Stats(); pending+queued != 0 {
+		return fmt.Errorf("devchain mine: %d transactions pending and %d queued after block %d, want none", pending, queued, c.Head())
 	}
 	return nil
 }
-
-// mineWait is how long MineAll waits for the pool to promote what was sent.
-// Under the race detector on a loaded machine (make check runs every
-// package's tests at once) promotion has been seen to take over 30 s.
-const mineWait = 2 * time.Minute
 
 // Wait seals n empty blocks whose times advance by d in total (at least one
 // second each).
@@ -257,14 +265,15 @@ func (c *Chain) Wait(n uint64, d time.Duration) error {
 	if n == 0 {
 		return nil
 	}
+	if len(c.sent) != 0 {
+		return fmt.Errorf("devchain wait: %d transactions sent and not mined", len(c.sent))
+	}
 	step := max(d/time.Duration(n), time.Second)
 	for range n {
-		// The pool forgets mined transactions asynchronously; wait for it,
-		// or AdjustTime sees them as pending.
-		if err := c.backend.TxPool().Sync(); err != nil {
+		if err := c.beacon.AdjustTime(step); err != nil {
 			return fmt.Errorf("devchain wait: %w", err)
 		}
-		if err := c.beacon.AdjustTime(step); err != nil {
+		if err := c.settle(); err != nil {
 			return fmt.Errorf("devchain wait: %w", err)
 		}
 	}
@@ -279,7 +288,7 @@ var (
 )
 
 // Send signs and submits a transaction with key; it is mined by the next
-// Mine. to nil deploys data as a contract.
+// Mine or MineAll. to nil deploys data as a contract.
 func (c *Chain) Send(ctx context.Context, key *ecdsa.PrivateKey, to *common.Address, value *big.Int, data []byte, gas uint64) (common.Hash, error) {
 	addr := crypto.PubkeyToAddress(key.PublicKey)
 	nonce := c.nonces[addr]
@@ -293,12 +302,14 @@ func (c *Chain) Send(ctx context.Context, key *ecdsa.PrivateKey, to *common.Addr
 	if err != nil {
 		return common.Hash{}, fmt.Errorf("sign tx of %s: %w", addr.Hex(), err)
 	}
-	// Straight into the pool, waiting for it to be promoted, so that the
-	// next Mine includes it even when the machine is busy.
+	// Into the pool, which validates it against the head's state (settle
+	// has brought the pool up to the head) and shows it over RPC until it
+	// is mined; the next block holds it whatever the pool makes of it.
 	if errs := c.backend.TxPool().Add([]*types.Transaction{tx}, true); len(errs) != 1 || errs[0] != nil {
 		return common.Hash{}, fmt.Errorf("send tx of %s: %v", addr.Hex(), errs)
 	}
 	c.nonces[addr] = nonce + 1
+	c.sent = append(c.sent, tx)
 	return tx.Hash(), nil
 }
 

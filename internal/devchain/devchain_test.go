@@ -126,7 +126,7 @@ func TestTraceOverRPCEqualsCSV(t *testing.T) {
 	defer csvDB.Close()
 	formats := []etl.Format{etl.Blocks, etl.Tokens, etl.Contracts, etl.Transactions, etl.TokenTransfers}
 	for i, name := range devchain.ETLFiles {
-		if _, err := ingest.ETLFile(ctx, csvDB, filepath.Join(dir, name), etl.Options{Chain: chains.Ethereum, Format: formats[i], Time: devchain.GenesisTime}); err != nil {
+		if _, err := ingest.ETLFile(ctx, csvDB, filepath.Join(dir, name), etl.Options{Chain: chains.Ethereum, Format: formats[i], Time: devchain.GenesisTime}, ingest.Options{}); err != nil {
 			t.Fatalf("import %s: %v", name, err)
 		}
 	}

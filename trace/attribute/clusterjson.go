@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"freezetrace/chains"
+	"freezetrace/chains/untrusted"
 	"freezetrace/trace"
 )
 
@@ -103,12 +104,13 @@ func (r Report) Derived() []chains.Label {
 }
 
 // WriteJSON writes reports as one JSON array, indented by two spaces and
-// ended by a newline; no reports is an empty array.
+// ended by a newline, with the invisible and bidirectional characters of
+// labels escaped (untrusted.JSON); no reports is an empty array.
 func WriteJSON(w io.Writer, reports []Report) error {
 	if reports == nil {
 		reports = []Report{}
 	}
-	enc := json.NewEncoder(w)
+	enc := json.NewEncoder(untrusted.JSONWriter(w))
 	enc.SetIndent("", "  ")
 	return enc.Encode(reports)
 }

@@ -18,7 +18,9 @@ import (
 var StatusHeader = []string{"chain", "address", "block", "time", "live", "checked", "balances", "frozen_by",
 	"freeze_txs", "labels", "deposit_of", "stored_transfers", "first_block", "first_time", "last_block", "last_time", "warnings"}
 
-// WriteStatusJSON writes statuses as one JSON array, in the given order.
+// WriteStatusJSON writes statuses as one JSON array, in the given order,
+// with the invisible and bidirectional characters of labels escaped
+// (untrusted.JSON).
 func WriteStatusJSON(w io.Writer, ss []Status) error {
 	if ss == nil {
 		ss = []Status{}
@@ -27,7 +29,7 @@ func WriteStatusJSON(w io.Writer, ss []Status) error {
 	if err != nil {
 		return fmt.Errorf("encode status: %w", err)
 	}
-	_, err = w.Write(append(b, '\n'))
+	_, err = w.Write(append(untrusted.JSON(b), '\n'))
 	return err
 }
 
