@@ -45,6 +45,7 @@ func TestManifestProblem(t *testing.T) {
 		{"ErrHash", func(f tree) { f["a/letter.md"] = []byte("half") }, "1 files with another hash than listed (e.g. a/letter.md)"},
 		{"ErrUnlisted", func(f tree) { f["b/old.md"] = nil }, "1 files not listed (e.g. b/old.md)"},
 		{"ErrNoManifest", func(f tree) { delete(f, manifestName) }, "no MANIFEST.sha256"},
+		{"ErrEmptyManifest", func(f tree) { f[manifestName] = nil }, "an empty MANIFEST.sha256"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := tree{}

@@ -95,9 +95,10 @@ func importScenario(t *testing.T, work string) *scenario {
 		{"import", "--db", sc.db, "--chain", "ethereum", "--format", "etl-token-transfers", transfers},
 		append([]string{"import", "--db", sc.db, "--chain", "ethereum", "--format", "etl-transactions"}, txs...),
 	}
-	sc.states = fileStates(t, sc, files, false, func(format, f string) []string {
+	sc.states, sc.stateNames = fileStates(t, sc, files, false, func(format, f string) []string {
 		return []string{"import", "--db", sc.db, "--chain", "ethereum", "--format", format, f}
 	})
+	sc.watch = "."
 	return sc
 }
 
@@ -127,9 +128,10 @@ func labelsScenario(t *testing.T, work string) *scenario {
 		}
 	}
 	// A labels import only ever adds rows (INSERT OR IGNORE).
-	sc.states = fileStates(t, sc, files, true, func(format, f string) []string {
+	sc.states, sc.stateNames = fileStates(t, sc, files, true, func(format, f string) []string {
 		return []string{"labels", "import", "--db", sc.db, "--format", format, f}
 	})
+	sc.watch = "."
 	return sc
 }
 
@@ -164,7 +166,7 @@ func traceScenario(t *testing.T, work string) *scenario {
 	}
 	sc.steps = [][]string{args}
 	sc.files = []string{"out/trace/trace.json", "out/trace/ledger.csv"}
-	sc.watch = "out"
+	sc.watch = "."
 	sc.normalise = normaliseTrace
 	for _, x := range played.Transfers {
 		if x.Asset.IsNative() {
@@ -269,15 +271,31 @@ func newScenario(t *testing.T, work string) *scenario {
 // kill may leave when each file is stored whole or not at all. With
 // onlyAdds (the import never changes a stored row), each state is summed
 // up from the one before and the rows added.
-func fileStates(t *testing.T, sc *scenario, files [][2]string, onlyAdds bool, cmd func(format, file string) []string) []dbState {
+func fileStates(t *testing.T, sc *scenario, files [][2]string, onlyAdds bool, cmd func(format, file string) []string) ([]dbState, []string) {
 	t.Helper()
 	dir := filepath.Join(filepath.Dir(sc.start), "file-states")
 	if err := copyTree(sc.start, dir); err != nil {
 		t.Fatal(err)
 	}
 	defer os.RemoveAll(dir)
-	states := []dbState{{}}
+	states, names := []dbState{{}}, []string{"the start"}
+	if !exists(filepath.Join(dir, sc.db)) {
+		// A kill may also leave the database created and migrated with
+		// nothing imported (a migration may write rows of its own): what
+		// importing a list with no labels leaves.
+		empty := filepath.Join(filepath.Dir(dir), "no-labels.csv")
+		if err := os.WriteFile(empty, []byte("chain,address,entity,category,source\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		mustRun(t, sc, dir, "labels", "import", "--db", sc.db, "--format", "csv", empty)
+		st, err := stateOf(filepath.Join(dir, sc.db), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		states, names = append(states, st), append(names, "the new database")
+	}
 	for _, f := range files {
+		names = append(names, filepath.Base(f[1]))
 		mustRun(t, sc, dir, cmd(f[0], f[1])...)
 		var prev dbState
 		if onlyAdds {
@@ -295,7 +313,7 @@ func fileStates(t *testing.T, sc *scenario, files [][2]string, onlyAdds bool, cm
 	} else if !sameState(whole, states[len(states)-1]) {
 		t.Fatalf("the database after importing file by file sums up to another state than its content")
 	}
-	return states
+	return states, names
 }
 
 // mustRun runs freezetrace in dir to completion.

@@ -483,16 +483,38 @@ func sameState(a, b dbState) bool {
 	return maps.EqualFunc(a, b, func(x, y tableSum) bool { return x.rows == y.rows && x.sum == y.sum })
 }
 
-// inStates says whether the database at path holds one of the states.
-func inStates(path string, states []dbState) (bool, error) {
+// inStates says whether the database at path holds one of the states,
+// and if not, between which two it lies (names[i] names states[i]).
+func inStates(path string, states []dbState, names []string) (bool, string, error) {
 	st, err := stateOf(path, nil)
 	if err != nil {
-		return false, err
+		return false, "", err
 	}
 	for _, s := range states {
 		if sameState(s, st) {
-			return true, nil
+			return true, "", nil
 		}
 	}
-	return false, nil
+	// The last state no table of which has more rows than st.
+	below := 0
+	for i, s := range states {
+		if !slices.ContainsFunc(sortedKeys(s), func(t string) bool { return s[t].rows > st[t].rows }) {
+			below = i
+		}
+	}
+	var parts []string
+	for _, t := range sortedKeys(st) {
+		if st[t].rows == states[below][t].rows {
+			continue
+		}
+		d := fmt.Sprintf("%s has %d rows, %d after %s", t, st[t].rows, states[below][t].rows, names[below])
+		if below+1 < len(states) {
+			d += fmt.Sprintf(" and %d after %s", states[below+1][t].rows, names[below+1])
+		}
+		parts = append(parts, d)
+	}
+	if len(parts) == 0 {
+		parts = append(parts, fmt.Sprintf("as many rows as after %s, other content", names[below]))
+	}
+	return false, strings.Join(parts, "; "), nil
 }

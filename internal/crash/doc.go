@@ -16,9 +16,13 @@
 // both runs must give, and the run time), then kills runs until
 // CRASH_KILLS were killed, every other one on the state the previous
 // killed run left. Half the kills come after a random delay within the
-// run time; where a scenario writes output files, a quarter come once a
-// random number of them are written and a quarter after the last one is
-// (within the time the uninterrupted run took from then to its end).
+// run time. The other half are timed by the writes: the harness polls the
+// folder the command writes into (the database's files, the --out
+// folder) and kills right after a random one of the changes the
+// uninterrupted run made there (three in eight kills), or after the last
+// of them (one in eight, with a delay within the time the uninterrupted
+// run took from then to its end), so that kills land between and inside
+// commits and file writes.
 // After each kill:
 //
 //   - the database passes PRAGMA integrity_check and holds no duplicate

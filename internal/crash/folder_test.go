@@ -43,6 +43,9 @@ func manifestProblem(files tree) string {
 	if !ok {
 		return fmt.Sprintf("the folder holds %d files and no %s", len(files), manifestName)
 	}
+	if len(bytes.TrimSpace(m)) == 0 {
+		return fmt.Sprintf("the folder holds %d files and an empty %s", len(files), manifestName)
+	}
 	listed := map[string]bool{manifestName: true}
 	var missing, wrong []string
 	for _, line := range strings.Split(strings.TrimSuffix(string(m), "\n"), "\n") {

@@ -23,8 +23,8 @@ type scenario struct {
 	files  []string // output files compared with the uninterrupted run's
 	dirs   []string // output folders compared whole
 	report string   // a report --out folder checked after each kill ("" if none)
-	// watch is the folder the last step writes its outputs into (""
-	// if none): half the kills are timed from its first change.
+	// watch is the folder the commands write into ("." for the trial
+	// folder, "" for none): half the kills are timed by its changes.
 	watch string
 	// earlier is the report folder's content in the starting state (nil
 	// when the folder starts absent): after a kill the folder may still
@@ -35,7 +35,8 @@ type scenario struct {
 	normalise func(name string, b []byte) ([]byte, error)
 	// states are the database contents a kill may leave when each file
 	// of an import is stored whole or not at all (nil: not checked).
-	states []dbState
+	states     []dbState
+	stateNames []string // what each state is after
 	// truth is every transfer the upstream holds, against which the
 	// uninterrupted run's coverage is checked (nil: not checked).
 	truth []xfer
@@ -54,7 +55,7 @@ type result struct {
 	name        string
 	seed        uint64
 	runTime     time.Duration // the uninterrupted run's
-	outputKills int           // kills timed by the outputs written
+	outputKills int           // kills timed by the changes under the watched folder
 	kills       int           // runs SIGKILLed while running
 	recoveries  int           // kills whose restart succeeded with every check passing
 	failures    int           // kills with a failed check
@@ -71,10 +72,10 @@ type reference struct {
 	out     outputs
 	index   *dbIndex      // the database's transfers and coverage (nil: no database)
 	runTime time.Duration // the shorter of the two uninterrupted runs
-	// written is how many entries the shorter run created or changed under
-	// the watched folder (0: none watched), and writeTail how long it ran
-	// on after the last of them.
-	written   int
+	// changes is how many changes under the watched folder the shorter run
+	// made (0: none watched), and writeTail how long it ran on after the
+	// last of them.
+	changes   int
 	writeTail time.Duration
 }
 
@@ -91,8 +92,8 @@ func runScenario(t *testing.T, cfg config, sc *scenario) result {
 	ref := uninterrupted(t, sc, work)
 	res.runTime = ref.runTime
 	if sc.watch != "" {
-		t.Logf("%s: uninterrupted run %v; it wrote %d entries under %s, the last %v before its end",
-			sc.name, ref.runTime.Round(time.Millisecond), ref.written, sc.watch, ref.writeTail.Round(time.Microsecond))
+		t.Logf("%s: uninterrupted run %v; %d changes seen under %s, the last %v before its end",
+			sc.name, ref.runTime.Round(time.Millisecond), ref.changes, sc.watch, ref.writeTail.Round(time.Microsecond))
 	} else {
 		t.Logf("%s: uninterrupted run %v", sc.name, ref.runTime.Round(time.Millisecond))
 	}
@@ -119,18 +120,19 @@ func runScenario(t *testing.T, cfg config, sc *scenario) result {
 			t.Fatal(err)
 		}
 		// Half the kills fall anywhere in the run: a delay within the
-		// measured run time. Where the outputs are watched, a quarter fall
-		// while they are written (once a random number of the entries the
-		// uninterrupted run wrote are there), and a quarter after the
-		// last of them is (a delay within the measured time from then to
-		// the end: the renames and removals that finish the outputs).
+		// measured run time. Where the writes are watched, three in eight
+		// fall among them (right after a random one of the changes the
+		// uninterrupted run made: a commit, a file written), and one in
+		// eight after the last of them (a delay within the time the
+		// uninterrupted run took from its last change to its end: the
+		// final commit, rename, removal, close).
 		p := plan{delay: time.Duration(rng.Int64N(int64(ref.runTime)))}
-		if sc.watch != "" && ref.written > 0 {
-			switch rng.IntN(4) {
-			case 2:
-				p = plan{watch: sc.watch, progress: 1 + rng.IntN(ref.written)}
-			case 3:
-				p = plan{watch: sc.watch, progress: ref.written, delay: time.Duration(rng.Int64N(int64(ref.writeTail) + 1))}
+		if sc.watch != "" && ref.changes > 0 {
+			switch r := rng.IntN(8); {
+			case r == 7:
+				p = plan{watch: sc.watch, progress: ref.changes, delay: time.Duration(rng.Int64N(int64(ref.writeTail) + 1))}
+			case r >= 4:
+				p = plan{watch: sc.watch, progress: 1 + rng.IntN(ref.changes)}
 			}
 		}
 		k, err := runSteps(sc, trial, p, timeout)
@@ -188,7 +190,7 @@ func runScenario(t *testing.T, cfg config, sc *scenario) result {
 		if k.step >= 0 {
 			where = fmt.Sprintf("SIGKILL %v into step %d/%d (%s)", k.at.Round(time.Millisecond), k.step+1, len(sc.steps), shortArgs(sc.steps[k.step]))
 			if p.watch != "" {
-				where += fmt.Sprintf(", %v after %d entries under %s were written", p.delay.Round(time.Microsecond), p.progress, p.watch)
+				where += fmt.Sprintf(", %v after change %d under %s", p.delay.Round(time.Microsecond), p.progress, p.watch)
 			}
 		}
 		t.Logf("%s: kill %d: %s state, %s: %s", sc.name, res.kills, state, where, verdict)
@@ -198,7 +200,7 @@ func runScenario(t *testing.T, cfg config, sc *scenario) result {
 		os.RemoveAll(trial)
 	}
 	res.wall = time.Since(began)
-	t.Logf("%s: seed %d: %d kills (%d on a killed run's state, %d timed by the outputs written), %d recoveries, %d failures; %d runs ended before their kill; %v",
+	t.Logf("%s: seed %d: %d kills (%d on a killed run's state, %d timed by the writes), %d recoveries, %d failures; %d runs ended before their kill; %v",
 		sc.name, res.seed, res.kills, res.fromKilled, res.outputKills, res.recoveries, res.failures, res.missed, res.wall.Round(time.Second))
 	for _, c := range sortedKeys(res.byCheck) {
 		t.Errorf("%s: check %q failed after %d of %d kills (seed %d), e.g.:\n  %s",
@@ -226,7 +228,7 @@ func uninterrupted(t *testing.T, sc *scenario, work string) reference {
 			t.Fatalf("%s: uninterrupted run: %v", sc.name, err)
 		}
 		if i == 0 || k.at < ref.runTime {
-			ref.runTime, ref.written, ref.writeTail = k.at, k.written, max(k.at-k.writtenAt, 0)
+			ref.runTime, ref.changes, ref.writeTail = k.at, k.changes, max(k.at-k.lastChange, 0)
 		}
 		out, err := collect(sc, dir)
 		if err != nil {
@@ -269,10 +271,10 @@ func checkKilled(sc *scenario, dir string, ref reference, res *result) []problem
 		path := filepath.Join(dir, sc.db)
 		probs = append(probs, checkDB(path, ref.index)...)
 		if sc.states != nil {
-			if ok, err := inStates(path, sc.states); err != nil {
+			if ok, where, err := inStates(path, sc.states, sc.stateNames); err != nil {
 				probs = append(probs, problem{"whole files", err.Error()})
 			} else if !ok {
-				probs = append(probs, problem{"whole files", "the database holds part of a file: its content matches none of the states between two files"})
+				probs = append(probs, problem{"whole files", "the database holds part of a file, matching none of the states between two files: " + where})
 			}
 		}
 	}

@@ -18,10 +18,11 @@ import (
 
 // A plan says when to kill a run. Without watch: delay after the start
 // of the first step (a negative delay never kills). With watch, a folder
-// of the trial folder the last step writes its outputs into: delay after
-// the moment the last step has created or changed progress entries
-// (files and folders) under it, so that kills land while the outputs are
-// written and renamed, however long the work before took.
+// of the trial folder the commands write into ("." for the trial folder
+// itself, the database's files included): delay after the progress-th
+// change seen under it, so that kills land between and inside the
+// commands' writes (a database commit, an output file), however long the
+// work before each took.
 type plan struct {
 	delay    time.Duration
 	watch    string
@@ -33,10 +34,10 @@ type plan struct {
 type outcome struct {
 	step int           // the step killed, -1 when none was
 	at   time.Duration // when it was killed, or when the last step ended
-	// written is the most entries under the watched folder the last step
-	// had created or changed at once, and writtenAt when it first had.
-	written   int
-	writtenAt time.Duration
+	// changes is how many changes under the watched folder were seen
+	// (polling every half millisecond), lastChange when the last was.
+	changes    int
+	lastChange time.Duration
 }
 
 // runSteps runs the scenario's steps in dir, one after the other, killing
@@ -45,14 +46,15 @@ type outcome struct {
 func runSteps(sc *scenario, dir string, p plan, timeout time.Duration) (outcome, error) {
 	began := time.Now()
 	out := outcome{step: -1}
+	var w *watcher
+	if p.watch != "" {
+		w = &watcher{dir: filepath.Join(dir, p.watch), began: began}
+		w.last = treeSignature(w.dir)
+	}
 	for i, args := range sc.steps {
-		q := p
-		if p.watch != "" && i < len(sc.steps)-1 {
-			q = plan{delay: -1} // the outputs are the last step's
-		}
-		killed, w, err := runOne(sc, dir, args, began, q, timeout)
-		if q.watch != "" {
-			out.written, out.writtenAt = w.most, w.at
+		killed, err := runOne(sc, dir, args, began, p, w, timeout)
+		if w != nil {
+			out.changes, out.lastChange = w.changes, w.lastAt
 		}
 		if killed {
 			out.step, out.at = i, time.Since(began)
@@ -66,17 +68,25 @@ func runSteps(sc *scenario, dir string, p plan, timeout time.Duration) (outcome,
 	return out, nil
 }
 
-// watched is what runOne saw of its watched folder: the most entries
-// created or changed at once, and when (since began) it first saw them.
-type watched struct {
-	most int
-	at   time.Duration
+// A watcher counts the changes of a folder's tree between polls.
+type watcher struct {
+	dir     string
+	began   time.Time
+	last    string        // the tree as last seen
+	changes int           // how many polls saw it changed
+	lastAt  time.Duration // when the last change was seen, since began
+}
+
+func (w *watcher) poll() {
+	if s := treeSignature(w.dir); s != w.last {
+		w.last, w.changes, w.lastAt = s, w.changes+1, time.Since(w.began)
+	}
 }
 
 // runOne runs one command in dir and kills it as p says (counting a delay
-// without watch from began), unless it ends first; it reports whether it
-// killed it.
-func runOne(sc *scenario, dir string, args []string, began time.Time, p plan, timeout time.Duration) (bool, watched, error) {
+// without watch from began, with watch from w's p.progress-th change),
+// unless it ends first; it reports whether it killed it.
+func runOne(sc *scenario, dir string, args []string, began time.Time, p plan, w *watcher, timeout time.Duration) (bool, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, freezetraceBin, args...)
@@ -85,22 +95,26 @@ func runOne(sc *scenario, dir string, args []string, began time.Time, p plan, ti
 	cmd.WaitDelay = 5 * time.Second
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	var before map[string]bool
-	if p.watch != "" {
-		before = treeEntries(filepath.Join(dir, p.watch))
-	}
 	if err := cmd.Start(); err != nil {
-		return false, watched{}, err
+		return false, err
 	}
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
 
-	var w watched
 	var deadline, poll <-chan time.Time
-	if p.delay >= 0 && p.watch == "" {
-		deadline = time.After(time.Until(began.Add(p.delay)))
+	armed := false
+	arm := func() {
+		if !armed && p.delay >= 0 && (w == nil || w.changes >= p.progress) {
+			armed = true
+			if w == nil {
+				deadline = time.After(time.Until(began.Add(p.delay)))
+			} else {
+				deadline = time.After(p.delay)
+			}
+		}
 	}
-	if p.watch != "" {
+	arm()
+	if w != nil {
 		tick := time.NewTicker(500 * time.Microsecond)
 		defer tick.Stop()
 		poll = tick.C
@@ -112,13 +126,8 @@ wait:
 		case err = <-done:
 			break wait
 		case <-poll:
-			n := changedEntries(filepath.Join(dir, p.watch), before)
-			if n > w.most {
-				w = watched{most: n, at: time.Since(began)}
-			}
-			if p.delay >= 0 && n >= p.progress {
-				deadline, poll = time.After(p.delay), nil
-			}
+			w.poll()
+			arm()
 		case <-deadline:
 			if cmd.Process.Signal(syscall.SIGKILL) != nil {
 				err = <-done // it had ended already
@@ -128,53 +137,38 @@ wait:
 			var ee *exec.ExitError
 			if errors.As(err, &ee) {
 				if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() && ws.Signal() == syscall.SIGKILL {
-					return true, w, nil
+					return true, nil
 				}
 			}
 			break wait // it ended on its own just before the signal
 		}
 	}
-	if p.watch != "" {
-		// What the last poll did not see.
-		if n := changedEntries(filepath.Join(dir, p.watch), before); n > w.most {
-			w = watched{most: n, at: time.Since(began)}
-		}
+	if w != nil {
+		w.poll() // what the last poll did not see
 	}
 	if ctx.Err() != nil {
-		return false, w, fmt.Errorf("no end after %v: %w", timeout, ctx.Err())
+		return false, fmt.Errorf("no end after %v: %w", timeout, ctx.Err())
 	}
 	if err != nil {
-		return false, w, fmt.Errorf("%w; stderr: %s", err, lastLines(stderr.String(), 4))
+		return false, fmt.Errorf("%w; stderr: %s", err, lastLines(stderr.String(), 4))
 	}
-	return false, w, nil
+	return false, nil
 }
 
-// treeEntries lists what is under dir, each entry as its path, size and
-// modification time (nothing when dir is absent).
-func treeEntries(dir string) map[string]bool {
-	m := map[string]bool{}
+// treeSignature sums up what is under dir: every entry's path, size and
+// modification time ("" when dir is absent).
+func treeSignature(dir string) string {
+	var b strings.Builder
 	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return nil
 		}
 		if info, err := d.Info(); err == nil {
-			m[fmt.Sprintf("%s %d %d", p, info.Size(), info.ModTime().UnixNano())] = true
+			fmt.Fprintf(&b, "%s %d %d\n", p, info.Size(), info.ModTime().UnixNano())
 		}
 		return nil
 	})
-	return m
-}
-
-// changedEntries counts the entries under dir that were not there, as
-// they are, in before.
-func changedEntries(dir string, before map[string]bool) int {
-	n := 0
-	for e := range treeEntries(dir) {
-		if !before[e] {
-			n++
-		}
-	}
-	return n
+	return b.String()
 }
 
 // environment is the commands' environment: this process's, without
