@@ -220,8 +220,7 @@ func TestWriteCancelled(t *testing.T) {
 	}
 	// The render Write stopped waiting for still runs; the next tests'
 	// renders must not overlap it.
-	renderMu.Lock()
-	renderMu.Unlock()
+	func() { renderMu.Lock(); defer renderMu.Unlock() }()
 	if _, err := os.Stat(dir); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("the folder exists after an interrupted first report (%v)", err)
 	}
