@@ -192,10 +192,15 @@ func (db *DB) scanTransfers(ctx context.Context, rows *sql.Rows, asset chains.As
 	return out, nil
 }
 
-const labelsQuery = `SELECT l.entity, l.category, a.chain, a.contract, l.source, l.date, l.note, l.confidence, l.heuristic, l.evidence
-	FROM labels l LEFT JOIN assets a ON a.id = l.asset
-	WHERE l.chain = ? AND l.address = ?
-	ORDER BY l.confidence DESC, l.source, l.entity, l.category, l.heuristic, l.asset, l.id`
+// labelSelect selects the columns scanLabel reads, with labelOrder the
+// order Labels and LabelsOf give.
+const (
+	labelSelect = `l.entity, l.category, a.chain, a.contract, l.source, l.date, l.note, l.confidence, l.heuristic, l.evidence
+	FROM labels l LEFT JOIN assets a ON a.id = l.asset `
+	labelOrder = `l.confidence DESC, l.source, l.entity, l.category, l.heuristic, l.asset, l.id`
+)
+
+const labelsQuery = `SELECT ` + labelSelect + `WHERE l.chain = ? AND l.address = ? ORDER BY ` + labelOrder
 
 // Labels returns every label stored for addr on chain, most confident
 // first, then by source, entity and category; an empty slice when there is
@@ -214,33 +219,43 @@ func (db *DB) Labels(ctx context.Context, c chains.Chain, addr chains.Address) (
 	out := []chains.Label{}
 	for rows.Next() {
 		l := chains.Label{Chain: c, Address: addr.In(c.Family())}
-		var cat, ev string
-		var achain sql.NullString
-		var acontract []byte
-		if err := rows.Scan(&l.Entity, &cat, &achain, &acontract, &l.Source, &l.Date, &l.Note, &l.Confidence, &l.Heuristic, &ev); err != nil {
+		if err := scanLabel(rows, &l); err != nil {
 			return nil, fmt.Errorf("labels of %s: %w", addr, err)
-		}
-		l.Category = chains.Category(cat)
-		if achain.Valid {
-			ac := chains.Chain(achain.String)
-			id := chains.AssetID{Chain: ac}
-			if len(acontract) > 0 {
-				if id.Contract, err = chains.AddressFromSlice(ac.Family(), acontract); err != nil {
-					return nil, fmt.Errorf("labels of %s: %w", addr, err)
-				}
-			}
-			l.Asset = &id
-		}
-		for _, h := range strings.Fields(ev) {
-			th, err := chains.ParseTxHash(h)
-			if err != nil {
-				return nil, fmt.Errorf("labels of %s: stored evidence: %w", addr, err)
-			}
-			l.Evidence = append(l.Evidence, th)
 		}
 		out = append(out, l)
 	}
 	return out, rows.Err()
+}
+
+// scanLabel reads a labelSelect row (with extra leading columns in pre)
+// into l, all but its Chain and Address.
+func scanLabel(r scanner, l *chains.Label, pre ...any) error {
+	var cat, ev string
+	var achain sql.NullString
+	var acontract []byte
+	if err := r.Scan(append(pre, &l.Entity, &cat, &achain, &acontract, &l.Source, &l.Date, &l.Note, &l.Confidence, &l.Heuristic, &ev)...); err != nil {
+		return err
+	}
+	l.Category = chains.Category(cat)
+	if achain.Valid {
+		ac := chains.Chain(achain.String)
+		id := chains.AssetID{Chain: ac}
+		if len(acontract) > 0 {
+			var err error
+			if id.Contract, err = chains.AddressFromSlice(ac.Family(), acontract); err != nil {
+				return err
+			}
+		}
+		l.Asset = &id
+	}
+	for _, h := range strings.Fields(ev) {
+		th, err := chains.ParseTxHash(h)
+		if err != nil {
+			return fmt.Errorf("stored evidence: %w", err)
+		}
+		l.Evidence = append(l.Evidence, th)
+	}
+	return nil
 }
 
 // AssetMeta returns the stored metadata of an asset: ok is false when its
