@@ -33,12 +33,17 @@ const (
 	exitOK       = 0
 	exitInternal = 1
 	exitUsage    = 2
+	// screen: an address reached --fail-on; else some are unknown.
+	exitFound   = 3
+	exitUnknown = 4
 )
 
 const exitCodesHelp = `EXIT CODES:
    0  success
    1  internal failure (a bug, a failing node or API, a full disk)
-   2  bad usage or bad input (unknown flag, malformed file, bad address or hash)`
+   2  bad usage or bad input (unknown flag, malformed file, bad address or hash)
+   3  screen: an address reached --fail-on
+   4  screen: no address reached --fail-on, but some are unknown (no data; see --unknown-ok)`
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -95,6 +100,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	err := app.RunContext(ctx, args)
 	if err == nil {
 		return exitOK
+	}
+	var st exitStatus
+	if errors.As(err, &st) {
+		return st.code
 	}
 	code := exitInternal
 	var ie *chains.InputError
@@ -171,6 +180,7 @@ func commands() []*cli.Command {
 		reportCommand(),
 		caseCommand(),
 		statusCommand(),
+		screenCommand(),
 		// One line per command, each defined in its own file.
 	}
 	decorate("freezetrace", cmds)
@@ -232,6 +242,12 @@ type usageError struct {
 
 func (e usageError) Error() string { return e.err.Error() }
 func (e usageError) Unwrap() error { return e.err }
+
+// exitStatus ends a command that has said what it found with an exit code
+// other than 0 and no message (screen's 3 and 4).
+type exitStatus struct{ code int }
+
+func (e exitStatus) Error() string { return fmt.Sprintf("exit status %d", e.code) }
 
 // usagef returns a usageError with a hint.
 func usagef(hint, format string, args ...any) error {
