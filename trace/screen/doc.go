@@ -45,7 +45,9 @@
 // # Unknown is not clean
 //
 // An address with no transfer in the window and no label has level
-// Unknown, never None: the data says nothing about it. Every Result says
+// Unknown, never None: the data says nothing about it; so has an address
+// with no label and no direct hit that is too busy to walk (its exposure
+// was not computed). Every Result says
 // what data it rests on (the window, the address's transfers in it).
 //
 // screen depends on chains only: no SQL, no network. Reader is the store.

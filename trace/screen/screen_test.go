@@ -130,6 +130,23 @@ func TestUnknownIsNotClean(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []Level{LevelUnknown, LevelNone, LevelSevere}
+	// Too busy to walk, with no label: unknown too; with an exchange's
+	// label it is known, and none.
+	busy, hot := addr(34), addr(35)
+	m.label(hot, chains.CategoryExchange, "Binance")
+	for i := range 60 {
+		m.pay(busy, addr(200+i), 1, b0)
+		m.pay(hot, addr(200+i), 1, b0)
+	}
+	more, err := screenAll(m, nil, busy, hot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res = append(res, more...)
+	want = append(want, LevelUnknown, LevelNone)
+	if !more[0].Data.Busy || len(more[0].Notes) == 0 {
+		t.Errorf("busy address: data %+v notes %v, want busy with a note", more[0].Data, more[0].Notes)
+	}
 	for i, r := range res {
 		if r.Level != want[i] {
 			t.Errorf("%s: %s, want %s", r.Address, r.Level, want[i])

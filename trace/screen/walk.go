@@ -195,9 +195,15 @@ func (s *Screener) result(n *node) Result {
 	})
 	res.Score = score
 	res.Level = s.o.Policy.Level(score)
-	if score == 0 && res.Data.Transfers == 0 && len(n.labels) == 0 {
+	switch {
+	case score > 0 || len(n.labels) > 0:
+	case res.Data.Transfers == 0:
 		res.Level = LevelUnknown
 		res.Notes = append(res.Notes, "no transfer in the window and no label: the data says nothing about this address")
+	case res.Data.Busy:
+		// Too busy to walk and nobody says who it is: its exposure is not
+		// known, which is not "none".
+		res.Level = LevelUnknown
 	}
 	return res
 }
