@@ -313,6 +313,8 @@ func (p *screenProgress) add(n int) {
 func (p *screenProgress) finish() {
 	if p.bar != nil {
 		p.bar.Finish()
+		p.bar.Clear() // a spinner (no total) is not cleared by Finish
+		p.bar = nil
 	}
 }
 
