@@ -89,10 +89,12 @@ func abiString(b []byte) string {
 	var raw []byte
 	if len(b) >= 64 {
 		off := new(big.Int).SetBytes(b[:32])
-		if off.IsUint64() && off.Uint64()+32 <= uint64(len(b)) {
+		// Compared without adding, so that an offset or a length near
+		// 2^64 cannot wrap around.
+		if off.IsUint64() && off.Uint64() <= uint64(len(b))-32 {
 			o := off.Uint64()
 			n := new(big.Int).SetBytes(b[o : o+32])
-			if n.IsUint64() && o+32+n.Uint64() <= uint64(len(b)) {
+			if n.IsUint64() && n.Uint64() <= uint64(len(b))-o-32 {
 				raw = b[o+32 : o+32+n.Uint64()]
 			}
 		}
