@@ -21,6 +21,7 @@ import (
 	"github.com/ethereum/go-ethereum/rpc"
 
 	"freezetrace/chains"
+	"freezetrace/chains/transport"
 )
 
 // refusal is how a fake provider turns an eth_getLogs call down: a JSON-RPC
@@ -632,6 +633,24 @@ func TestShrinkReadsProviders(t *testing.T) {
 	t.Run("HTTP413", func(t *testing.T) {
 		if !tooMuch(rpcHTTPErr(http.StatusRequestEntityTooLarge)) {
 			t.Error("413 not read as too much")
+		}
+	})
+	// A rate refusal names "Too Many Requests" or "limit exceeded", but
+	// halving the range would only ask more often: it is no range error,
+	// whether the node's HTTP error or the retrying transport's.
+	t.Run("HTTP429", func(t *testing.T) {
+		for _, err := range []error{
+			rpcHTTPErr(http.StatusTooManyRequests),
+			&transport.StatusError{Code: http.StatusTooManyRequests, Body: "rate limit exceeded"},
+			fmt.Errorf("eth_getLogs: %w", &transport.StatusError{Code: http.StatusTooManyRequests, Body: "Too Many Requests"}),
+		} {
+			if tooMuch(err) {
+				t.Errorf("%v read as too much", err)
+			}
+			s := &Source{span: unbounded}
+			if s.shrink(err, 1, 10_000) {
+				t.Errorf("%v shrank the span", err)
+			}
 		}
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"freezetrace/chains/transport"
 	"math"
 	"net/http"
 	"regexp"
@@ -170,6 +171,13 @@ func tooMuch(err error) bool {
 	var he rpc.HTTPError
 	if errors.As(err, &he) && he.StatusCode == http.StatusRequestEntityTooLarge {
 		return true
+	}
+	// A refusal for the rate ("429 Too Many Requests") is no range error:
+	// halving the range would only ask more often.
+	var se *transport.StatusError
+	if (errors.As(err, &he) && he.StatusCode == http.StatusTooManyRequests) ||
+		(errors.As(err, &se) && se.Code == http.StatusTooManyRequests) || transport.Retryable(err) {
+		return false
 	}
 	m := strings.ToLower(err.Error())
 	for _, s := range []string{"block range", "range too", "too many", "more than", "limit exceeded",
