@@ -181,6 +181,26 @@ func (a Amount) FormatFixed(decimals uint8, places int32) string {
 	return b.String()
 }
 
+// FormatExact shows the whole amount in display units with thousands
+// separators and at least places fractional digits (fewer when the
+// asset has fewer decimals), more where the amount has them: nothing is
+// rounded away ("1,500.25", "0.000001").
+func (a Amount) FormatExact(decimals uint8, places int32) string {
+	s := a.FormatFixed(decimals, int32(decimals))
+	places = min(places, int32(decimals))
+	intPart, frac, ok := strings.Cut(s, ".")
+	if !ok {
+		return s
+	}
+	for int32(len(frac)) > places && strings.HasSuffix(frac, "0") {
+		frac = frac[:len(frac)-1]
+	}
+	if frac == "" {
+		return intPart
+	}
+	return intPart + "." + frac
+}
+
 // MarshalText writes the decimal base-unit integer.
 func (a Amount) MarshalText() ([]byte, error) { return []byte(a.String()), nil }
 

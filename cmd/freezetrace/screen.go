@@ -138,10 +138,10 @@ func parseScreenFlags(c *cli.Context, getenv func(string) string) (screenOptions
 	switch o.Format = c.String("format"); o.Format {
 	case "table", "csv", "json", "ndjson":
 	default:
-		return o, chains.Invalid(fmt.Errorf("--format %q: want table, csv, json or ndjson", clipArg(o.Format)))
+		return o, chains.Invalid(fmt.Errorf("--format %s: want table, csv, json or ndjson", clipArg(o.Format)))
 	}
 	if o.FailOn, err = screen.ParseLevel(c.String("fail-on")); err != nil || o.FailOn.Rank() < 1 {
-		return o, chains.Invalid(fmt.Errorf("--fail-on %q: want low, medium, high or severe", clipArg(c.String("fail-on"))))
+		return o, chains.Invalid(fmt.Errorf("--fail-on %s: want low, medium, high or severe", clipArg(c.String("fail-on"))))
 	}
 	o.UnknownOK = c.Bool("unknown-ok")
 	if o.Batch = c.Int("batch"); o.Batch < 1 || o.Batch > 1_000_000 {
@@ -181,14 +181,10 @@ func runScreen(ctx context.Context, o screenOptions, stdin io.Reader, w, stderr 
 	bar := newScreenProgress(stderr)
 	var tally screenTally
 	for {
-		items, err := readScreenBatch(ctx, in, o.Batch)
-		if err != nil && !errors.Is(err, io.EOF) {
-			bar.finish()
-			out.abort()
-			fmt.Fprintf(stderr, "freezetrace: screened %d addresses before the error\n", tally.total)
-			return err
-		}
-		done := errors.Is(err, io.EOF)
+		// The addresses read before a bad line are screened and written;
+		// the error then names the line and how many went before it.
+		items, rerr := readScreenBatch(ctx, in, o.Batch)
+		done := rerr != nil
 		res, serr := sc.screen(ctx, items)
 		if serr != nil {
 			bar.finish()
@@ -202,11 +198,22 @@ func runScreen(ctx context.Context, o screenOptions, stdin io.Reader, w, stderr 
 			tally.add(r)
 		}
 		bar.add(len(res))
+		if rerr != nil && !errors.Is(rerr, io.EOF) {
+			bar.finish()
+			out.abort()
+			if tally.total > 0 {
+				return fmt.Errorf("%w (the %d addresses before it were screened and written)", rerr, tally.total)
+			}
+			return rerr
+		}
 		if done {
 			break
 		}
 	}
 	bar.finish()
+	if err := sc.refresh(ctx); err != nil {
+		return err
+	}
 	if err := out.end(tally); err != nil {
 		return err
 	}
@@ -225,7 +232,9 @@ func runScreen(ctx context.Context, o screenOptions, stdin io.Reader, w, stderr 
 func openScreenInput(o screenOptions, stdin io.Reader) (*screenInput, func(), error) {
 	switch o.File {
 	case "":
-		return newScreenInput("argument", strings.NewReader(strings.Join(o.Args, "\n")), o.Chain), func() {}, nil
+		in := newScreenInput("argument", strings.NewReader(strings.Join(o.Args, "\n")), o.Chain)
+		in.args = true
+		return in, func() {}, nil
 	case "-":
 		return newScreenInput("standard input", stdin, o.Chain), func() {}, nil
 	}

@@ -36,7 +36,8 @@ type screenInput struct {
 	hdr  int // the line of the CSV header
 	cols struct{ addr, chain int }
 	done bool
-	read int // addresses read
+	read int  // addresses read
+	args bool // command-line arguments: items have line 0, errors say which
 }
 
 func newScreenInput(name string, r io.Reader, def chains.Chain) *screenInput {
@@ -114,7 +115,7 @@ func (in *screenInput) parse(s, chain string, line int) (screenItem, error) {
 	if chain = strings.TrimSpace(chain); chain != "" {
 		var err error
 		if c, err = chains.ParseChain(chain); err != nil {
-			return screenItem{}, in.errorAt(line, "chain %q: %v", clipArg(chain), err)
+			return screenItem{}, in.errorAt(line, "chain %s: %v", clipArg(chain), err)
 		}
 	}
 	a, err := chains.ParseAddress(s)
@@ -126,6 +127,9 @@ func (in *screenInput) parse(s, chain string, line int) (screenItem, error) {
 	}
 	if a.Family() != c.Family() {
 		return screenItem{}, in.errorAt(line, "%s is not an address of %s", clipArg(s), c)
+	}
+	if in.args {
+		line = 0
 	}
 	return screenItem{chain: c, addr: a.In(c.Family()), line: line}, nil
 }
@@ -153,7 +157,7 @@ func (in *screenInput) startCSV(header string) error {
 		}
 	}
 	if in.cols.addr < 0 {
-		return in.errorf("CSV header %q has no address column", clipArg(header))
+		return in.errorf("CSV header %s has no address column", clipArg(header))
 	}
 	in.hdr = in.line
 	in.csv = csv.NewReader(&lineCounter{in: in})

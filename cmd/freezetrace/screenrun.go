@@ -9,6 +9,7 @@ import (
 
 	"freezetrace/chains"
 	"freezetrace/chains/untrusted"
+	"freezetrace/trace/attribute"
 	"freezetrace/trace/screen"
 )
 
@@ -48,17 +49,26 @@ func (sc *screening) chain(ctx context.Context, c chains.Chain) (*chainScreen, e
 			if err != nil {
 				return nil, err
 			}
-			a, _, _, err := sc.l.db.AssetMeta(ctx, id)
-			if err != nil {
-				return nil, err
-			}
-			if id.IsNative() {
-				a = c.Native()
-			}
-			cs.assets = append(cs.assets, a)
+			cs.assets = append(cs.assets, chains.Asset{ID: id})
 		}
 	} else if cs.assets, err = sc.l.db.ChainAssets(ctx, c, sc.o.AllAssets); err != nil {
 		return nil, err
+	}
+	// Symbols and decimals: stored, or read from a live source (a
+	// database with no token file may know USDT's transfers and not its
+	// decimals); offline, an unknown token shows in base units.
+	for i, a := range cs.assets {
+		if a.Symbol != "" {
+			continue
+		}
+		m, err := sc.l.src.Asset(ctx, a.ID)
+		switch {
+		case err == nil:
+			cs.assets[i] = m
+		case errors.Is(err, chains.ErrOffline), errors.Is(err, chains.ErrNotFound), errors.Is(err, chains.ErrUnsupported):
+		default:
+			return nil, fmt.Errorf("asset %s: %w", a.ID, err)
+		}
 	}
 	if len(cs.assets) == 0 {
 		return nil, chains.Invalid(fmt.Errorf("no token of %s in the database: import or fetch its transfers first, or name one with --asset", c))
@@ -66,15 +76,11 @@ func (sc *screening) chain(ctx context.Context, c chains.Chain) (*chainScreen, e
 	for _, a := range cs.assets {
 		cs.ids = append(cs.ids, a.ID)
 	}
-	prov, err := sc.l.db.Provenance(ctx)
-	if err != nil {
+	if err := sc.readProvenance(ctx, cs); err != nil {
 		return nil, err
 	}
-	for _, p := range prov {
-		if p.Chain == c {
-			cs.prov = append(cs.prov, p)
-			cs.to = max(cs.to, p.Block)
-		}
+	for _, p := range cs.prov {
+		cs.to = max(cs.to, p.Block)
 	}
 	if sc.live {
 		if head, _, ok, err := sc.l.src.ConfirmedHead(ctx, c); err != nil {
@@ -116,31 +122,97 @@ func (sc *screening) chain(ctx context.Context, c chains.Chain) (*chainScreen, e
 	return cs, nil
 }
 
+// readProvenance reads where the stored data of cs's chain came from;
+// it is read again at the end, after whatever a live source fetched.
+func (sc *screening) readProvenance(ctx context.Context, cs *chainScreen) error {
+	prov, err := sc.l.db.Provenance(ctx)
+	if err != nil {
+		return err
+	}
+	cs.prov = []chains.Provenance{}
+	for _, p := range prov {
+		if p.Chain == cs.chain {
+			cs.prov = append(cs.prov, p)
+		}
+	}
+	return nil
+}
+
+// refresh reads every chain's provenance again, for the summary and the
+// JSON document, so that a cold run names what it fetched.
+func (sc *screening) refresh(ctx context.Context) error {
+	for _, c := range sc.order {
+		if err := sc.readProvenance(ctx, sc.byChain[c]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // fetcher fills the cache for addresses the walk is about to read: their
-// transfers of each asset in the window, unless the source counts more
-// counterparties than the degree limit first (then they are not walked
-// and not fetched): a hot wallet's history is never read whole.
+// transfers of each asset in the window. An address whose counterparties
+// (all screened assets, both sides) exceed the degree limit is not walked,
+// and its history is not read whole to find that out: the source counts
+// them where it can (TronGrid's listing, the cache); where it cannot (an
+// EVM node, an explorer) the first window is read first, as tracing does
+// (four deposit windows from --since), and the rest only when the address
+// is still quiet enough to walk.
 func (sc *screening) fetcher(cs *chainScreen, degree int) func(context.Context, []chains.Address) (map[chains.Address]bool, error) {
+	probe := 4 * attribute.Options{}.SweepSpan(cs.chain)
 	return func(ctx context.Context, addrs []chains.Address) (map[chains.Address]bool, error) {
 		busy := map[chains.Address]bool{}
 		for _, a := range addrs {
+			peers := map[chains.Address]bool{}
+			read := func(q chains.Query) error {
+				ts, err := sc.l.src.Transfers(ctx, q) // its errors name the address and blocks
+				if err != nil {
+					return err
+				}
+				for _, t := range ts {
+					if t.Amount.IsZero() {
+						continue
+					}
+					if t.From == a {
+						peers[t.To] = true
+					} else {
+						peers[t.From] = true
+					}
+				}
+				if degree > 0 && len(peers) > degree {
+					busy[a] = true
+				}
+				return nil
+			}
 			for _, id := range cs.ids {
+				if busy[a] {
+					break
+				}
 				q := chains.Query{Chain: cs.chain, Address: a, Asset: id, From: cs.from, To: cs.to}
 				if degree > 0 {
 					n, err := sc.l.src.Counterparties(ctx, q, degree)
 					switch {
 					case err == nil && n > degree:
 						busy[a] = true
-					case err == nil, errors.Is(err, chains.ErrUnsupported):
+						continue
+					case err == nil:
+					case errors.Is(err, chains.ErrUnsupported):
+						if cs.to-cs.from > probe {
+							first := q
+							first.To = cs.from + probe
+							if err := read(first); err != nil {
+								return nil, err
+							}
+							if busy[a] {
+								continue
+							}
+							q.From = first.To + 1
+						}
 					default:
 						return nil, fmt.Errorf("counterparties of %s: %w", a, err)
 					}
-					if busy[a] {
-						break
-					}
 				}
-				if _, err := sc.l.src.Transfers(ctx, q); err != nil {
-					return nil, fmt.Errorf("transfers of %s: %w", a, err)
+				if err := read(q); err != nil {
+					return nil, err
 				}
 			}
 		}
@@ -208,7 +280,7 @@ func (sc *screening) amount(a screen.AssetAmount) string {
 	if m.Symbol == "" {
 		return a.Amount.String() + " base units of " + a.Asset.String()
 	}
-	return a.Amount.FormatFixed(m.Decimals, min(int32(m.Decimals), 2)) + " " + untrusted.Line(m.Symbol)
+	return a.Amount.FormatExact(m.Decimals, 2) + " " + untrusted.Line(m.Symbol)
 }
 
 // screenTally counts results per level.
@@ -250,7 +322,11 @@ func (t *screenTally) levelCounts() string {
 // summary is what screening prints on stderr at the end.
 func (sc *screening) summary(t screenTally, took time.Duration) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Screened %d addresses in %.1f s: %s.\n", t.total, took.Seconds(), t.levelCounts())
+	noun := "addresses"
+	if t.total == 1 {
+		noun = "address"
+	}
+	fmt.Fprintf(&b, "Screened %d %s in %.1f s: %s.\n", t.total, noun, took.Seconds(), t.levelCounts())
 	for _, c := range sc.order {
 		cs := sc.byChain[c]
 		var syms []string

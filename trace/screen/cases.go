@@ -53,7 +53,7 @@ func CaseAddresses(res *trace.Result, ref string) []CaseAddress {
 				note += " and "
 			}
 			if m, ok := decimals[a.asset]; ok {
-				note += fmt.Sprintf("%s %s", a.v.FormatFixed(m.Decimals, min(int32(m.Decimals), 2)), m.Symbol)
+				note += fmt.Sprintf("%s %s", a.v.FormatExact(m.Decimals, 2), m.Symbol)
 			} else {
 				note += fmt.Sprintf("%s base units of %s", a.v, a.asset)
 			}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -112,7 +113,7 @@ func ParsePolicy(r io.Reader, name string) (Policy, error) {
 		if errors.Is(err, io.EOF) {
 			return Policy{}, chains.Invalid(fmt.Errorf("%s: empty policy", name))
 		}
-		return Policy{}, chains.Invalid(fmt.Errorf("%s: %s", name, strings.TrimPrefix(err.Error(), "yaml: ")))
+		return Policy{}, chains.Invalid(fmt.Errorf("%s: %s", name, yamlMessage(err)))
 	}
 	p := Policy{Weights: map[chains.Category]float64{}, Thresholds: map[Level]float64{}, Source: name}
 	bad := func(format string, a ...any) (Policy, error) {
@@ -165,6 +166,17 @@ func ParsePolicy(r io.Reader, name string) (Policy, error) {
 		prev, prevName = v, string(l)
 	}
 	return p, nil
+}
+
+// unknownField is how yaml.v3 reports a key KnownFields refuses.
+var unknownField = regexp.MustCompile(`field (\S+) not found in type .*`)
+
+// yamlMessage is a yaml error without the library's prefix and Go type
+// names: "line 4: unknown key colour (known: weights, decay, levels)".
+func yamlMessage(err error) string {
+	s := strings.TrimPrefix(err.Error(), "yaml: ")
+	s = strings.TrimPrefix(s, "unmarshal errors:\n  ")
+	return unknownField.ReplaceAllString(s, "unknown key $1 (known: weights, decay, levels)")
 }
 
 // Risky reports whether category c has a weight.

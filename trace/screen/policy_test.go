@@ -50,7 +50,7 @@ func TestParsePolicy(t *testing.T) {
 	}
 	for _, c := range []struct{ name, text, want string }{
 		{"EmptyFile", "", "empty policy"},
-		{"UnknownKey", ok + "hops: 3\n", "field hops not found"},
+		{"UnknownKey", ok + "hops: 3\n", "line 4: unknown key hops (known: weights, decay, levels)"},
 		{"UnknownCategory", strings.Replace(ok, "scam", "pirates", 1), `unknown category "pirates"`},
 		{"WeightRange", strings.Replace(ok, "100", "101", 1), "want 0–100"},
 		{"NoWeights", strings.Replace(ok, "{sanctioned: 100, scam: 50}", "{sanctioned: 0}", 1), "no category has a weight"},

@@ -198,7 +198,11 @@ func randomGraph(seed uint64, n, edges int) (*memReader, []chains.Address) {
 		if a == b {
 			continue
 		}
-		m.pay(a, b, uint64(rng.IntN(1_000_000)+1), b0+uint64(rng.IntN(100)))
+		asset := usdt
+		if rng.IntN(3) == 0 {
+			asset = chains.USDCEthereum
+		}
+		m.payAsset(asset, a, b, uint64(rng.IntN(1_000_000)+1), b0+uint64(rng.IntN(100)))
 	}
 	cats := []chains.Category{chains.CategorySanctioned, chains.CategoryScam, chains.CategoryMixer, chains.CategoryExchange}
 	for i := range n / 10 {
@@ -214,7 +218,7 @@ func randomGraph(seed uint64, n, edges int) (*memReader, []chains.Address) {
 func TestProperties(t *testing.T) {
 	for seed := range uint64(20) {
 		m, as := randomGraph(seed, 120, 400)
-		o := Options{Chain: chains.Ethereum, Assets: []chains.AssetID{usdt}, From: 0, To: chains.Latest - 1,
+		o := Options{Chain: chains.Ethereum, Assets: []chains.AssetID{usdt, chains.USDCEthereum}, From: 0, To: chains.Latest - 1,
 			Hops: 3, Direction: DirBoth, MaxDegree: 12, Policy: DefaultPolicy()}
 		s, err := New(m, o)
 		if err != nil {
@@ -245,16 +249,25 @@ func TestProperties(t *testing.T) {
 				t.Fatalf("seed %d %s: batched %+v\nalone %+v", seed, a, batched[i], want[0])
 			}
 			for _, e := range want[0].Exposure {
-				total := new(big.Int)
 				side := flows[a].In
 				if e.Side == Out {
 					side = flows[a].Out
 				}
-				for _, f := range side {
-					total.Add(total, f.Amount.Big())
+				for _, am := range e.Amounts {
+					total := new(big.Int)
+					for _, f := range side {
+						if f.Asset == am.Asset {
+							total.Add(total, f.Amount.Big())
+						}
+					}
+					if am.Amount.Big().Cmp(total) > 0 {
+						t.Fatalf("seed %d %s: %s %s attributed %s of %s %s", seed, a, e.Category, e.Side, am.Amount, total, am.Asset)
+					}
 				}
-				if got := e.Amounts[0].Amount.Big(); got.Cmp(total) > 0 {
-					t.Fatalf("seed %d %s: %s %s attributed %s of %s", seed, a, e.Category, e.Side, got, total)
+				for _, st := range e.Path {
+					if st.Asset != e.Path[0].Asset {
+						t.Fatalf("seed %d %s: the path changes asset: %+v", seed, a, e.Path)
+					}
 				}
 				if len(e.Path) != e.Hops {
 					t.Fatalf("seed %d %s: path of %d steps for %d hops", seed, a, len(e.Path), e.Hops)

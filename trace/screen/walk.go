@@ -13,14 +13,28 @@ type exposure struct {
 	cats []catExposure // by category index, only the categories reached
 }
 
-// catExposure is one category's part of an exposure.
+// catExposure is one category's part of an exposure, per asset: a path
+// carries one asset all the way, so the nearest path is kept per asset.
 type catExposure struct {
-	cat  int
-	hops int // the nearest path's length
-	via  int // the flow (index into the side's flows) the nearest path leaves by
+	cat int
+	// hops[i] is the length of the nearest path carrying asset i (0:
+	// none), via[i] the flow (index into the side's flows) it leaves by.
+	hops, via []int
 	// amt[i] is the amount of asset i attributed to the category (nil:
 	// none).
 	amt []*big.Int
+}
+
+// nearest returns the asset index and length of the shortest path, the
+// first asset among equals.
+func (c *catExposure) nearest() (asset, hops int) {
+	asset = -1
+	for i, h := range c.hops {
+		if h > 0 && (asset < 0 || h < hops) {
+			asset, hops = i, h
+		}
+	}
+	return asset, hops
 }
 
 func (e *exposure) find(cat int) *catExposure {
@@ -52,27 +66,25 @@ func (s *Screener) exposureOf(n *node, side Side, r int) *exposure {
 	}
 	var acc []catExposure
 	add := func(cat, hops, via, asset int, v *big.Int) {
+		var c *catExposure
 		for i := range acc {
-			c := &acc[i]
-			if c.cat != cat {
-				continue
+			if acc[i].cat == cat {
+				c = &acc[i]
+				break
 			}
-			if hops < c.hops {
-				c.hops, c.via = hops, via
-			}
-			if v != nil {
-				if c.amt[asset] == nil {
-					c.amt[asset] = new(big.Int)
-				}
-				c.amt[asset].Add(c.amt[asset], v)
-			}
-			return
 		}
-		c := catExposure{cat: cat, hops: hops, via: via, amt: make([]*big.Int, len(s.o.Assets))}
-		if v != nil {
-			c.amt[asset] = new(big.Int).Set(v)
+		if c == nil {
+			k := len(s.o.Assets)
+			acc = append(acc, catExposure{cat: cat, hops: make([]int, k), via: make([]int, k), amt: make([]*big.Int, k)})
+			c = &acc[len(acc)-1]
 		}
-		acc = append(acc, c)
+		if c.hops[asset] == 0 || hops < c.hops[asset] {
+			c.hops[asset], c.via[asset] = hops, via
+		}
+		if c.amt[asset] == nil {
+			c.amt[asset] = new(big.Int)
+		}
+		c.amt[asset].Add(c.amt[asset], v)
 	}
 	for i, f := range n.side(side) {
 		p := s.nodes[f.Peer]
@@ -92,13 +104,12 @@ func (s *Screener) exposureOf(n *node, side Side, r int) *exposure {
 		sub := s.exposureOf(p, side, r-1)
 		tot := p.total[si][ai]
 		for _, c := range sub.cats {
-			a := c.amt[ai]
-			if a == nil || tot == nil || tot.Sign() == 0 {
+			if c.hops[ai] == 0 || tot == nil || tot.Sign() == 0 {
 				continue // p's exposure is in other assets: this flow carries none of it
 			}
-			share := new(big.Int).Mul(v, a)
+			share := new(big.Int).Mul(v, c.amt[ai])
 			share.Quo(share, tot)
-			add(c.cat, c.hops+1, i, ai, share)
+			add(c.cat, c.hops[ai]+1, i, ai, share)
 		}
 	}
 	e := none
@@ -110,23 +121,23 @@ func (s *Screener) exposureOf(n *node, side Side, r int) *exposure {
 	return e
 }
 
-// path follows the nearest path of category cat from n on side within r
-// hops, returning its steps and the hit it ends at.
-func (s *Screener) path(n *node, side Side, r, cat int) ([]Step, *node) {
+// path follows the nearest path of category cat carrying asset ai from n
+// on side within r hops, returning its steps and the hit it ends at.
+func (s *Screener) path(n *node, side Side, r, cat, ai int) ([]Step, *node) {
 	var steps []Step
 	for {
 		e := s.exposureOf(n, side, r).find(cat)
-		if e == nil {
+		if e == nil || e.hops[ai] == 0 {
 			return steps, nil
 		}
-		f := n.side(side)[e.via]
+		f := n.side(side)[e.via[ai]]
 		st := Step{From: f.Peer, To: n.addr, Asset: f.Asset, Amount: f.Amount, Count: f.Count, Tx: f.Tx, Block: f.Block}
 		if side == Out {
 			st.From, st.To = n.addr, f.Peer
 		}
 		steps = append(steps, st)
 		p := s.nodes[f.Peer]
-		if p.hits&(1<<cat) != 0 && e.hops == 1 {
+		if e.hops[ai] == 1 {
 			return steps, p
 		}
 		n, r = p, r-1
@@ -160,7 +171,8 @@ func (s *Screener) result(n *node) Result {
 		e := s.exposureOf(n, side, s.o.Hops)
 		for _, c := range e.cats {
 			cat := s.cats[c.cat]
-			x := Exposure{Category: cat, Side: side, Hops: c.hops, Score: s.o.Policy.Score(cat, c.hops), Amounts: []AssetAmount{}}
+			ai, hops := c.nearest()
+			x := Exposure{Category: cat, Side: side, Hops: hops, Score: s.o.Policy.Score(cat, hops), Amounts: []AssetAmount{}}
 			for i, v := range c.amt {
 				if v != nil {
 					a, _ := chains.AmountFromBig(v)
@@ -168,7 +180,7 @@ func (s *Screener) result(n *node) Result {
 				}
 			}
 			var hit *node
-			x.Path, hit = s.path(n, side, s.o.Hops, c.cat)
+			x.Path, hit = s.path(n, side, s.o.Hops, c.cat, ai)
 			if hit != nil {
 				x.HitAddress = hit.addr
 				for _, h := range hit.direct {
