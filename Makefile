@@ -4,7 +4,7 @@ BIN       := bin/freezetrace
 STATICCHECK_VERSION := v0.8.2
 PKGS      := ./...
 
-.PHONY: all build test check crash fuzz bench bench-quick bench-deps demo fmt clean
+.PHONY: all build test check crash fuzz bench bench-screen bench-quick bench-deps demo fmt clean
 
 all: build
 
@@ -70,12 +70,24 @@ fuzz:
 # The Go benchmarks (bench-results.txt), then the CLI as a user runs it on
 # generated 1M- and 10M-transfer datasets, side by side with the sqlite3
 # CLI and networkx (docs/benchmarks.md). About half an hour; the datasets
-# (~2.5 GB) are cached in .bench-data/.
+# (~2.5 GB) are cached in .bench-data/. Then bench-screen.
 BENCH_SIZES ?= 1000000,10000000
 
 bench: bench-deps
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 1x -timeout 60m $(PKGS) | tee bench-results.txt
 	$(GO) run ./internal/bench -sizes $(BENCH_SIZES) -live-results bench-results.txt -out docs/benchmarks.md
+	$(MAKE) bench-screen
+
+# Screening on its own (docs/benchmarks-screen.md): 100,000 addresses of the
+# 1M-transfer dataset screened at 1 hop (the baseline) and 3 hops (the
+# target: <= 60 s, <= 1 GB peak RSS) against its transfers, its labels and
+# the shared label sets in ../shared/data/labels. About 4 minutes with the
+# dataset cached. BENCH_SCREEN_FLAGS=-profile adds CPU and heap profiles.
+BENCH_SCREEN_SIZES ?= 1000000
+BENCH_SCREEN_FLAGS ?=
+
+bench-screen:
+	$(GO) run ./internal/bench -screen -sizes $(BENCH_SCREEN_SIZES) $(BENCH_SCREEN_FLAGS) -out docs/benchmarks-screen.md
 
 # The same measurements on small datasets, in a few minutes.
 bench-quick: bench-deps

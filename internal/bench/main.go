@@ -28,6 +28,26 @@
 // here, or read from -live-results, the output make bench has just
 // written).
 //
+// With -screen it measures screening instead, on its own (the steps above
+// are not run), and writes docs/benchmarks-screen.md unless -out says
+// otherwise:
+//
+//	go run ./internal/bench -screen [-sizes 1000000] [-addresses 100000]
+//	    [-repeat 3] [-profile] [-labels ../shared/data/labels] …
+//
+// For each size (default 1,000,000) it imports the dataset's transfers,
+// blocks and tokens into a fresh database, then its labels.csv and the
+// shared label sets under -labels (graphsense-tagpacks as tagpack,
+// ofac-sanctioned-0xb10c as ofac), writes once a deterministic list of
+// -addresses addresses drawn from the dataset, and measures `freezetrace
+// screen --file LIST --format csv --unknown-ok --fail-on severe` at 1 hop
+// (the baseline), at 3 hops (the target: 100,000 addresses in at most 60 s
+// and 1 GB peak RSS against 1,000,000 transfers) and at 3 hops with
+// --format ndjson, -repeat times each, alternating, after one untimed
+// warm-up. Exit codes 3 and 4 are results, not failures. -profile adds one
+// untimed 3-hop run with FREEZETRACE_CPUPROFILE and FREEZETRACE_MEMPROFILE
+// set and puts `go tool pprof -top` of both in the report.
+//
 // Nothing is estimated: a run that fails, times out or is skipped says so
 // where its figures would be. The markdown is rewritten after every step,
 // so a stopped run leaves what it measured.
@@ -98,6 +118,13 @@ type config struct {
 	bin        string        // a built freezetrace; "" to build one into data
 	root       string        // the module's root directory
 	cmdline    string        // how the driver was started
+
+	// screen selects the screening measurements (screen.go) instead of
+	// the others.
+	screen    bool
+	addresses int    // addresses to screen
+	labels    string // the shared label sets' directory
+	profile   bool   // profile one extra 3-hop screen run
 }
 
 func parseFlags(args []string, root string, stderr io.Writer) (config, error) {
@@ -114,8 +141,23 @@ func parseFlags(args []string, root string, stderr io.Writer) (config, error) {
 	fs.StringVar(&cfg.liveFrom, "live-results", "", "read the live-provider rows from this go test -bench output `FILE` (e.g. bench-results.txt) instead of running them")
 	fs.DurationVar(&cfg.cteTimeout, "cte-timeout", 5*time.Minute, "kill the sqlite3 recursive CTE after this `duration`")
 	fs.StringVar(&cfg.bin, "bin", "", "a built freezetrace `binary` (default: go build one into the data dir)")
+	fs.BoolVar(&cfg.screen, "screen", false, "measure screening only (default -sizes 1000000, -out docs/benchmarks-screen.md)")
+	fs.IntVar(&cfg.addresses, "addresses", screenAddresses, "with -screen: addresses to screen")
+	fs.StringVar(&cfg.labels, "labels", filepath.Join(root, "..", "shared", "data", "labels"), "with -screen: `DIR` holding the shared label sets")
+	fs.BoolVar(&cfg.profile, "profile", false, "with -screen: profile one extra 3-hop run (CPU and heap) and report go tool pprof -top")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if cfg.screen && !set["sizes"] {
+		*sizes = strconv.Itoa(screenSize)
+	}
+	if cfg.screen && !set["out"] {
+		cfg.out = filepath.Join(root, "docs", "benchmarks-screen.md")
+	}
+	if cfg.addresses < 1 {
+		return cfg, usageError{fmt.Errorf("-addresses: want 1 or more, got %d", cfg.addresses)}
 	}
 	if fs.NArg() > 0 {
 		return cfg, usageError{fmt.Errorf("unexpected argument %q", fs.Arg(0))}
@@ -145,7 +187,7 @@ func parseFlags(args []string, root string, stderr io.Writer) (config, error) {
 		return cfg, usageError{fmt.Errorf("-timeout: want a positive duration, got %s", cfg.timeout)}
 	}
 	var err error
-	for _, p := range []*string{&cfg.data, &cfg.out, &cfg.bin, &cfg.liveFrom} {
+	for _, p := range []*string{&cfg.data, &cfg.out, &cfg.bin, &cfg.liveFrom, &cfg.labels} {
 		if *p != "" {
 			if *p, err = filepath.Abs(*p); err != nil {
 				return cfg, err
@@ -200,15 +242,18 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	b := &bench{cfg: cfg, log: stderr, start: time.Now(), env: environment()}
+	if cfg.screen {
+		return b.runScreen(ctx)
+	}
 	return b.run(ctx)
 }
 
 // environment is the driver's environment without what would change how
-// freezetrace runs: a default database and a CPU profile.
+// freezetrace runs: a default database and profiles.
 func environment() []string {
 	var env []string
 	for _, kv := range os.Environ() {
-		if k, _, _ := strings.Cut(kv, "="); k == "FREEZETRACE_DB" || k == "FREEZETRACE_CPUPROFILE" {
+		if k, _, _ := strings.Cut(kv, "="); k == "FREEZETRACE_DB" || k == "FREEZETRACE_CPUPROFILE" || k == "FREEZETRACE_MEMPROFILE" {
 			continue
 		}
 		env = append(env, kv)
@@ -225,6 +270,7 @@ type bench struct {
 	bin   string
 	tools tools
 	rep   *report
+	srep  *screenReport // with -screen
 	// fingerprint is the generator's, computed once per run.
 	fingerprint string
 }
@@ -421,11 +467,7 @@ func (b *bench) imports(ctx context.Context, s *sizeResult) {
 	}
 
 	b.logf("set-up (untimed): blocks, tokens and labels into %s", ftDB)
-	for _, c := range []command{
-		b.freezetrace("import", "--db", ftDB, "--format", "etl-blocks", s.path("blocks.csv")),
-		b.freezetrace("import", "--db", ftDB, "--format", "etl-tokens", s.path("tokens.csv")),
-		b.freezetrace("labels", "import", "--db", ftDB, "--format", "csv", s.path("labels.csv")),
-	} {
+	for _, c := range b.setupCommands(s, ftDB) {
 		if r := b.exec(ctx, c); !r.ok() {
 			s.setup = append(s.setup, fmt.Sprintf("`%s`: %s", c, r.status()))
 		}
@@ -442,6 +484,21 @@ func (b *bench) imports(ctx context.Context, s *sizeResult) {
 			s.setup = append(s.setup, fmt.Sprintf("labels into the sqlite3 database: %v", err))
 		}
 	}
+}
+
+// setupCommands import the dataset's blocks, tokens and labels into db,
+// which holds its transfers.
+func (b *bench) setupCommands(s *sizeResult, db string) []command {
+	return []command{
+		b.freezetrace("import", "--db", db, "--format", "etl-blocks", s.path("blocks.csv")),
+		b.freezetrace("import", "--db", db, "--format", "etl-tokens", s.path("tokens.csv")),
+		b.labelsImport(db, "csv", s.path("labels.csv")),
+	}
+}
+
+// labelsImport is `freezetrace labels import` of path into db.
+func (b *bench) labelsImport(db, format, path string) command {
+	return b.freezetrace("labels", "import", "--db", db, "--format", format, path)
 }
 
 // freezetrace is a command running the freezetrace binary.

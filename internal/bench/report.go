@@ -36,7 +36,11 @@ type report struct {
 
 // write writes the markdown to path through a temporary file renamed into
 // place, so a reader never sees half a file.
-func (r *report) write(path string) error {
+func (r *report) write(path string) error { return writeFile(path, r.markdown()) }
+
+// writeFile writes body to path through a temporary file renamed into
+// place, so a reader never sees half a file.
+func writeFile(path string, body []byte) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
@@ -45,7 +49,7 @@ func (r *report) write(path string) error {
 		return err
 	}
 	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(r.markdown()); err != nil {
+	if _, err := tmp.Write(body); err != nil {
 		tmp.Close()
 		return err
 	}

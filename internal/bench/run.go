@@ -20,9 +20,12 @@ import (
 type command struct {
 	path  string
 	args  []string
-	dir   string   // working directory; "" for the current one
-	stdin string   // a file fed on standard input; "" for none
-	env   []string // nil for the driver's own environment
+	dir   string // working directory; "" for the current one
+	stdin string // a file fed on standard input; "" for none
+	// stdout, when set, is a file the process's standard output is
+	// written to (created or truncated) instead of being kept in memory.
+	stdout string
+	env    []string // nil for the driver's own environment
 }
 
 // String is the command as a shell would show it, shortened for progress
@@ -48,6 +51,9 @@ func (c command) String() string {
 	s := strings.Join(parts, " ")
 	if c.stdin != "" {
 		s += " < " + shellQuote(c.stdin)
+	}
+	if c.stdout != "" {
+		s += " > " + shellQuote(c.stdout)
 	}
 	return s
 }
@@ -135,6 +141,14 @@ func measure(ctx context.Context, timeout time.Duration, c command) result {
 		}
 		defer f.Close()
 		cmd.Stdin = f
+	}
+	if c.stdout != "" {
+		f, err := os.Create(c.stdout)
+		if err != nil {
+			return result{err: err}
+		}
+		defer f.Close()
+		cmd.Stdout = f
 	}
 	start := time.Now()
 	err := cmd.Run()
