@@ -139,26 +139,7 @@ func (r *report) machineSection(w *md) {
 			python = t.pythonVersion + ", networkx not installed"
 		}
 	}
-	bin := "`" + r.bin + "` (given with -bin)"
-	if r.binBuilt {
-		bin = "built with `go build ./cmd/freezetrace` at the start of the run"
-	}
-	switch v := r.binVCS; {
-	case v.known && v.modified:
-		bin += ", from commit " + short(v.revision) + " with uncommitted changes"
-	case v.known:
-		bin += ", from commit " + short(v.revision)
-	default:
-		bin += ", commit unknown"
-	}
-	var sizes []string
-	for _, n := range r.want {
-		sizes = append(sizes, commas(int64(n)))
-	}
-	loadEnd := r.loadEnd
-	if !r.finished {
-		loadEnd += " (when this file was written)"
-	}
+	bin, sizes, loadEnd := runCells(r.bin, r.binBuilt, r.binVCS, r.want, r.loadEnd, r.finished)
 	w.table([]string{"", "value"}, nil, [][]string{
 		{"date (UTC)", m.date.Format("2006-01-02 15:04")},
 		{"system (`uname -sr`)", m.kernel},
@@ -554,4 +535,30 @@ func capitalize(s string) string {
 		return s
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// runCells are the machine table's cells both reports share: how the
+// binary was had and from which commit, the sizes asked for, and the load
+// average at the end (or when the file was written, if the run goes on).
+func runCells(path string, built bool, v vcs, want []int, loadEnd string, finished bool) (bin string, sizes []string, load string) {
+	bin = "`" + path + "` (given with -bin)"
+	if built {
+		bin = "built with `go build ./cmd/freezetrace` at the start of the run"
+	}
+	switch {
+	case v.known && v.modified:
+		bin += ", from commit " + short(v.revision) + " with uncommitted changes"
+	case v.known:
+		bin += ", from commit " + short(v.revision)
+	default:
+		bin += ", commit unknown"
+	}
+	for _, n := range want {
+		sizes = append(sizes, commas(int64(n)))
+	}
+	load = loadEnd
+	if !finished {
+		load += " (when this file was written)"
+	}
+	return bin, sizes, load
 }

@@ -49,26 +49,7 @@ func (r *screenReport) markdown() []byte {
 
 func (r *screenReport) screenMachine(w *md) {
 	m := r.machine
-	bin := "`" + r.bin + "` (given with -bin)"
-	if r.binBuilt {
-		bin = "built with `go build ./cmd/freezetrace` at the start of the run"
-	}
-	switch v := r.binVCS; {
-	case v.known && v.modified:
-		bin += ", from commit " + short(v.revision) + " with uncommitted changes"
-	case v.known:
-		bin += ", from commit " + short(v.revision)
-	default:
-		bin += ", commit unknown"
-	}
-	var sizes []string
-	for _, n := range r.want {
-		sizes = append(sizes, commas(int64(n)))
-	}
-	loadEnd := r.loadEnd
-	if !r.finished {
-		loadEnd += " (when this file was written)"
-	}
+	bin, sizes, loadEnd := runCells(r.bin, r.binBuilt, r.binVCS, r.want, r.loadEnd, r.finished)
 	w.p("## Machine and run")
 	w.table([]string{"", "value"}, nil, [][]string{
 		{"date (UTC)", m.date.Format("2006-01-02 15:04")},
