@@ -27,6 +27,7 @@ var allowed = map[string][]string{
 	"chains/tron":      {"chains", "chains/transport", "chains/untrusted"},
 	"trace":            {"chains", "chains/untrusted"},
 	"trace/attribute":  {"chains", "chains/untrusted", "trace"},
+	"trace/screen":     {"chains", "trace"},
 	"report":           {"chains", "chains/untrusted", "trace"},
 
 	"fixtures":           {"chains", "chains/mem"},
