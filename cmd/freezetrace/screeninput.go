@@ -167,32 +167,30 @@ func (in *screenInput) startCSV(header string) error {
 }
 
 func (in *screenInput) nextCSV() (screenItem, error) {
-	for {
-		rec, err := in.csv.Read()
-		if err == io.EOF {
-			in.done = true
-			return screenItem{}, io.EOF
-		}
-		var pe *csv.ParseError
-		if errors.As(err, &pe) {
-			return screenItem{}, in.errorAt(in.hdr+pe.Line, "%v", pe.Err)
-		}
-		if err != nil {
-			return screenItem{}, err
-		}
-		line, _ := in.csv.FieldPos(in.cols.addr)
-		line += in.hdr
-		addr := strings.TrimSpace(rec[in.cols.addr])
-		if addr == "" {
-			return screenItem{}, in.errorAt(line, "no address in the address column")
-		}
-		chain := ""
-		if in.cols.chain >= 0 {
-			chain = rec[in.cols.chain]
-		}
-		in.read++
-		return in.parse(addr, chain, line)
+	rec, err := in.csv.Read()
+	if err == io.EOF {
+		in.done = true
+		return screenItem{}, io.EOF
 	}
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		return screenItem{}, in.errorAt(in.hdr+pe.Line, "%v", pe.Err)
+	}
+	if err != nil {
+		return screenItem{}, err
+	}
+	line, _ := in.csv.FieldPos(in.cols.addr)
+	line += in.hdr
+	addr := strings.TrimSpace(rec[in.cols.addr])
+	if addr == "" {
+		return screenItem{}, in.errorAt(line, "no address in the address column")
+	}
+	chain := ""
+	if in.cols.chain >= 0 {
+		chain = rec[in.cols.chain]
+	}
+	in.read++
+	return in.parse(addr, chain, line)
 }
 
 // lineCounter feeds the CSV reader line by line, counting lines, so that
