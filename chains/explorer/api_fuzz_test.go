@@ -27,6 +27,7 @@ import (
 
 	"freezetrace/chains"
 	"freezetrace/chains/explorer"
+	"freezetrace/internal/sourcetest"
 )
 
 // fzKey is the API key; no error may show it.
@@ -193,30 +194,10 @@ func fzFromRow(rows []map[string]string, tr chains.Transfer) bool {
 }
 
 // fzCheckHistory checks what Transfers returned for q against the
-// contract of chains.Source.
+// contract of chains.Source (sourcetest.CheckTransfers).
 func fzCheckHistory(t *testing.T, ts []chains.Transfer, q chains.Query, head uint64) {
 	t.Helper()
-	if !slices.IsSortedFunc(ts, chains.Compare) {
-		t.Fatalf("transfers not in canonical order: %+v", ts)
-	}
-	seen := map[chains.TransferKey]bool{}
-	for _, tr := range ts {
-		switch {
-		case seen[tr.Key()]:
-			t.Fatalf("transfer twice: %+v", tr)
-		case tr.Chain != q.Chain || tr.Asset != q.Asset:
-			t.Fatalf("transfer of another chain or asset: %+v", tr)
-		case tr.From != q.Address && tr.To != q.Address:
-			t.Fatalf("transfer %+v does not touch %s", tr, q.Address)
-		case tr.Block < q.From || tr.Block > min(q.To, head):
-			t.Fatalf("transfer in block %d, outside %d-%d", tr.Block, q.From, min(q.To, head))
-		case tr.Time.Location() != time.UTC:
-			t.Fatalf("transfer time %v not in UTC", tr.Time)
-		case tr.Amount.Big().Sign() < 0 || tr.Amount.Big().BitLen() > 256:
-			t.Fatalf("amount %s outside uint256", tr.Amount)
-		}
-		seen[tr.Key()] = true
-	}
+	sourcetest.CheckTransfers(t, ts, q, head)
 }
 
 var (

@@ -28,6 +28,7 @@ import (
 
 	"freezetrace/chains"
 	"freezetrace/chains/tron"
+	"freezetrace/internal/sourcetest"
 )
 
 // fzKey is the API key; no error may show it.
@@ -213,34 +214,10 @@ func fzCheckErr(t *testing.T, err error) {
 }
 
 // fzCheckHistory checks what Transfers returned for q against the
-// contract of chains.Source: canonical order, each transfer once, of the
-// asset asked, touching the address, within the range clamped to the
-// head, at a UTC time, with an amount a uint256 holds.
+// contract of chains.Source (sourcetest.CheckTransfers).
 func fzCheckHistory(t *testing.T, ts []chains.Transfer, q chains.Query) {
 	t.Helper()
-	if !slices.IsSortedFunc(ts, chains.Compare) {
-		t.Fatalf("transfers not in canonical order: %+v", ts)
-	}
-	seen := map[chains.TransferKey]bool{}
-	for _, tr := range ts {
-		switch {
-		case seen[tr.Key()]:
-			t.Fatalf("transfer twice: %+v", tr)
-		case tr.Chain != chains.Tron || tr.Asset != q.Asset:
-			t.Fatalf("transfer of another chain or asset: %+v", tr)
-		case tr.From != q.Address && tr.To != q.Address:
-			t.Fatalf("transfer %+v does not touch %s", tr, q.Address)
-		case tr.Block < q.From || tr.Block > min(q.To, fzHead):
-			t.Fatalf("transfer in block %d, outside %d-%d", tr.Block, q.From, min(q.To, fzHead))
-		case tr.Time.Location() != time.UTC:
-			t.Fatalf("transfer time %v not in UTC", tr.Time)
-		case tr.Amount.Big().Sign() < 0 || tr.Amount.Big().BitLen() > 256:
-			t.Fatalf("amount %s outside uint256", tr.Amount)
-		case tr.From.Family() != chains.FamilyTRON || tr.To.Family() != chains.FamilyTRON:
-			t.Fatalf("non-TRON address in %+v", tr)
-		}
-		seen[tr.Key()] = true
-	}
+	sourcetest.CheckTransfers(t, ts, q, fzHead)
 }
 
 // fzListed returns the transaction ids the served listings named under key.
