@@ -30,13 +30,17 @@ const (
 	CategoryIssuer     Category = "issuer"     // a token issuer able to freeze
 	CategoryDeFi       Category = "defi"       // a DEX, lending pool or other protocol contract
 	CategoryFrozen     Category = "frozen"     // an address an issuer has frozen (see above)
-	CategoryOther      Category = "other"
+	// CategoryInstantExchanger: a custodial instant swap service (FixedFloat,
+	// ChangeNOW, SideShift, eXch): it takes one asset and pays out another,
+	// and can freeze what it has not paid out.
+	CategoryInstantExchanger Category = "instant_exchanger"
+	CategoryOther            Category = "other"
 )
 
 // Categories lists the known categories in a fixed order.
 var Categories = []Category{
 	CategoryExchange, CategoryDeposit, CategoryService, CategoryMixer, CategoryBridge,
-	CategorySanctioned, CategoryScam, CategoryIssuer, CategoryDeFi, CategoryFrozen, CategoryOther,
+	CategorySanctioned, CategoryScam, CategoryIssuer, CategoryDeFi, CategoryFrozen, CategoryInstantExchanger, CategoryOther,
 }
 
 // ParseCategory reads a category name (case-insensitive).

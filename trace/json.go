@@ -148,6 +148,7 @@ func resultFields(r *Result) []jsonField {
 		list("flows", r.Flows, false),
 		list("clusters", r.Clusters, false),
 		list("ledger", r.Ledger, false),
+		list("conversions", r.Conversions, true),
 		list("holdings", r.Holdings, true),
 		list("warnings", r.Warnings, true),
 	}

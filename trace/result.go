@@ -42,6 +42,10 @@ const (
 	KindHorizon      Kind = "horizon"       // moved after --until
 	KindHighActivity Kind = "high_activity" // too many counterparties to be a personal wallet
 	KindUnknown      Kind = "unknown_funds" // shortfall: an outflow larger than the known balance
+	// KindInstantExchanger: a labeled instant exchanger (FixedFloat,
+	// ChangeNOW, SideShift, eXch): a custodial swap service that can freeze
+	// what it has not paid out yet.
+	KindInstantExchanger Kind = "instant_exchanger"
 )
 
 // Result is a whole trace: what went in, every traced transfer, where the
@@ -59,6 +63,10 @@ type Result struct {
 	Flows      []Flow              `json:"flows"`
 	Clusters   []Cluster           `json:"clusters"`
 	Ledger     []Step              `json:"ledger"`
+	// Conversions are the swaps and wraps taint went through, in canonical
+	// order: each one's legs, its evidence and what of the taint converted.
+	// Absent when the trace met none.
+	Conversions []Conversion `json:"conversions,omitempty"`
 	// Holdings say where the funds at every freeze target stand (balance,
 	// issuer freeze status) at a live head or at the end of the data; set
 	// by the trace command and refreshed by report --refresh, not by Run.
@@ -140,6 +148,14 @@ type Endpoint struct {
 	Txs []chains.TxHash `json:"txs"`
 	// SweepTxs prove a deposit address: its sweeps into the exchange's wallet.
 	SweepTxs []chains.TxHash `json:"sweep_txs,omitempty"`
+	// Value is what Amount stands for in the victims' asset (the asset of
+	// the sources), at the rates of the conversions that made it: set only
+	// when Asset is another asset.
+	Value chains.Amount `json:"value,omitzero"`
+	// DestChain and Recipient are where a bridge deposit went on the other
+	// side, as the bridge's deposit event names them; empty when it does not.
+	DestChain string `json:"dest_chain,omitempty"`
+	Recipient string `json:"recipient,omitempty"`
 }
 
 // Flow is one traced transfer and the taint it carried.
@@ -155,6 +171,43 @@ type Flow struct {
 	Amount   chains.Amount  `json:"amount"`
 	Tainted  chains.Amount  `json:"tainted"`
 	Hop      int            `json:"hop"`
+	BySource []Share        `json:"by_source"`
+	// Conversion is set on the legs of a swap or wrap: the index (1-based)
+	// in Result.Conversions. The taint a sent leg carries converts at its
+	// sender; a received leg carries the converted taint.
+	Conversion int `json:"conversion,omitempty"`
+}
+
+// Conversion is one swap or wrap by one address in one transaction: the
+// address's net legs (what it sent of one asset, what it received of
+// others) and the taint that converted, by the one rule: for each source,
+// tainted received = floor(received × tainted sent / sent), in base units.
+type Conversion struct {
+	Chain   chains.Chain   `json:"chain"`
+	Tx      chains.TxHash  `json:"tx"`
+	Block   uint64         `json:"block"`
+	Time    time.Time      `json:"time,omitzero"`
+	Address chains.Address `json:"address"`
+	Hop     int            `json:"hop"`
+	// Events are the venue events that show the conversion (the evidence).
+	Events   []Evidence `json:"events"`
+	Sent     Leg        `json:"sent"`
+	Received []Leg      `json:"received"`
+}
+
+// Evidence is one venue event of a conversion's transaction.
+type Evidence struct {
+	Kind     chains.EventKind `json:"kind"`
+	Contract chains.Address   `json:"contract"`
+	Position uint32           `json:"position"`
+}
+
+// Leg is an address's net amount of one asset in a conversion's
+// transaction and the taint of it, by source.
+type Leg struct {
+	Asset    chains.AssetID `json:"asset"`
+	Amount   chains.Amount  `json:"amount"`
+	Tainted  chains.Amount  `json:"tainted"`
 	BySource []Share        `json:"by_source"`
 }
 
@@ -181,8 +234,10 @@ type Step struct {
 	Position uint32         `json:"position"`
 	Block    uint64         `json:"block"`
 	Time     time.Time      `json:"time,omitzero"` // absent when the block time is unknown
-	// Event is "open" (opening balance), "in", "out", or "shortfall"
-	// (unknown clean funds assumed to cover an outflow).
+	// Event is "open" (opening balance), "in", "out", "shortfall"
+	// (unknown clean funds assumed to cover an outflow), or "convert" (the
+	// taint a swap or wrap converted into this asset at this address: the
+	// "in" steps of its received legs follow and book it).
 	Event        string         `json:"event"`
 	Counterparty chains.Address `json:"counterparty"`
 	Amount       chains.Amount  `json:"amount"`
@@ -194,4 +249,7 @@ type Step struct {
 	Taint   chains.Amount `json:"taint"`
 	// Detail says how the rule chose: lots consumed, the proportion applied.
 	Detail string `json:"detail"`
+	// Conversion is set on the steps of a conversion's legs and on its
+	// "convert" step: the index (1-based) in Result.Conversions.
+	Conversion int `json:"conversion,omitempty"`
 }
