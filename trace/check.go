@@ -30,6 +30,7 @@ func (p *problem) Unwrap() error { return p.err }
 var elementNoun = map[string]string{
 	"provenance": "provenance entry", "assets": "asset", "sources": "source", "endpoints": "endpoint",
 	"flows": "flow", "clusters": "cluster", "ledger": "ledger step", "holdings": "holding", "warnings": "warning",
+	"conversions": "conversion",
 }
 
 func fail(field string, index int, format string, args ...any) *problem {
@@ -41,6 +42,16 @@ type checker struct {
 	r       *Result
 	sources map[string]int // source id → index
 	assets  map[chains.AssetID]bool
+	// taintIn is the taint of each source that reached each asset (its
+	// payment, or what conversions made), taintOut what conversions took
+	// from it; taintOrder lists their keys in a fixed order.
+	taintIn, taintOut map[srcAsset]chains.Amount
+	taintOrder        []srcAsset
+}
+
+type srcAsset struct {
+	src   int
+	asset chains.AssetID
 }
 
 // check reports the first way r contradicts itself or the schema, as
@@ -54,14 +65,15 @@ type checker struct {
 // carried; a holding that is not one of the freeze targets, in their
 // order. nil when r is whole.
 func check(r *Result) *problem {
-	c := &checker{r: r, sources: map[string]int{}, assets: map[chains.AssetID]bool{}}
+	c := &checker{r: r, sources: map[string]int{}, assets: map[chains.AssetID]bool{},
+		taintIn: map[srcAsset]chains.Amount{}, taintOut: map[srcAsset]chains.Amount{}}
 	if !slices.Contains(Rules, r.Rule) {
 		return fail("rule", -1, "unknown rule %q (known: fifo, lifo, haircut, poison, libr)", r.Rule)
 	}
 	if p := r.Params; p.MaxHops < 1 || p.MaxDegree == 0 || p.MaxDegree < -1 {
 		return fail("params", -1, "max_hops %d, max_degree %d: want max_hops 1 or more and max_degree positive or -1", p.MaxHops, p.MaxDegree)
 	}
-	for _, step := range []func() *problem{c.provenance, c.assetList, c.origins, c.endpoints, c.flows, c.clusters, c.ledger, c.holdings} {
+	for _, step := range []func() *problem{c.provenance, c.assetList, c.origins, c.conversions, c.endpoints, c.flows, c.clusters, c.ledger, c.holdings} {
 		if p := step(); p != nil {
 			return p
 		}
@@ -122,6 +134,7 @@ func (c *checker) origins() *problem {
 		if err := c.asset(o.Chain, o.Asset); err != nil {
 			return &problem{"sources", i, err}
 		}
+		c.addIn(srcAsset{i, o.Asset}, o.Amount)
 	}
 	return nil
 }
@@ -154,16 +167,18 @@ func (c *checker) shares(ss []Share, total chains.Amount) error {
 var kinds = map[Kind]bool{
 	KindExchange: true, KindHeld: true, KindMixer: true, KindBridge: true, KindSanctioned: true, KindContract: true,
 	KindHopLimit: true, KindDust: true, KindHorizon: true, KindHighActivity: true, KindUnknown: true,
+	KindInstantExchanger: true,
 }
 
 func (c *checker) endpoints() *problem {
 	type key struct {
 		chain chains.Chain
 		addr  chains.Address
+		asset chains.AssetID
 		kind  Kind
 	}
 	seen := map[key]bool{}
-	held := make([]chains.Amount, len(c.r.Origins))
+	held := map[srcAsset]chains.Amount{}
 	for i, e := range c.r.Endpoints {
 		what := func(err error) *problem {
 			return &problem{"endpoints", i, fmt.Errorf("%s (%s): %w", e.Address, e.Kind, err)}
@@ -182,7 +197,7 @@ func (c *checker) endpoints() *problem {
 		if e.Hops < 0 {
 			return what(fmt.Errorf("hops %d", e.Hops))
 		}
-		if k := (key{e.Chain, e.Address, e.Kind}); seen[k] {
+		if k := (key{e.Chain, e.Address, e.Asset, e.Kind}); seen[k] {
 			return what(errors.New("listed twice"))
 		} else {
 			seen[k] = true
@@ -201,20 +216,29 @@ func (c *checker) endpoints() *problem {
 			continue
 		}
 		for _, s := range e.BySource {
-			j := c.sources[s.Source]
-			held[j] = held[j].Add(s.Amount)
-			if o := c.r.Origins[j]; held[j].Cmp(o.Amount) > 0 {
-				return what(fmt.Errorf("endpoints hold %s of source %s, more than its payment of %s (rule %s conserves taint)", held[j], o.ID, o.Amount, c.r.Rule))
+			k := srcAsset{c.sources[s.Source], e.Asset}
+			held[k] = held[k].Add(s.Amount)
+			if in := c.taintIn[k]; held[k].Cmp(in) > 0 {
+				if o := c.r.Origins[k.src]; o.Asset == e.Asset {
+					return what(fmt.Errorf("endpoints hold %s of source %s, more than its payment of %s (rule %s conserves taint)", held[k], o.ID, o.Amount, c.r.Rule))
+				}
+				return what(fmt.Errorf("endpoints hold %s of source %s in %s, more than the %s that reached that asset (rule %s conserves taint)", held[k], s.Source, e.Asset, in, c.r.Rule))
 			}
 		}
 	}
 	if c.r.Rule == Poison {
 		return nil
 	}
-	for j, o := range c.r.Origins {
-		if held[j].Cmp(o.Amount) != 0 {
-			missing, _ := o.Amount.Sub(held[j])
-			return fail("sources", j, "payment of %s, of which endpoints hold %s: %s is missing (rule %s conserves taint)", o.Amount, held[j], missing, c.r.Rule)
+	for _, k := range c.taintOrder {
+		in := c.taintIn[k]
+		if got := held[k].Add(c.taintOut[k]); got.Cmp(in) != 0 {
+			missing, _ := in.Sub(got)
+			o := c.r.Origins[k.src]
+			if k.asset == o.Asset {
+				return fail("sources", k.src, "payment of %s, of which endpoints hold %s and conversions took %s: %s is missing (rule %s conserves taint)", o.Amount, held[k], c.taintOut[k], missing, c.r.Rule)
+			}
+			return fail("conversions", -1, "source %s: conversions made %s of %s, of which endpoints hold %s and later conversions took %s: %s is missing (rule %s conserves taint)",
+				o.ID, in, k.asset, held[k], c.taintOut[k], missing, c.r.Rule)
 		}
 	}
 	return nil
@@ -295,6 +319,14 @@ func (c *checker) ledger() *problem {
 				return what("tainted %s is more than the amount %s", s.Tainted, s.Amount)
 			}
 			want = state{p.bal.Add(s.Amount), p.taint.Add(s.Tainted)}
+		case "convert":
+			if s.Tainted.Cmp(s.Amount) > 0 {
+				return what("tainted %s is more than the amount %s", s.Tainted, s.Amount)
+			}
+			if s.Conversion < 1 || s.Conversion > len(c.r.Conversions) {
+				return what("conversion %d, but the trace has %d", s.Conversion, len(c.r.Conversions))
+			}
+			want = *p // the received legs' "in" steps book it
 		case "shortfall":
 			if !s.Tainted.IsZero() {
 				return what("a shortfall moves no taint, got %s", s.Tainted)
@@ -314,7 +346,7 @@ func (c *checker) ledger() *problem {
 			}
 			want = state{bal, taint}
 		default:
-			return fail("ledger", i, "seq %d: unknown event %q (known: open, in, out, shortfall)", s.Seq, s.Event)
+			return fail("ledger", i, "seq %d: unknown event %q (known: open, in, out, shortfall, convert)", s.Seq, s.Event)
 		}
 		if c.r.Rule == Poison {
 			want.taint = s.Taint // poison taints the whole balance; checked against it above
@@ -356,4 +388,78 @@ func (c *checker) holdings() *problem {
 		return fail("holdings", -1, "%d listed, but the trace has %d freeze targets (%s is missing)", n, len(targets), targets[n].Address)
 	}
 	return nil
+}
+
+func (c *checker) addIn(k srcAsset, v chains.Amount) {
+	if _, ok := c.taintIn[k]; !ok {
+		c.taintOrder = append(c.taintOrder, k)
+	}
+	c.taintIn[k] = c.taintIn[k].Add(v)
+}
+
+// conversions checks each conversion by the rule, as a reader can
+// recompute it: known assets, one sent and one received, evidence that
+// converts, and for each source tainted received = floor(received ×
+// tainted sent / sent).
+func (c *checker) conversions() *problem {
+	for i, v := range c.r.Conversions {
+		what := func(format string, args ...any) *problem {
+			return &problem{"conversions", i, fmt.Errorf("%s at %s: %s", v.Chain.FormatTx(v.Tx), v.Address, fmt.Sprintf(format, args...))}
+		}
+		if len(v.Events) == 0 {
+			return what("no events show the conversion")
+		}
+		for _, e := range v.Events {
+			if !e.Kind.Converts() {
+				return what("event kind %q shows no conversion", e.Kind)
+			}
+		}
+		if len(v.Received) != 1 {
+			return what("%d received legs, want 1", len(v.Received))
+		}
+		got := v.Received[0]
+		for _, l := range []Leg{v.Sent, got} {
+			if err := c.asset(v.Chain, l.Asset); err != nil {
+				return what("%v", err)
+			}
+			if l.Tainted.Cmp(l.Amount) > 0 {
+				return what("tainted %s is more than the amount %s of %s", l.Tainted, l.Amount, l.Asset)
+			}
+			if err := c.shares(l.BySource, l.Tainted); err != nil {
+				return what("%v", err)
+			}
+		}
+		if v.Sent.Asset == got.Asset {
+			return what("sends and receives the same asset %s", got.Asset)
+		}
+		want := map[string]chains.Amount{}
+		for _, s := range v.Sent.BySource {
+			if !v.Sent.Amount.IsZero() {
+				want[s.Source] = got.Amount.MulDiv(s.Amount, v.Sent.Amount)
+			}
+			c.taintOut[srcAsset{c.sources[s.Source], v.Sent.Asset}] = c.taintOut[srcAsset{c.sources[s.Source], v.Sent.Asset}].Add(s.Amount)
+		}
+		for _, s := range got.BySource {
+			if w := want[s.Source]; w.Cmp(s.Amount) != 0 {
+				return what("source %s received %s, but floor(%s × %s / %s) = %s", s.Source, s.Amount, got.Amount, taintOf(v.Sent.BySource, s.Source), v.Sent.Amount, w)
+			}
+			delete(want, s.Source)
+			c.addIn(srcAsset{c.sources[s.Source], got.Asset}, s.Amount)
+		}
+		for src, w := range want {
+			if !w.IsZero() {
+				return what("source %s is missing from the received leg: floor(%s × %s / %s) = %s", src, got.Amount, taintOf(v.Sent.BySource, src), v.Sent.Amount, w)
+			}
+		}
+	}
+	return nil
+}
+
+func taintOf(ss []Share, src string) chains.Amount {
+	for _, s := range ss {
+		if s.Source == src {
+			return s.Amount
+		}
+	}
+	return chains.Amount{}
 }

@@ -12,7 +12,7 @@ import (
 
 // kindOrder is the order endpoints are listed in.
 var kindOrder = []Kind{
-	KindExchange, KindHeld, KindSanctioned, KindMixer, KindBridge, KindContract,
+	KindExchange, KindInstantExchanger, KindHeld, KindSanctioned, KindMixer, KindBridge, KindContract,
 	KindHighActivity, KindHopLimit, KindDust, KindHorizon, KindUnknown,
 }
 
@@ -24,8 +24,9 @@ func kindRank(k Kind) int {
 }
 
 type epKey struct {
-	addr chains.Address
-	kind Kind
+	addr  chains.Address
+	asset chains.AssetID
+	kind  Kind
 }
 
 type epAcc struct {
@@ -40,7 +41,7 @@ func (w *walker) attribution(y *node, from uint64) (Attribution, error) {
 	if y.attrDone || w.attr == nil {
 		return y.at, nil
 	}
-	at, err := w.attr.Attribute(w.ctx, y.addr, w.c.Asset, from)
+	at, err := w.attr.Attribute(w.ctx, y.addr, y.asset, from)
 	if err != nil {
 		return Attribution{}, fmt.Errorf("attribute %s: %w", y.addr, err)
 	}
@@ -59,6 +60,8 @@ func labelStop(at Attribution) Kind {
 	switch at.Category {
 	case chains.CategoryExchange, chains.CategoryDeposit, chains.CategoryService:
 		return KindExchange
+	case chains.CategoryInstantExchanger:
+		return KindInstantExchanger
 	case chains.CategoryMixer:
 		return KindMixer
 	case chains.CategoryBridge:
@@ -72,7 +75,8 @@ func labelStop(at Attribution) Kind {
 // stopFor says whether taint arriving at y (not walked yet) along t stops
 // there, and why. Stops that belong to the address (labels, contract code,
 // activity) are remembered; dust and hop limits belong to the transfer.
-func (w *walker) stopFor(y *node, t chains.Transfer, total chains.Amount, hop int) (Kind, string, error) {
+func (w *walker) stopFor(y *node, t chains.Transfer, shares parts, hop int) (Kind, string, error) {
+	total := shares.total()
 	if y.stop != "" {
 		return y.stop, y.reason, nil
 	}
@@ -87,29 +91,25 @@ func (w *walker) stopFor(y *node, t chains.Transfer, total chains.Amount, hop in
 		}
 		return y.stop, y.reason, nil
 	}
-	if hop > 1 && !w.o.MinAmount.IsZero() && total.Cmp(w.o.MinAmount) < 0 { // victim payments are always followed
-		return KindDust, fmt.Sprintf("tainted amount %s is below the dust floor --min-amount %s", total, w.o.MinAmount), nil
+	if hop > 1 && !w.o.MinAmount.IsZero() { // victim payments are always followed
+		if y.asset == w.c.Asset && total.Cmp(w.o.MinAmount) < 0 {
+			return KindDust, fmt.Sprintf("tainted amount %s is below the dust floor --min-amount %s", total, w.o.MinAmount), nil
+		}
+		if v := w.value(shares, y.asset); y.asset != w.c.Asset && v.Cmp(w.o.MinAmount) < 0 {
+			return KindDust, fmt.Sprintf("tainted amount %s of %s stands for %s of the victims' asset at the trace's conversion rates, below the dust floor --min-amount %s", total, y.asset, v, w.o.MinAmount), nil
+		}
 	}
 	if hop > w.o.MaxHops {
 		return KindHopLimit, fmt.Sprintf("reached at hop %d, beyond --max-hops %d", hop, w.o.MaxHops), nil
 	}
-	if y.contract == nil {
-		c, err := w.src.IsContract(w.ctx, w.c.Chain, y.addr)
-		switch {
-		case err == nil:
-		case errors.Is(err, chains.ErrUnsupported), errors.Is(err, chains.ErrOffline), errors.Is(err, chains.ErrNotFound):
-			c = false
-		default:
-			return "", "", fmt.Errorf("is %s a contract: %w", y.addr, err)
-		}
-		y.contract = &c
-	}
-	if *y.contract {
+	if c, err := w.isContract(y.addr); err != nil {
+		return "", "", err
+	} else if c {
 		y.stop, y.reason = KindContract, "a contract with no exchange, mixer or bridge label: funds sent to it are not followed"
 		return y.stop, y.reason, nil
 	}
 	if w.o.MaxDegree > 0 {
-		n, span, op, err := w.countPeers(y.addr, t.Block)
+		n, span, op, err := w.countPeers(y.addr, y.asset, t.Block)
 		if err != nil {
 			return "", "", err
 		}
@@ -122,7 +122,7 @@ func (w *walker) stopFor(y *node, t chains.Transfer, total chains.Amount, hop in
 			return y.stop, y.reason, nil
 		}
 		if op == nil {
-			if op, err = w.open(y.addr, t.Block); err != nil {
+			if op, err = w.open(y.addr, y.asset, t.Block); err != nil {
 				return "", "", err
 			}
 		}
@@ -147,7 +147,7 @@ const probeSteps = 1
 // page at a time when the source pages, the first page kept for the
 // opening) and span is "".
 // op is the opening it read on the way, if it read one.
-func (w *walker) countPeers(addr chains.Address, b uint64) (n int, span string, op *opening, err error) {
+func (w *walker) countPeers(addr chains.Address, asset chains.AssetID, b uint64) (n int, span string, op *opening, err error) {
 	peers := map[chains.Address]struct{}{}
 	count := func(ts []chains.Transfer) {
 		for _, e := range ts {
@@ -159,7 +159,7 @@ func (w *walker) countPeers(addr chains.Address, b uint64) (n int, span string, 
 		}
 	}
 	if w.o.ProbeWindow == 0 {
-		op, err := w.open(addr, b)
+		op, err := w.open(addr, asset, b)
 		if err != nil {
 			return 0, "", nil, err
 		}
@@ -167,7 +167,7 @@ func (w *walker) countPeers(addr chains.Address, b uint64) (n int, span string, 
 		// A paged ledger is counted to its end (the reason gives the
 		// exact count) without holding the pages.
 		for more := op.more; more != 0; {
-			ts, next, err := w.read(chains.Query{Chain: w.c.Chain, Address: addr, Asset: w.c.Asset, From: more, To: chains.Latest})
+			ts, next, err := w.read(chains.Query{Chain: w.c.Chain, Address: addr, Asset: asset, From: more, To: chains.Latest})
 			if err != nil {
 				return 0, "", nil, fmt.Errorf("ledger of %s from block %d: %w", addr, more, err)
 			}
@@ -178,7 +178,7 @@ func (w *walker) countPeers(addr chains.Address, b uint64) (n int, span string, 
 	}
 	over := fmt.Sprintf("from block %d on", b)
 	if pc, ok := w.src.(chains.PeerCounter); ok {
-		q := chains.Query{Chain: w.c.Chain, Address: addr, Asset: w.c.Asset, From: b, To: chains.Latest}
+		q := chains.Query{Chain: w.c.Chain, Address: addr, Asset: asset, From: b, To: chains.Latest}
 		n, err := pc.Counterparties(w.ctx, q, w.o.MaxDegree)
 		switch {
 		case err == nil && n > w.o.MaxDegree:
@@ -195,7 +195,7 @@ func (w *walker) countPeers(addr chains.Address, b uint64) (n int, span string, 
 		if step < probeSteps && lo <= chains.Latest-width {
 			hi = lo + width
 		}
-		ts, err := w.src.Transfers(w.ctx, chains.Query{Chain: w.c.Chain, Address: addr, Asset: w.c.Asset, From: lo, To: hi})
+		ts, err := w.src.Transfers(w.ctx, chains.Query{Chain: w.c.Chain, Address: addr, Asset: asset, From: lo, To: hi})
 		if err != nil {
 			return 0, "", nil, fmt.Errorf("ledger of %s in blocks %d-%d: %w", addr, lo, hi, err)
 		}
@@ -211,20 +211,27 @@ func (w *walker) countPeers(addr chains.Address, b uint64) (n int, span string, 
 }
 
 // endpoint adds the taint that t carried into y to y's endpoint of kind k.
-func (w *walker) endpoint(y *node, k Kind, reason string, t chains.Transfer, shares parts, hop int) {
-	e := w.eps[epKey{y.addr, k}]
+func (w *walker) endpoint(y *node, k Kind, reason string, t chains.Transfer, shares parts, hop int) error {
+	key := epKey{y.addr, y.asset, k}
+	e := w.eps[key]
 	if e == nil {
 		e = &epAcc{ep: Endpoint{
 			Chain: w.c.Chain, Address: y.addr, Kind: k, Entity: y.at.Entity, Category: y.at.Category,
-			Reason: reason, Labels: y.at.Labels, Asset: w.c.Asset, Hops: hop, SweepTxs: y.at.SweepTxs,
+			Reason: reason, Labels: y.at.Labels, Asset: y.asset, Hops: hop, SweepTxs: y.at.SweepTxs,
 		}}
-		w.eps[epKey{y.addr, k}] = e
+		w.eps[key] = e
+	}
+	if k == KindBridge && e.ep.DestChain == "" && e.ep.Recipient == "" && t.Tx != (chains.TxHash{}) {
+		if err := w.bridgeDestination(&e.ep, t); err != nil {
+			return err
+		}
 	}
 	if hop < e.ep.Hops {
 		e.ep.Hops = hop
 	}
 	e.shares = e.shares.plus(shares)
 	e.txs = append(e.txs, t)
+	return nil
 }
 
 // sendsLater reports whether y sends funds on in the rest of its ledger
@@ -263,13 +270,17 @@ func (w *walker) finish(res *Result) error {
 					reason = fmt.Sprintf("taint held at the --until horizon %s, and the address sent funds on after it", w.o.Until.Format(time.RFC3339))
 				}
 			}
-			w.endpoint(y, k, reason, chains.Transfer{}, nil, y.hop)
-			e := w.eps[epKey{y.addr, k}]
+			if err := w.endpoint(y, k, reason, chains.Transfer{}, nil, y.hop); err != nil {
+				return err
+			}
+			e := w.eps[epKey{y.addr, y.asset, k}]
 			e.shares, e.txs = tt, y.tainted
 		}
 		if !y.short.IsZero() {
-			w.endpoint(y, KindUnknown, fmt.Sprintf("outflows exceeded the known balance by %s in total: clean funds of unknown origin were assumed (not taint)", y.short), chains.Transfer{}, nil, y.hop)
-			e := w.eps[epKey{y.addr, KindUnknown}]
+			if err := w.endpoint(y, KindUnknown, fmt.Sprintf("outflows exceeded the known balance by %s in total: clean funds of unknown origin were assumed (not taint)", y.short), chains.Transfer{}, nil, y.hop); err != nil {
+				return err
+			}
+			e := w.eps[epKey{y.addr, y.asset, KindUnknown}]
 			e.ep.Amount, e.txs = y.short, y.shortTx
 		}
 	}
@@ -281,6 +292,9 @@ func (w *walker) finish(res *Result) error {
 			ep.Amount = e.shares.total()
 		}
 		ep.BySource = e.shares.shares()
+		if ep.Asset != w.c.Asset && ep.Kind != KindUnknown {
+			ep.Value = w.value(e.shares, ep.Asset)
+		}
 		slices.SortFunc(e.txs, chains.Compare)
 		ep.Txs = []chains.TxHash{}
 		for _, t := range e.txs {
@@ -292,15 +306,15 @@ func (w *walker) finish(res *Result) error {
 	}
 	// Clusters judged in bounded windows may be found with different
 	// members from different addresses: merge them, in address order.
-	addrs := make([]chains.Address, 0, len(w.nodes))
-	for a, y := range w.nodes {
-		if y.at.Cluster != nil {
+	addrs := make([]chains.Address, 0, len(w.whos))
+	for a, h := range w.whos {
+		if h.at.Cluster != nil {
 			addrs = append(addrs, a)
 		}
 	}
 	slices.SortFunc(addrs, chains.Address.Compare)
 	for _, a := range addrs {
-		c := *w.nodes[a].at.Cluster
+		c := *w.whos[a].at.Cluster
 		if prev, ok := clusters[c.ID]; ok {
 			c = mergeClusters(prev, c)
 		}
@@ -313,7 +327,10 @@ func (w *walker) finish(res *Result) error {
 		if c := strings.Compare(a.Entity, b.Entity); c != 0 {
 			return c
 		}
-		return a.Address.Compare(b.Address)
+		if c := a.Address.Compare(b.Address); c != 0 {
+			return c
+		}
+		return w.assetRank(a.Asset) - w.assetRank(b.Asset)
 	})
 	res.Clusters = make([]Cluster, 0, len(clusters))
 	for _, c := range clusters {
@@ -321,6 +338,7 @@ func (w *walker) finish(res *Result) error {
 	}
 	slices.SortFunc(res.Clusters, func(a, b Cluster) int { return strings.Compare(a.ID, b.ID) })
 	res.Flows = w.flows // delivered in canonical order
+	res.Conversions = w.conversions
 	res.Warnings = w.warnings(res.Endpoints)
 	res.Ledger = w.steps
 	if res.Flows == nil {

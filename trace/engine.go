@@ -82,7 +82,11 @@ func Run(ctx context.Context, src chains.Source, attr Attributor, c Case, opts O
 	}
 	w := &walker{
 		ctx: ctx, src: src, attr: attr, c: c, o: o,
-		nodes:        map[chains.Address]*node{},
+		nodes:        map[nodeKey]*node{},
+		whos:         map[chains.Address]*who{},
+		swapsDone:    map[swapKey]bool{},
+		rates:        map[rateKey]*rate{},
+		events:       map[chains.TxHash][]chains.TxEvent{},
 		srcOf:        map[chains.TransferKey]int{},
 		undetermined: map[chains.Address]string{},
 		delivered:    map[chains.TransferKey]bool{},
@@ -101,11 +105,9 @@ func Run(ctx context.Context, src chains.Source, attr Attributor, c Case, opts O
 	if err := w.walk(payments); err != nil {
 		return nil, err
 	}
-	asset, err := assetInfo(ctx, src, c.Asset)
-	if err != nil {
+	if res.Assets, err = w.assetList(); err != nil {
 		return nil, err
 	}
-	res.Assets = []chains.Asset{asset}
 	if err := w.finish(res); err != nil {
 		return nil, err
 	}
@@ -158,15 +160,30 @@ func assetInfo(ctx context.Context, src chains.Source, id chains.AssetID) (chain
 	return chains.Asset{ID: id}, nil
 }
 
-// node is everything the walk knows about one address.
-type node struct {
-	addr chains.Address
-
+// who is what the walk knows about one address, whatever the asset: who
+// it is, whether it holds code, and a stop that belongs to it.
+type who struct {
 	attrDone bool
 	at       Attribution
 	contract *bool
 	stop     Kind // a permanent stop found for this address
 	reason   string
+	// nodes are the address's ledgers the walk has entered, one per asset.
+	nodes []*node
+}
+
+// nodeKey names one ledger: an address's transfers of one asset.
+type nodeKey struct {
+	addr  chains.Address
+	asset chains.AssetID
+}
+
+// node is everything the walk knows about one address's ledger of one
+// asset.
+type node struct {
+	addr  chains.Address
+	asset chains.AssetID
+	*who
 
 	active bool
 	// ledger is the loaded page of the address's ledger and next the
@@ -207,7 +224,8 @@ type walker struct {
 	c    Case
 	o    Options
 
-	nodes map[chains.Address]*node
+	nodes map[nodeKey]*node
+	whos  map[chains.Address]*who
 	srcOf map[chains.TransferKey]int
 	// undetermined: addresses whose attribution could not run, and why.
 	undetermined map[chains.Address]string
@@ -216,13 +234,39 @@ type walker struct {
 	flows        []Flow
 	steps        []Step
 	eps          map[epKey]*epAcc
+	// The conversions met so far, the (address, transaction) pairs already
+	// looked at as swaps, and what a unit of each source's taint in each
+	// asset stands for in the victims' asset.
+	conversions []Conversion
+	swapsDone   map[swapKey]bool
+	rates       map[rateKey]*rate
+	assetSeen   []chains.AssetID
+	events      map[chains.TxHash][]chains.TxEvent
+	// swapNote says why the last transaction looked at as a swap was not
+	// converted, for the contract endpoint it then ends at.
+	swapNote struct {
+		tx   chains.TxHash
+		note string
+	}
+	// current is the address the walk is stepping (out of the queue).
+	current *node
 }
 
-func (w *walker) node(a chains.Address) *node {
-	n := w.nodes[a]
+func (w *walker) who(a chains.Address) *who {
+	h := w.whos[a]
+	if h == nil {
+		h = &who{}
+		w.whos[a] = h
+	}
+	return h
+}
+
+func (w *walker) node(a chains.Address, asset chains.AssetID) *node {
+	k := nodeKey{a, asset}
+	n := w.nodes[k]
 	if n == nil {
-		n = &node{addr: a, heapIdx: -1}
-		w.nodes[a] = n
+		n = &node{addr: a, asset: asset, who: w.who(a), heapIdx: -1}
+		w.nodes[k] = n
 	}
 	return n
 }
@@ -256,7 +300,10 @@ func (w *walker) walk(payments []chains.Transfer) error {
 		// x leaves the queue while its event runs, so that the queue stays a
 		// heap while the event moves other addresses in it.
 		x := heap.Pop(&w.queue).(*node)
-		if err := w.stepEvent(x); err != nil {
+		w.current = x
+		err := w.stepEvent(x)
+		w.current = nil
+		if err != nil {
 			return err
 		}
 		if x.halted {
@@ -281,6 +328,11 @@ func (w *walker) stepEvent(x *node) error {
 	case w.o.Until != nil && t.Time.After(*w.o.Until):
 		x.halted = true
 	case t.From == x.addr:
+		if !isSrc && !x.acct.taintTotal().IsZero() {
+			if done, err := w.swapFrom(x, t); err != nil || done {
+				return err
+			}
+		}
 		x.next++
 		taintBefore := x.acct.taintTotal()
 		carried, short, d := x.acct.out(t.Amount)
@@ -297,6 +349,9 @@ func (w *walker) stepEvent(x *node) error {
 	case isSrc:
 		return w.deliver(t, nil, 1)
 	default:
+		if done, err := w.swapInFirst(x, t); err != nil || done {
+			return err
+		}
 		x.next++
 		d := x.acct.in(t.Amount, nil, ref(w.c.Chain, t))
 		w.record(x, t, "in", t.From, t.Amount, nil, x.acct.balance(), x.acct.taintTotal(), d)
@@ -310,7 +365,7 @@ func ref(c chains.Chain, t chains.Transfer) string {
 
 func (w *walker) record(x *node, t chains.Transfer, event string, cp chains.Address, amt chains.Amount, moved parts, bal, taint chains.Amount, detail string) {
 	w.steps = append(w.steps, Step{
-		Seq: len(w.steps) + 1, Chain: w.c.Chain, Address: x.addr, Asset: w.c.Asset,
+		Seq: len(w.steps) + 1, Chain: w.c.Chain, Address: x.addr, Asset: x.asset,
 		Tx: t.Tx, Position: t.Position, Block: t.Block, Time: t.Time,
 		Event: event, Counterparty: cp, Amount: amt, Tainted: moved.total(), BySource: moved.shares(),
 		Balance: bal, Taint: taint, Detail: detail,
@@ -332,7 +387,7 @@ func (w *walker) deliver(t chains.Transfer, carried parts, hop int) error {
 		Chain: t.Chain, Tx: t.Tx, Position: t.Position, Block: t.Block, Time: t.Time,
 		From: t.From, To: t.To, Asset: t.Asset, Amount: t.Amount, Tainted: total, Hop: hop, BySource: shares.shares(),
 	})
-	y := w.node(t.To)
+	y := w.node(t.To, t.Asset)
 	if y.active {
 		if err := w.credit(y, t, shares, hop); err != nil {
 			return err
@@ -350,13 +405,15 @@ func (w *walker) deliver(t chains.Transfer, carried parts, hop int) error {
 		}
 		return nil
 	}
-	kind, reason, err := w.stopFor(y, t, total, hop)
+	kind, reason, err := w.stopFor(y, t, shares, hop)
 	if err != nil {
 		return err
 	}
 	if kind != "" {
-		w.endpoint(y, kind, reason, t, shares, hop)
-		return nil
+		if kind == KindContract && w.swapNote.tx == t.Tx && w.swapNote.note != "" {
+			reason += "; " + w.swapNote.note
+		}
+		return w.endpoint(y, kind, reason, t, shares, hop)
 	}
 	return w.activate(y, t, shares, hop)
 }
@@ -364,6 +421,26 @@ func (w *walker) deliver(t chains.Transfer, carried parts, hop int) error {
 // credit books the tainted inflow t at active address y, first booking the
 // earlier events of y's ledger (clean ones: y holds no taint before t).
 func (w *walker) credit(y *node, t chains.Transfer, shares parts, hop int) error {
+	if err := w.advance(y, t); err != nil {
+		return err
+	}
+	return w.book(y, t, shares, hop, 0, "")
+}
+
+// advance books y's ledger events before t (clean ones: nothing tainted
+// reaches y before t), leaving y's cursor at t.
+func (w *walker) advance(y *node, t chains.Transfer) error {
+	if err := w.stepUntil(y, t); err != nil {
+		return err
+	}
+	if y.next >= len(y.ledger) || y.ledger[y.next].Key() != t.Key() {
+		return fmt.Errorf("transfer %s:%d is missing from the ledger of %s: the source is inconsistent", w.c.Chain.FormatTx(t.Tx), t.Position, y.addr)
+	}
+	return nil
+}
+
+// stepUntil books y's ledger events before t in canonical order.
+func (w *walker) stepUntil(y *node, t chains.Transfer) error {
 	key := t.Key()
 	for {
 		ok, err := w.ready(y)
@@ -380,35 +457,34 @@ func (w *walker) credit(y *node, t chains.Transfer, shares parts, hop int) error
 			break
 		}
 	}
-	if y.next >= len(y.ledger) || y.ledger[y.next].Key() != key {
-		return fmt.Errorf("transfer %s:%d is missing from the ledger of %s: the source is inconsistent", w.c.Chain.FormatTx(t.Tx), t.Position, y.addr)
-	}
-	y.next++
-	d := y.acct.in(t.Amount, shares, ref(w.c.Chain, t))
-	if hop < y.hop {
-		y.hop = hop
-	}
-	y.tainted = append(y.tainted, t)
-	w.record(y, t, "in", t.From, t.Amount, shares, y.acct.balance(), y.acct.taintTotal(), d)
 	return nil
 }
 
-func (w *walker) activate(y *node, t chains.Transfer, shares parts, hop int) error {
-	op := y.preOpen
-	if op == nil || y.preOpenAt != t.Block {
-		var err error
-		if op, err = w.open(y.addr, t.Block); err != nil {
-			return err
-		}
+// book books inflow t, at y's cursor, with shares of taint; conv is the
+// conversion it is a leg of (0: none) and note is added to the detail.
+func (w *walker) book(y *node, t chains.Transfer, shares parts, hop, conv int, note string) error {
+	y.next++
+	w.bookIn(y, t, shares, hop, conv, note)
+	return nil
+}
+
+// bookIn books inflow t at y without moving its cursor.
+func (w *walker) bookIn(y *node, t chains.Transfer, shares parts, hop, conv int, note string) {
+	d := y.acct.in(t.Amount, shares, ref(w.c.Chain, t)) + note
+	if hop < y.hop {
+		y.hop = hop
 	}
-	y.preOpen = nil
-	y.active, y.ledger, y.next, y.more, y.hop = true, op.ledger, 0, op.more, hop
-	y.acct = newAccount(w.o.Rule, op.balance)
-	w.steps = append(w.steps, Step{
-		Seq: len(w.steps) + 1, Chain: w.c.Chain, Address: y.addr, Asset: w.c.Asset,
-		Block: t.Block, Time: t.Time, Event: "open", Amount: op.balance, BySource: []Share{},
-		Balance: op.balance, Detail: op.detail,
-	})
+	if len(shares) > 0 {
+		y.tainted = append(y.tainted, t)
+	}
+	w.record(y, t, "in", t.From, t.Amount, shares, y.acct.balance(), y.acct.taintTotal(), d)
+	w.steps[len(w.steps)-1].Conversion = conv
+}
+
+func (w *walker) activate(y *node, t chains.Transfer, shares parts, hop int) error {
+	if err := w.enter(y, t, hop); err != nil {
+		return err
+	}
 	if err := w.credit(y, t, shares, hop); err != nil {
 		return err
 	}
@@ -423,6 +499,28 @@ func (w *walker) activate(y *node, t chains.Transfer, shares parts, hop int) err
 	return nil
 }
 
+// enter starts walking y's ledger at the block of t: its opening balance
+// and the first page from that block.
+func (w *walker) enter(y *node, t chains.Transfer, hop int) error {
+	op := y.preOpen
+	if op == nil || y.preOpenAt != t.Block {
+		var err error
+		if op, err = w.open(y.addr, y.asset, t.Block); err != nil {
+			return err
+		}
+	}
+	y.preOpen = nil
+	y.who.nodes = append(y.who.nodes, y)
+	y.active, y.ledger, y.next, y.more, y.hop = true, op.ledger, 0, op.more, hop
+	y.acct = newAccount(w.o.Rule, op.balance)
+	w.steps = append(w.steps, Step{
+		Seq: len(w.steps) + 1, Chain: w.c.Chain, Address: y.addr, Asset: y.asset,
+		Block: t.Block, Time: t.Time, Event: "open", Amount: op.balance, BySource: []Share{},
+		Balance: op.balance, Detail: op.detail,
+	})
+	return nil
+}
+
 // ready makes sure x's next ledger event is loaded, reading the next page
 // when the loaded one is used up; false when the ledger is over.
 func (w *walker) ready(x *node) (bool, error) {
@@ -431,7 +529,7 @@ func (w *walker) ready(x *node) (bool, error) {
 			x.ledger, x.next = nil, 0 // the ledger is over: let its last page go
 			return false, nil
 		}
-		ts, more, err := w.read(chains.Query{Chain: w.c.Chain, Address: x.addr, Asset: w.c.Asset, From: x.more, To: chains.Latest})
+		ts, more, err := w.read(chains.Query{Chain: w.c.Chain, Address: x.addr, Asset: x.asset, From: x.more, To: chains.Latest})
 		if err != nil {
 			return false, fmt.Errorf("ledger of %s from block %d: %w", x.addr, x.more, err)
 		}
@@ -461,10 +559,10 @@ func (w *walker) read(q chains.Query) ([]chains.Transfer, uint64, error) {
 // balance at the start of block b: from the source's state at block b−1
 // when it has it, else from the whole history the source has: totalled by
 // the source when it can (chains.Totaler), else read whole.
-func (w *walker) open(addr chains.Address, b uint64) (*opening, error) {
-	q := chains.Query{Chain: w.c.Chain, Address: addr, Asset: w.c.Asset, From: b, To: chains.Latest}
+func (w *walker) open(addr chains.Address, asset chains.AssetID, b uint64) (*opening, error) {
+	q := chains.Query{Chain: w.c.Chain, Address: addr, Asset: asset, From: b, To: chains.Latest}
 	if b > 0 {
-		bal, err := w.src.Balance(w.ctx, w.c.Chain, addr, w.c.Asset, b-1)
+		bal, err := w.src.Balance(w.ctx, w.c.Chain, addr, asset, b-1)
 		switch {
 		case err == nil:
 			ts, more, err := w.read(q)
@@ -501,7 +599,7 @@ func (w *walker) open(addr chains.Address, b uint64) (*opening, error) {
 		// ledger's first page.
 		var err error
 		var bin, bout chains.Amount
-		if n, bin, bout, err = tl.Totals(w.ctx, chains.Query{Chain: w.c.Chain, Address: addr, Asset: w.c.Asset, From: 0, To: b - 1}); err != nil {
+		if n, bin, bout, err = tl.Totals(w.ctx, chains.Query{Chain: w.c.Chain, Address: addr, Asset: asset, From: 0, To: b - 1}); err != nil {
 			return nil, fmt.Errorf("ledger of %s: %w", addr, err)
 		}
 		in, out = in.Add(bin), out.Add(bout)

@@ -1,7 +1,8 @@
 // Package mem is an in-memory chains.Source and chains.Labeler for tests,
-// benchmarks and small fixtures. It holds whatever transfers, assets,
-// contracts, block times and labels it is given and answers exactly like a
-// complete archive source would. It depends on package chains only.
+// benchmarks and small fixtures. It holds whatever transfers, events,
+// assets, contracts, block times and labels it is given and answers
+// exactly like a complete archive source would. It depends on package
+// chains only.
 package mem
 
 import (
@@ -23,6 +24,7 @@ type Source struct {
 	dirty     bool
 	byAddr    map[addrKey][]int // indexes into transfers, canonical order
 	byTx      map[txKey][]int
+	events    map[txKey][]chains.TxEvent // position order, one per position
 	assets    map[chains.AssetID]chains.Asset
 	contracts map[addrKey1]bool
 	times     map[blockKey]time.Time
@@ -52,8 +54,9 @@ type blockKey struct {
 }
 
 var (
-	_ chains.Source  = (*Source)(nil)
-	_ chains.Labeler = (*Source)(nil)
+	_ chains.Source      = (*Source)(nil)
+	_ chains.Labeler     = (*Source)(nil)
+	_ chains.EventReader = (*Source)(nil)
 )
 
 // New returns a Source holding ts. Balance answers ErrUnsupported (like a
@@ -62,6 +65,7 @@ func New(ts ...chains.Transfer) *Source {
 	s := &Source{
 		assets:    map[chains.AssetID]chains.Asset{},
 		contracts: map[addrKey1]bool{},
+		events:    map[txKey][]chains.TxEvent{},
 		times:     map[blockKey]time.Time{},
 		labels:    map[addrKey1][]chains.Label{},
 	}
@@ -92,6 +96,24 @@ func (s *Source) Add(ts ...chains.Transfer) {
 		}
 	}
 	s.dirty = true
+}
+
+// AddEvents adds events, each to the transaction it names (Chain, Tx). An
+// event at the position of one already held of its transaction replaces
+// it: a transaction emits one event per log.
+func (s *Source) AddEvents(evs ...chains.TxEvent) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, e := range evs {
+		k := txKey{e.Chain, e.Tx}
+		held := s.events[k]
+		i, found := slices.BinarySearchFunc(held, e.Position, func(x chains.TxEvent, p uint32) int { return cmp.Compare(x.Position, p) })
+		if found {
+			held[i] = e
+			continue
+		}
+		s.events[k] = slices.Insert(held, i, e)
+	}
 }
 
 // AddAsset adds the metadata of an asset.
@@ -186,6 +208,24 @@ func (s *Source) TxTransfers(ctx context.Context, chain chains.Chain, tx chains.
 		out[i] = s.transfers[j]
 	}
 	return out, nil
+}
+
+// TxEvents implements chains.EventReader: the events added of tx, in
+// position order; an empty slice for a transaction with transfers but no
+// events, ErrNotFound for one with neither.
+func (s *Source) TxEvents(ctx context.Context, chain chains.Chain, tx chains.TxHash) ([]chains.TxEvent, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.index()
+	k := txKey{chain, tx}
+	evs := s.events[k]
+	if len(evs) == 0 && len(s.byTx[k]) == 0 {
+		return nil, chains.ErrNotFound
+	}
+	return append([]chains.TxEvent{}, evs...), nil
 }
 
 // Asset implements chains.Source; a chain's native coin is always known.

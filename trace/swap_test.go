@@ -1,0 +1,166 @@
+package trace_test
+
+import (
+	"bytes"
+	"maps"
+	"strings"
+	"testing"
+	"time"
+
+	"freezetrace/chains"
+	"freezetrace/chains/mem"
+	"freezetrace/trace"
+)
+
+var eth = chains.NativeAsset(chains.Ethereum)
+
+// wei is n·10^15 (thousandths of an ether).
+func milli(n uint64) chains.Amount {
+	a, _ := chains.ParseAmount("1000000000000000")
+	return a.MulDiv(chains.NewAmount(n), chains.NewAmount(1))
+}
+
+func native(b uint64, txIndex, pos uint32, tx chains.TxHash, from, to chains.Address, v chains.Amount) chains.Transfer {
+	return chains.Transfer{Chain: chains.Ethereum, Tx: tx, Position: pos, TxIndex: txIndex, Block: b,
+		Time: epoch0.Add(time.Duration(b) * 12 * time.Second), From: from, To: to, Asset: eth, Amount: v}
+}
+
+// swapWorld is the worked example of docs/swaps.md: victims pay 3,000 (S1)
+// and 1,000 (S2) of the token to C, a clean 6,000 follows, C swaps all
+// 10,000 for 5 ETH through a router R and a pair P (one transaction: the
+// token to P, WETH from P to R, ETH from R to C), then peels 2 ETH to A
+// and 3 ETH to B, and A pays the 2 ETH into exchange deposit address D.
+type swapWorld struct {
+	src                  *mem.Source
+	pays                 []chains.Transfer
+	C, A, B, D, P, R, WE chains.Address
+	swapTx               chains.TxHash
+}
+
+func newSwapWorld() *swapWorld {
+	w := &swapWorld{C: addr(2), A: addr(4), B: addr(5), D: addr(6), P: addr(50), R: addr(51), WE: addr(52)}
+	weth := chains.AssetID{Chain: chains.Ethereum, Contract: w.WE}
+	s1, s2 := xfer(1, addr(100), w.C, 3000), xfer(2, addr(101), w.C, 1000)
+	w.pays = []chains.Transfer{s1, s2}
+	w.swapTx = txh(4001)
+	out := xfer(4, w.C, w.P, 10000)
+	out.Tx, out.Position = w.swapTx, 10
+	wethLeg := chains.Transfer{Chain: chains.Ethereum, Tx: w.swapTx, Position: 11, Block: 4, Time: out.Time, From: w.P, To: w.R, Asset: weth, Amount: milli(5000)}
+	ethLeg := native(4, 1, 2, w.swapTx, w.R, w.C, milli(5000))
+	unwrap := native(4, 1, 1, w.swapTx, w.WE, w.R, milli(5000))
+	w.src = newSource(s1, s2, xfer(3, addr(102), w.C, 6000), out, wethLeg, unwrap, ethLeg,
+		native(5, 0, 0, txh(5001), w.C, w.A, milli(2000)),
+		native(6, 0, 0, txh(6001), w.C, w.B, milli(3000)),
+		native(7, 0, 0, txh(7001), w.A, w.D, milli(2000)))
+	w.src.AddAsset(chains.Asset{ID: weth, Symbol: "WETH", Decimals: 18})
+	for _, c := range []chains.Address{w.P, w.R, w.WE} {
+		w.src.SetContract(chains.Ethereum, c)
+	}
+	w.src.AddEvents(
+		chains.TxEvent{Chain: chains.Ethereum, Tx: w.swapTx, Block: 4, Position: 12, Contract: w.P, Kind: chains.EventUniswapV2Swap},
+		chains.TxEvent{Chain: chains.Ethereum, Tx: w.swapTx, Block: 4, Position: 13, Contract: w.WE, Kind: chains.EventUnwrap})
+	w.src.AddLabel(chains.Label{Chain: chains.Ethereum, Address: w.D, Entity: "Binance", Category: chains.CategoryDeposit, Source: "test", Confidence: 90})
+	return w
+}
+
+// TestSwapWorkedExample checks the conversion rule's figures, computed by
+// hand, under fifo and haircut.
+func TestSwapWorkedExample(t *testing.T) {
+	w := newSwapWorld()
+	for _, tc := range []struct {
+		rule trace.Rule
+		// endpoint amounts (wei) and values (token units) by "kind address"
+		want, value map[string]string
+		ethS1       string // S1's ETH after the swap, as the convert step says
+	}{
+		// fifo: the swap's 10,000 out carries S1 3,000 and S2 1,000;
+		// S1 floor(5e18·3000/10000) = 1.5e18, S2 floor(5e18·1000/10000) =
+		// 0.5e18. C's ETH lots are S1 1.5e18, S2 0.5e18, clean 3e18: the
+		// 2 ETH to A are all taint, the 3 ETH to B all clean.
+		{trace.FIFO,
+			map[string]string{"exchange " + w.D.String(): "2000000000000000000"},
+			map[string]string{"exchange " + w.D.String(): "4000"},
+			"1500000000000000000"},
+		// haircut: the same conversion; C then holds 5e18 with 2e18 taint:
+		// 2e18 to A carries floor(2e18·2e18/5e18) = 0.8e18, the 3e18 to B
+		// the remaining 1.2e18. Values: S1's 1.5e18 ETH stand for 3,000,
+		// so D's 0.8e18 (S1 0.6e18, S2 0.2e18) stands for 1,200 + 400.
+		{trace.Haircut,
+			map[string]string{"exchange " + w.D.String(): "800000000000000000", "held " + w.B.String(): "1200000000000000000"},
+			map[string]string{"exchange " + w.D.String(): "1600", "held " + w.B.String(): "2400"},
+			"1500000000000000000"},
+	} {
+		t.Run(string(tc.rule), func(t *testing.T) {
+			r := run(t, w.src, trace.NewLabelAttributor(w.src), txCase(w.pays...), trace.Options{Rule: tc.rule})
+			got, val := amounts(r), map[string]string{}
+			for _, e := range r.Endpoints {
+				if e.Asset != eth {
+					t.Errorf("endpoint %s in %s, want ETH", e.Address, e.Asset)
+				}
+				val[string(e.Kind)+" "+e.Address.String()] = e.Value.String()
+			}
+			if !maps.Equal(got, tc.want) || !maps.Equal(val, tc.value) {
+				t.Fatalf("endpoints %v values %v, want %v %v", got, val, tc.want, tc.value)
+			}
+			if len(r.Conversions) != 1 {
+				t.Fatalf("%d conversions, want 1", len(r.Conversions))
+			}
+			c := r.Conversions[0]
+			if c.Address != w.C || c.Tx != w.swapTx || c.Sent.Asset != token || c.Sent.Amount.String() != "10000" || c.Sent.Tainted.String() != "4000" ||
+				c.Received[0].Asset != eth || c.Received[0].Amount.String() != "5000000000000000000" || c.Received[0].Tainted.String() != "2000000000000000000" ||
+				c.Received[0].BySource[0].Amount.String() != tc.ethS1 || len(c.Events) != 2 || c.Events[0].Kind != chains.EventUniswapV2Swap {
+				t.Errorf("conversion %+v", c)
+			}
+			if len(r.Assets) != 2 || r.Assets[0].ID != token || r.Assets[1].ID != eth {
+				t.Errorf("assets %v, want the token then ETH", r.Assets)
+			}
+			var convert *trace.Step
+			for i, s := range r.Ledger {
+				if s.Event == "convert" {
+					convert = &r.Ledger[i]
+				}
+			}
+			if convert == nil || convert.Conversion != 1 || convert.Asset != eth || convert.Address != w.C ||
+				!strings.Contains(convert.Detail, "S1 floor(5000000000000000000·3000/10000) = 1500000000000000000") {
+				t.Fatalf("convert step %+v", convert)
+			}
+			// The pair is no endpoint: the taint went through the swap.
+			for _, e := range r.Endpoints {
+				if e.Address == w.P || e.Address == w.R {
+					t.Errorf("endpoint at the venue %s", e.Address)
+				}
+			}
+			// trace.json reads back: ReadJSON recomputes the conversion
+			// and checks that taint is conserved per asset.
+			var b bytes.Buffer
+			if err := trace.WriteJSON(&b, r); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := trace.ReadJSON(&b); err != nil {
+				t.Fatalf("ReadJSON: %v", err)
+			}
+		})
+	}
+}
+
+// TestSwapNotRecognised: without the venue's events the pair is an
+// unlabeled contract, as before swaps were followed.
+func TestSwapNotRecognised(t *testing.T) {
+	w := newSwapWorld()
+	plain := mem.New()
+	for _, tx := range []chains.TxHash{w.pays[0].Tx, w.pays[1].Tx, txh(3001), w.swapTx, txh(5001), txh(6001), txh(7001)} {
+		ts, _ := w.src.TxTransfers(t.Context(), chains.Ethereum, tx)
+		plain.Add(ts...)
+	}
+	plain.AddAsset(chains.Asset{ID: token, Symbol: "TOK", Decimals: 2})
+	for _, c := range []chains.Address{w.P, w.R, w.WE} {
+		plain.SetContract(chains.Ethereum, c)
+	}
+	r := run(t, plain, nil, txCase(w.pays...), trace.Options{})
+	if got, want := amounts(r), map[string]string{"contract " + w.P.String(): "4000"}; !maps.Equal(got, want) {
+		t.Errorf("endpoints %v, want %v", got, want)
+	}
+	if len(r.Conversions) != 0 {
+		t.Errorf("conversions %v, want none", r.Conversions)
+	}
+}
