@@ -43,6 +43,7 @@ func Summary(w io.Writer, r *Result) error {
 		entity string
 		asset  chains.AssetID
 		amt    chains.Amount
+		value  chains.Amount
 		n      int
 	}
 	var gs []*group
@@ -57,7 +58,7 @@ func Summary(w io.Writer, r *Result) error {
 			g = &group{kind: e.Kind, entity: e.Entity, asset: e.Asset}
 			gs = append(gs, g)
 		}
-		g.amt, g.n = g.amt.Add(e.Amount), g.n+1
+		g.amt, g.value, g.n = g.amt.Add(e.Amount), g.value.Add(e.Value), g.n+1
 	}
 	slices.SortStableFunc(gs, func(a, b *group) int {
 		if c := kindRank(a.kind) - kindRank(b.kind); c != 0 {
@@ -70,7 +71,11 @@ func Summary(w io.Writer, r *Result) error {
 	})
 	rows := [][]string{{"endpoint", "entity", "addresses", "amount"}}
 	for _, g := range gs {
-		rows = append(rows, []string{string(g.kind), orDash(g.entity), strconv.Itoa(g.n), show(g.asset, g.amt)})
+		amt := show(g.asset, g.amt)
+		if g.asset != asset && g.kind != KindUnknown {
+			amt += " (worth " + show(asset, g.value) + ")"
+		}
+		rows = append(rows, []string{string(g.kind), orDash(g.entity), strconv.Itoa(g.n), amt})
 	}
 	fmt.Fprintln(bw)
 	table(bw, rows, []bool{false, false, true, true})
@@ -86,18 +91,25 @@ func Summary(w io.Writer, r *Result) error {
 		switch {
 		case e.Kind == KindExchange && e.Category == chains.CategoryExchange:
 			who += " (its own wallet: deposit address not identified)"
-		case e.Kind == KindExchange:
+		case e.Kind == KindExchange, e.Kind == KindInstantExchanger:
+		case e.Kind == KindBridge && (e.DestChain != "" || e.Recipient != ""):
+			who += fmt.Sprintf(" (bridged to chain %s, recipient %s)", orDash(e.DestChain), orDash(e.Recipient))
 		case e.Kind == KindHeld && chains.Issuer(e.Asset) != "":
 			who = chains.Issuer(e.Asset) + " (issuer freeze)"
 		default:
 			continue
 		}
-		rows = append(rows, []string{string(e.Kind), orDash(who), e.Address.String(), strconv.Itoa(e.Hops), show(e.Asset, e.Amount)})
+		amt := show(e.Asset, e.Amount)
+		if e.Asset != asset {
+			amt += " (worth " + show(asset, e.Value) + ")"
+		}
+		rows = append(rows, []string{string(e.Kind), orDash(who), e.Address.String(), strconv.Itoa(e.Hops), amt})
 	}
 	if len(rows) > 1 {
 		fmt.Fprintln(bw)
 		table(bw, rows, []bool{false, false, false, true, true})
 	}
+	conversionsSummary(bw, r, asset, show)
 	holdingsSummary(bw, r, show)
 	fmt.Fprintf(bw, "\n%d traced transfers, %d ledger steps.\n", len(r.Flows), len(r.Ledger))
 	for _, x := range r.Warnings {
@@ -230,4 +242,51 @@ func when(t time.Time) string {
 		return "time unknown"
 	}
 	return t.UTC().Format("2006-01-02 15:04 UTC")
+}
+
+// conversionsSummary writes, when taint went through swaps, the totals per
+// asset, the total in the victims' asset, and each conversion in one line.
+func conversionsSummary(w io.Writer, r *Result, victims chains.AssetID, show func(chains.AssetID, chains.Amount) string) {
+	if len(r.Conversions) == 0 {
+		return
+	}
+	type tot struct{ amt, value chains.Amount }
+	per := map[chains.AssetID]*tot{}
+	for _, e := range r.Endpoints {
+		if e.Kind == KindUnknown {
+			continue
+		}
+		t := per[e.Asset]
+		if t == nil {
+			t = &tot{}
+			per[e.Asset] = t
+		}
+		t.amt, t.value = t.amt.Add(e.Amount), t.value.Add(e.Value)
+	}
+	fmt.Fprintln(w, "\nTaint at the endpoints, per asset:")
+	var all, rated chains.Amount
+	for _, a := range r.Assets {
+		t := per[a.ID]
+		if t == nil {
+			continue
+		}
+		if a.ID == victims {
+			fmt.Fprintf(w, "  %s\n", show(a.ID, t.amt))
+			all = all.Add(t.amt)
+			continue
+		}
+		fmt.Fprintf(w, "  %s, worth %s at the trace's conversion rates\n", show(a.ID, t.amt), show(victims, t.value))
+		all, rated = all.Add(t.value), rated.Add(t.value)
+	}
+	fmt.Fprintf(w, "In the victims' asset: %s in total, of which %s rests on conversion rates.\n", show(victims, all), show(victims, rated))
+	fmt.Fprintf(w, "\n%d conversion(s) (swaps and wraps) carried taint across assets:\n", len(r.Conversions))
+	for i, c := range r.Conversions {
+		got := c.Received[0]
+		kinds := make([]string, len(c.Events))
+		for j, e := range c.Events {
+			kinds[j] = fmt.Sprintf("%s at %s", e.Kind, e.Contract)
+		}
+		fmt.Fprintf(w, "  %d. %s in %s: sent %s (%s tainted), received %s (%s tainted); %s\n", i+1, c.Address, c.Chain.FormatTx(c.Tx),
+			show(c.Sent.Asset, c.Sent.Amount), show(c.Sent.Asset, c.Sent.Tainted), show(got.Asset, got.Amount), show(got.Asset, got.Tainted), strings.Join(kinds, ", "))
+	}
 }

@@ -130,6 +130,13 @@ func TestSwapWorkedExample(t *testing.T) {
 					t.Errorf("endpoint at the venue %s", e.Address)
 				}
 			}
+			var sum bytes.Buffer
+			if err := trace.Summary(&sum, r); err != nil {
+				t.Fatal(err)
+			}
+			if want := "In the victims' asset: 40.00 TOK in total, of which 40.00 TOK rests on conversion rates."; !strings.Contains(sum.String(), want) {
+				t.Errorf("summary lacks %q:\n%s", want, sum.String())
+			}
 			// trace.json reads back: ReadJSON recomputes the conversion
 			// and checks that taint is conserved per asset.
 			var b bytes.Buffer
