@@ -119,11 +119,12 @@ func (b *Batch) assetRow(ctx context.Context, id chains.AssetID) (int64, error) 
 // PutBlocks stores block numbers, hashes and times and returns how many
 // blocks were new and how many were reorged. A block already stored with a
 // different hash has been replaced by a reorganisation: its transfers, the
-// transactions they belong to and every coverage range containing it are
-// forgotten (so they are fetched again), and the new hash is kept. That is
-// the live source's view, which follows the chain. In the batch of an
-// import without --replace (keepBlocks) a file's block that differs from
-// the stored one is an error instead: a file cannot reorganise the chain.
+// transactions they belong to, the events stored of its transactions and
+// every coverage range containing it are forgotten (so they are fetched
+// again), and the new hash is kept. That is the live source's view, which
+// follows the chain. In the batch of an import without --replace
+// (keepBlocks) a file's block that differs from the stored one is an error
+// instead: a file cannot reorganise the chain.
 func (b *Batch) PutBlocks(ctx context.Context, bs []Block) (added, reorged int, err error) {
 	for _, bl := range bs {
 		if !bl.Chain.Valid() {
@@ -173,6 +174,8 @@ func (b *Batch) forgetBlock(ctx context.Context, c chains.Chain, n uint64) error
 	stmts := []string{
 		`DELETE FROM tx_coverage WHERE chain = ?1 AND tx IN (SELECT t.tx FROM transfers t JOIN assets a ON a.id = t.asset WHERE a.chain = ?1 AND t.block = ?2)`,
 		`DELETE FROM transfers WHERE block = ?2 AND asset IN (SELECT id FROM assets WHERE chain = ?1)`,
+		`DELETE FROM tx_events WHERE chain = ?1 AND block = ?2`,
+		`DELETE FROM tx_event_coverage WHERE chain = ?1 AND block = ?2`,
 		// Keep the parts of each range on either side of the block.
 		`INSERT INTO coverage (asset, address, from_block, to_block, source, retrieved_at)
 		 SELECT asset, address, from_block, ?2 - 1, source, retrieved_at FROM coverage

@@ -21,6 +21,7 @@ var capabilityChecks = []check{
 	{name: "Totaler", capability: "Totaler", run: checkTotaler},
 	{name: "FinalOnly", capability: "FinalOnly", run: checkFinalOnly},
 	{name: "Requester", capability: "Requester", run: checkRequester},
+	{name: "EventReader", run: checkEventReader}, // skips a source that is none itself
 }
 
 // checkBlockFinder: BlockAt gives the first block at or after a time, never

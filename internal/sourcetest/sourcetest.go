@@ -39,6 +39,10 @@ type Harness struct {
 	// Every transfer has its block time, and Truth holds at least one
 	// zero-value transfer.
 	Truth []chains.Transfer
+	// Events are the events the source holds of the transactions of
+	// Truth, for a source that is a chains.EventReader: TxEvents must
+	// answer exactly those of each transaction, none for one not listed.
+	Events []chains.TxEvent
 	// Assets is the metadata Asset must give for the tokens of Truth; the
 	// native coin's comes from the chain table.
 	Assets []chains.Asset
