@@ -42,8 +42,14 @@ type trc20Item struct {
 
 // txItem is a transaction as /v1/accounts/{a}/transactions and
 // /wallet/gettransactionbyid return it.
+//
+// With search_internal the account listing also holds the internal
+// transactions that touch the account, one entry each: those have no txID
+// but internal_tx_id and their transaction's id in tx_id.
 type txItem struct {
 	TxID           string `json:"txID"`
+	InternalTxID   string `json:"internal_tx_id"`
+	ParentTxID     string `json:"tx_id"`
 	BlockNumber    uint64 `json:"blockNumber"`
 	BlockTimestamp int64  `json:"block_timestamp"`
 	Ret            []struct {
@@ -79,6 +85,22 @@ type txInfoResp struct {
 		Topics  []string `json:"topics"`
 		Data    string   `json:"data"`
 	} `json:"log"`
+	// InternalTransactions are the calls the transaction's contracts made,
+	// in execution order; TronGrid's nodes keep them (vm.saveInternalTx).
+	InternalTransactions []internalTx `json:"internal_transactions"`
+}
+
+// internalTx is one internal transaction of a receipt: a call, create or
+// suicide from caller to transferTo, carrying the TRX (callValue without a
+// tokenId) and TRC-10 tokens in callValueInfo. Rejected ones were undone.
+type internalTx struct {
+	Caller        string `json:"caller_address"`
+	To            string `json:"transferTo_address"`
+	CallValueInfo []struct {
+		CallValue int64  `json:"callValue"`
+		TokenID   string `json:"tokenId"`
+	} `json:"callValueInfo"`
+	Rejected bool `json:"rejected"`
 }
 
 // blockResp is /wallet/getblock and /walletsolidity/getnowblock.

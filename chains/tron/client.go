@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"freezetrace/chains"
 	"freezetrace/chains/transport"
 )
 
@@ -55,6 +56,11 @@ type Options struct {
 	// Transfers of one block are then ordered by position and transaction
 	// id, which is not the chain's order.
 	NoTxIndex bool
+	// Wrappers are the native-coin wrappers whose Deposit and Withdrawal
+	// events TxEvents reads as wraps and unwraps; nil means mainnet's WTRX
+	// (TNUC9Qb1rRpS5CbWLmNMxXBjyFoydXjWFR), an empty slice none. The same
+	// event names from any other contract are not read.
+	Wrappers []chains.Address
 	// HTTPClient sends the requests; nil means a client with a 60s timeout.
 	HTTPClient *http.Client
 	// Now is the clock of the rate limit and of Retry-After dates; nil

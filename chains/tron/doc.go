@@ -50,10 +50,23 @@
 //   - A TRC-20 transfer's Position is the index of its Transfer event in the
 //     transaction's event log (the receipt's log array), counting every
 //     event of every contract, as TronGrid's event_index does.
-//   - A TRX transfer's Position is 0: the transaction's own TransferContract
-//     amount (or the call_value a TriggerSmartContract sends to a contract).
-//     TRX moved by internal transactions inside contract calls is not
-//     listed.
+//   - A TRX transfer's Position is 0 for the transaction's own
+//     TransferContract amount (or the call_value a TriggerSmartContract
+//     sends to a contract), and 1 + its index for TRX an internal
+//     transaction moved (a SunSwap V2 swap pays the trader TRX from the
+//     router this way). The account listing is asked with search_internal
+//     =true, which adds an entry per internal transaction touching the
+//     address; each names its transaction, whose receipt's
+//     internal_transactions (callValueInfo without a tokenId, not
+//     rejected) say what moved. TRC-10 tokens are not read.
+//
+// # Venue events
+//
+// TxEvents (chains.EventReader) decodes a transaction's receipt log, the
+// one TxTransfers reads, by topic0 and shape: Uniswap V2-style Swap
+// (SunSwap V2 pairs), SunSwap V1 (JustSwap) TokenPurchase and TrxPurchase,
+// and Deposit and Withdrawal of the wrappers in Options.Wrappers (WTRX by
+// default). Position is the log index, as for TRC-20 transfers.
 //
 // # Freeze status and balances
 //

@@ -63,6 +63,9 @@ type fakeTx struct {
 	call   *chains.Transfer // TRX sent as call_value to a contract
 	logs   []fakeLog
 	failed bool
+	// internal are the TRX moves of its internal transactions
+	// (fake_swap_test.go).
+	internal []fakeInternal
 }
 
 type fakeLog struct {
@@ -70,6 +73,7 @@ type fakeLog struct {
 	contract chains.Address
 	from, to chains.Address
 	value    *big.Int
+	raw      *rawLog // when set, the event's topics and data as served
 }
 
 // newFakeGrid serves the given transfers. Native transfers become
@@ -412,12 +416,12 @@ func (g *fakeGrid) accountTxs(w http.ResponseWriter, r *http.Request, who string
 		http.Error(w, `{"success":false,"error":"bad address"}`, http.StatusBadRequest)
 		return nil
 	}
-	if r.URL.Query().Get("search_internal") != "false" {
-		http.Error(w, `{"success":false,"error":"want search_internal=false"}`, http.StatusBadRequest)
+	if r.URL.Query().Get("search_internal") != "true" {
+		http.Error(w, `{"success":false,"error":"want search_internal=true"}`, http.StatusBadRequest)
 		return nil
 	}
 	lo, hi := window(r)
-	var items []*fakeTx
+	var items []func() map[string]any
 	for _, tx := range g.newestFirst(lo, hi) {
 		related := tx.owner == addr
 		if tx.trx != nil && (tx.trx.From == addr || tx.trx.To == addr) {
@@ -427,10 +431,11 @@ func (g *fakeGrid) accountTxs(w http.ResponseWriter, r *http.Request, who string
 			related = true
 		}
 		if related {
-			items = append(items, tx)
+			items = append(items, func() map[string]any { return g.txJSON(tx) })
 		}
+		items = append(items, g.internalRows(tx, addr)...)
 	}
-	return paginate(w, r, len(items), func(i int) map[string]any { return g.txJSON(items[i]) })
+	return paginate(w, r, len(items), func(i int) map[string]any { return items[i]() })
 }
 
 // txJSON is a transaction as /v1/accounts/{a}/transactions and
@@ -524,6 +529,10 @@ func (g *fakeGrid) txInfo(id string) any {
 	}
 	var logs []any
 	for _, l := range tx.logs {
+		if l.raw != nil {
+			logs = append(logs, map[string]any{"address": hexOf(l.contract), "topics": l.raw.topics, "data": l.raw.data})
+			continue
+		}
 		topic0 := "ddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef"
 		if l.other {
 			topic0 = "8c5be1e5ebec7d5bd14f71427d1e84f3dd0314c0f7b2291e5b200ac8c7c3b925" // Approval
@@ -535,6 +544,9 @@ func (g *fakeGrid) txInfo(id string) any {
 		})
 	}
 	out["log"] = logs
+	if len(tx.internal) > 0 {
+		out["internal_transactions"] = g.internalJSON(tx)
+	}
 	return out
 }
 

@@ -355,8 +355,9 @@ func fzTRXItem(n uint64, from, to chains.Address, amount int64, ret string) stri
 
 // FuzzGridTRX serves the account's transaction listing and the per-block
 // receipt listings to a TRX history: every transfer returned is a
-// successful listed transaction's own TRX, touching the address, in the
-// range, at its index in its block.
+// successful listed transaction's own TRX or the TRX of an internal
+// transaction the listing named, touching the address, in the range, at
+// its index in its block.
 func FuzzGridTRX(f *testing.F) {
 	page := func(items ...string) []byte {
 		return []byte(`{"data":[` + strings.Join(items, ",") + `],"success":true,"meta":{"at":1700005700000,"page_size":` + strconv.Itoa(len(items)) + `}}`)
@@ -367,6 +368,11 @@ func FuzzGridTRX(f *testing.F) {
 	f.Add(page(fzTRXItem(1500, fzVictim, fzOther, 25_000_000, "REVERT"), fzTRXItem(1501, fzOther, fzOther, 5, "SUCCESS")), list)
 	f.Add(page(fzTRXItem(1500, fzVictim, fzOther, -1, "SUCCESS")), list)
 	f.Add(page(`{"internal_tx_id":"abc","data":{"call_value":{"_":5}}}`), list)
+	// A swap's TRX payout: the listing names the transaction, its receipt
+	// the internal transaction.
+	f.Add(page(`{"internal_tx_id":"ab","tx_id":"`+fzTxID(1500)+`","block_timestamp":`+strconv.FormatInt(fzMs(1500), 10)+`,"data":{"call_value":{"_":5}}}`),
+		[]byte(`[{"id":"$tx","blockNumber":$num,"blockTimeStamp":$ms,"receipt":{"result":"SUCCESS"},"internal_transactions":[`+
+			`{"caller_address":"41`+fzHex(fzOther)+`","transferTo_address":"41`+fzHex(fzVictim)+`","callValueInfo":[{"callValue":5}],"note":"63616c6c"}]}]`))
 	f.Add(page(fzTRXItem(999, fzVictim, fzOther, 3, "SUCCESS")), []byte("{}"))
 	g := newFzGrid(f)
 	q := chains.Query{Chain: chains.Tron, Address: fzVictim, Asset: chains.NativeAsset(chains.Tron), From: 1000, To: 2000}
@@ -395,8 +401,11 @@ func FuzzGridTRX(f *testing.F) {
 		}
 		fzCheckHistory(t, ts, q)
 		listed := fzListed(g, "/v1/accounts/{a}/transactions", "txID")
+		for h := range fzListed(g, "/v1/accounts/{a}/transactions", "tx_id") {
+			listed[h] = true // named by an internal transaction's entry
+		}
 		for _, tr := range ts {
-			if !listed[tr.Tx] || tr.Amount.Big().BitLen() > 63 {
+			if !listed[tr.Tx] || tr.Amount.Big().BitLen() > 64 {
 				t.Fatalf("transfer %+v is no listed transaction's TRX", tr)
 			}
 			if !fzIndexOK(g, tr.Block, tr.Tx, tr.TxIndex) {

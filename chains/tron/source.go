@@ -22,6 +22,9 @@ type Source struct {
 	pageSize int
 	workers  int
 	noIdx    bool
+	// wrappers are the native-coin wrappers whose Deposit and Withdrawal
+	// TxEvents reads as wraps and unwraps.
+	wrappers map[chains.Address]bool
 
 	mu     sync.Mutex // guards what follows
 	head   *blockResp
@@ -49,6 +52,7 @@ var (
 	_ chains.Source      = (*Source)(nil)
 	_ chains.BlockFinder = (*Source)(nil)
 	_ chains.Requester   = (*Source)(nil)
+	_ chains.EventReader = (*Source)(nil)
 	// Head and BlockHash let the store bound Latest queries and notice
 	// changed blocks.
 	_ chains.HeadReader  = (*Source)(nil)
@@ -69,6 +73,7 @@ func New(o Options) (*Source, error) {
 		hashes:   make(map[uint64][32]byte),
 		order:    make(map[uint64]map[chains.TxHash]uint32),
 		noIdx:    o.NoTxIndex,
+		wrappers: wrapperSet(o.Wrappers),
 		txs:      make(map[chains.TxHash]*txInfoResp),
 		index:    make(map[chains.TxHash]uint32),
 		assets:   make(map[chains.AssetID]chains.Asset),
@@ -199,17 +204,29 @@ func (s *Source) window(ctx context.Context, q chains.Query) (url.Values, uint64
 	return params, to, nil
 }
 
-// trxTransfers lists the TRX that addr sent or received in its own
-// transactions.
+// trxTransfers lists the TRX that addr sent or received: in its own
+// transactions (their TransferContract amount or call_value), and in
+// internal transactions of contract calls, which the listing names with
+// search_internal and whose receipts say what moved.
 func (s *Source) trxTransfers(ctx context.Context, addr chains.Address, params url.Values) ([]chains.Transfer, error) {
-	params.Set("search_internal", "false")
+	params.Set("search_internal", "true")
 	path := "/v1/accounts/" + addr.String() + "/transactions"
 	seen := make(map[chains.TxHash]bool)
+	seenInternal := make(map[chains.TxHash]bool)
 	var out []chains.Transfer
+	var internal []listedTx
 	err := pages(ctx, s.c, path, params, func(items []txItem) error {
 		for _, it := range items {
 			if it.TxID == "" {
-				continue // an internal transaction's entry
+				id, ok, err := it.internalRow(path)
+				if err != nil {
+					return err
+				}
+				if ok && !seenInternal[id.h] {
+					seenInternal[id.h] = true
+					internal = append(internal, id)
+				}
+				continue
 			}
 			h, err := chains.ParseTxHash(it.TxID)
 			if err != nil {
@@ -229,7 +246,14 @@ func (s *Source) trxTransfers(ctx context.Context, addr chains.Address, params u
 		}
 		return nil
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	in, err := s.internalTRX(ctx, addr, internal)
+	if err != nil {
+		return nil, err
+	}
+	return append(out, in...), nil
 }
 
 // trc20Transfers lists the transactions in which addr sent or received
@@ -319,7 +343,8 @@ func pages[T any](ctx context.Context, c *client, path string, params url.Values
 	}
 }
 
-// TxTransfers returns every transfer tx moved: its own TRX and every TRC-20
+// TxTransfers returns every transfer tx moved: its own TRX, the TRX its
+// internal transactions moved (a swap's payout in TRX) and every TRC-20
 // Transfer event, in canonical order. ErrNotFound when the node does not
 // know tx.
 func (s *Source) TxTransfers(ctx context.Context, chain chains.Chain, tx chains.TxHash) ([]chains.Transfer, error) {
@@ -334,6 +359,11 @@ func (s *Source) TxTransfers(ctx context.Context, chain chains.Chain, tx chains.
 	if err != nil {
 		return nil, err
 	}
+	in, err := info.internalTransfers(tx)
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, in...)
 	var t txItem
 	if err := s.c.post(ctx, "/wallet/gettransactionbyid", map[string]string{"value": txID(tx)}, &t); err != nil {
 		return nil, fmt.Errorf("tx %s: %w", chains.Tron.FormatTx(tx), err)
