@@ -171,3 +171,60 @@ func TestSwapNotRecognised(t *testing.T) {
 		t.Errorf("conversions %v, want none", r.Conversions)
 	}
 }
+
+// TestSwapDust: the dust floor, given in the victims' asset, applies to
+// converted taint through its worth. Under haircut the 0.8 ETH to A are
+// worth 1,600 and the 1.2 ETH to B 2,400: a floor of 2,500 stops both.
+func TestSwapDust(t *testing.T) {
+	w := newSwapWorld()
+	r := run(t, w.src, trace.NewLabelAttributor(w.src), txCase(w.pays...), trace.Options{Rule: trace.Haircut, MinAmount: chains.NewAmount(2500)})
+	want := map[string]string{"dust " + w.A.String(): "800000000000000000", "dust " + w.B.String(): "1200000000000000000"}
+	if got := amounts(r); !maps.Equal(got, want) {
+		t.Fatalf("endpoints %v, want %v", got, want)
+	}
+	for _, e := range r.Endpoints {
+		if !strings.Contains(e.Reason, "stands for") {
+			t.Errorf("dust reason %q does not give the worth", e.Reason)
+		}
+	}
+}
+
+// TestSwapServices: an instant exchanger is an endpoint of its own kind;
+// a bridge endpoint records the destination its deposit event names.
+func TestSwapServices(t *testing.T) {
+	for _, tc := range []struct {
+		cat  chains.Category
+		kind trace.Kind
+	}{{chains.CategoryInstantExchanger, trace.KindInstantExchanger}, {chains.CategoryBridge, trace.KindBridge}} {
+		t.Run(string(tc.cat), func(t *testing.T) {
+			w := newSwapWorld()
+			w.src.AddLabel(chains.Label{Chain: chains.Ethereum, Address: w.A, Entity: "Service", Category: tc.cat, Source: "test", Confidence: 80})
+			w.src.AddEvents(chains.TxEvent{Chain: chains.Ethereum, Tx: txh(5001), Block: 5, Position: 3, Contract: w.A,
+				Kind: chains.EventBridgeDeposit, DestChain: "BTC", Recipient: "bc1qexample"})
+			r := run(t, w.src, trace.NewLabelAttributor(w.src), txCase(w.pays...), trace.Options{})
+			var ep *trace.Endpoint
+			for i, e := range r.Endpoints {
+				if e.Address == w.A {
+					ep = &r.Endpoints[i]
+				}
+			}
+			if ep == nil || ep.Kind != tc.kind || ep.Amount.String() != "2000000000000000000" {
+				t.Fatalf("endpoint at A %+v, want %s with 2 ETH", ep, tc.kind)
+			}
+			dest := ep.DestChain + " " + ep.Recipient
+			if tc.kind == trace.KindBridge && dest != "BTC bc1qexample" {
+				t.Errorf("bridge destination %q", dest)
+			}
+			if tc.kind != trace.KindBridge && dest != " " {
+				t.Errorf("destination %q on a %s", dest, tc.kind)
+			}
+			var b bytes.Buffer
+			if err := trace.WriteJSON(&b, r); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := trace.ReadJSON(&b); err != nil {
+				t.Fatalf("ReadJSON: %v", err)
+			}
+		})
+	}
+}
