@@ -41,7 +41,7 @@ type DirectoryEntry struct {
 	Key            string   `yaml:"key" json:"key,omitempty"`                         // "binance": lowercase, file-safe, unique
 	Name           string   `yaml:"name" json:"name,omitempty"`                       // display name: "Binance"
 	LegalName      string   `yaml:"legal_name" json:"legal_name,omitempty"`           // the operating company, as its terms name it
-	Kind           string   `yaml:"kind" json:"kind,omitempty"`                       // "exchange" or "issuer"
+	Kind           string   `yaml:"kind" json:"kind,omitempty"`                       // one of Kinds: "exchange", "issuer", "instant_exchanger", "bridge"
 	Aliases        []string `yaml:"aliases" json:"aliases,omitempty"`                 // other spellings label lists use: "binance.com", "Binance Hot Wallet"...
 	LawEnforcement Channel  `yaml:"law_enforcement" json:"law_enforcement,omitempty"` // how police and prosecutors reach it
 	Victims        Channel  `yaml:"victims" json:"victims,omitempty"`                 // how a victim or their representative reaches it
@@ -63,7 +63,27 @@ type Channel struct {
 const (
 	KindExchange = "exchange"
 	KindIssuer   = "issuer"
+	// KindInstantExchanger is a custodial instant swap service (FixedFloat,
+	// ChangeNOW, SideShift): it can hold what it has not paid out yet.
+	KindInstantExchanger = "instant_exchanger"
+	// KindBridge is a cross-chain bridge (THORChain, Across, Hop): a
+	// deposit's destination on the other chain is in the trace, and the
+	// operator or its relayers may be able to stop an unfilled transfer.
+	KindBridge = "bridge"
 )
+
+// Kinds lists the recipient kinds in a fixed order.
+var Kinds = []string{KindExchange, KindIssuer, KindInstantExchanger, KindBridge}
+
+// ValidKind reports whether k is one of Kinds.
+func ValidKind(k string) bool {
+	for _, v := range Kinds {
+		if k == v {
+			return true
+		}
+	}
+	return false
+}
 
 // entryPlace is where an entry and its names (key, name, then aliases) were
 // read, for error messages.
@@ -199,8 +219,8 @@ func (e *DirectoryEntry) check(name string, n *yaml.Node) error {
 		return fmt.Errorf("%s: key %q: want lowercase letters, digits and - only", at("key"), e.Key)
 	case strings.TrimSpace(e.Name) == "":
 		return fmt.Errorf("%s: entry %q: name is required", at(), e.Key)
-	case e.Kind != KindExchange && e.Kind != KindIssuer:
-		return fmt.Errorf("%s: entry %q: unknown kind %q (want exchange or issuer)", at("kind"), e.Key, e.Kind)
+	case !ValidKind(e.Kind):
+		return fmt.Errorf("%s: entry %q: unknown kind %q (want %s)", at("kind"), e.Key, e.Kind, strings.Join(Kinds, ", "))
 	}
 	if e.LastChecked != "" {
 		if _, err := time.Parse(time.DateOnly, e.LastChecked); err != nil {

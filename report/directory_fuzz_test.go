@@ -37,7 +37,7 @@ func FuzzParseDirectory(f *testing.F) {
 		}
 		for i := range d.Entries {
 			e := &d.Entries[i]
-			if !directoryKey.MatchString(e.Key) || strings.TrimSpace(e.Name) == "" || (e.Kind != KindExchange && e.Kind != KindIssuer) {
+			if !directoryKey.MatchString(e.Key) || strings.TrimSpace(e.Name) == "" || !ValidKind(e.Kind) {
 				t.Fatalf("accepted entry %+v", e)
 			}
 			for _, s := range append(append([]string{}, e.Sources...), e.LawEnforcement.Portal, e.Victims.Portal) {

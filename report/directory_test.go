@@ -20,6 +20,8 @@ func TestBuiltinDirectory(t *testing.T) {
 		"binance": KindExchange, "okx": KindExchange, "coinbase": KindExchange, "kraken": KindExchange,
 		"kucoin": KindExchange, "bybit": KindExchange, "htx": KindExchange, "bitget": KindExchange,
 		"gate": KindExchange, "tether": KindIssuer, "circle": KindIssuer,
+		"fixedfloat": KindInstantExchanger, "changenow": KindInstantExchanger, "sideshift": KindInstantExchanger,
+		"exch": KindInstantExchanger, "thorchain": KindBridge, "across": KindBridge, "hop": KindBridge,
 	}
 	for key, kind := range want {
 		e, ok := d.Lookup(key)
@@ -63,6 +65,13 @@ func TestDirectoryLookup(t *testing.T) {
 		{"USD Coin", "circle"},
 		{"gate.io", "gate"},
 		{"Gate", "gate"},
+		{"FixedFloat.com", "fixedfloat"},
+		{"changenow.io", "changenow"},
+		{"SideShift.ai", "sideshift"},
+		{"eXch", "exch"},
+		{"THORChain", "thorchain"},
+		{"Across Protocol", "across"},
+		{"Hop", "hop"},
 		{"binanc", ""},
 		{"", ""},
 		{" . ", ""},
@@ -177,7 +186,9 @@ func TestParseDirectory(t *testing.T) {
 		{"ErrUnknownField", strings.Replace(okEntry, "    kind:", "    colour: red\n    kind:", 1), `dir.yaml:4: unknown field "colour"`},
 		{"ErrUnknownChannelField", strings.Replace(okEntry, "      email:", "      fax: 1\n      email:", 1), `dir.yaml:8: unknown field "fax"`},
 		{"ErrUnknownTopField", "version: 2\n" + okEntry, `dir.yaml:1: unknown field "version"`},
-		{"ErrBadKind", strings.Replace(okEntry, "kind: exchange", "kind: bank", 1), `dir.yaml:4: entry "examplex": unknown kind "bank"`},
+		{"ErrBadKind", strings.Replace(okEntry, "kind: exchange", "kind: bank", 1), `dir.yaml:4: entry "examplex": unknown kind "bank" (want exchange, issuer, instant_exchanger, bridge)`},
+		{"ErrKindCase", strings.Replace(okEntry, "kind: exchange", "kind: Bridge", 1), `dir.yaml:4: entry "examplex": unknown kind "Bridge"`},
+		{"ErrKindSpelling", strings.Replace(okEntry, "kind: exchange", "kind: instant-exchanger", 1), `dir.yaml:4: entry "examplex": unknown kind "instant-exchanger"`},
 		{"ErrNoKey", strings.Replace(okEntry, "key: examplex", "key: ''", 1), "dir.yaml:2: key is required"},
 		{"ErrBadKey", strings.Replace(okEntry, "key: examplex", "key: Example_X", 1), `dir.yaml:2: key "Example_X": want lowercase`},
 		{"ErrNoName", strings.Replace(okEntry, "name: ExampleX", "name: ' '", 1), `dir.yaml:2: entry "examplex": name is required`},
@@ -206,6 +217,41 @@ func TestParseDirectory(t *testing.T) {
 			_, err := ParseDirectory("dir.yaml", []byte(c.text))
 			wantInvalid(t, err, c.want)
 		})
+	}
+}
+
+func TestDirectoryKinds(t *testing.T) {
+	for _, kind := range []string{KindExchange, KindIssuer, KindInstantExchanger, KindBridge} {
+		t.Run(kind, func(t *testing.T) {
+			d, err := ParseDirectory("dir.yaml", []byte(strings.Replace(okEntry, "kind: exchange", "kind: "+kind, 1)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := d.Entries[0].Kind; got != kind {
+				t.Errorf("kind = %q, want %q", got, kind)
+			}
+		})
+	}
+	if got, want := strings.Join(Kinds, ","), "exchange,issuer,instant_exchanger,bridge"; got != want {
+		t.Errorf("Kinds = %s, want %s", got, want)
+	}
+	if ValidKind("") || ValidKind("defi") {
+		t.Error("ValidKind accepts a kind that is not one of Kinds")
+	}
+}
+
+// TestBuiltinDirectoryServiceKinds checks that the entities the shipped
+// services list names as instant exchangers and bridges are directory
+// entries of that kind, so that a letter finds them.
+func TestBuiltinDirectoryServiceKinds(t *testing.T) {
+	d := BuiltinDirectory()
+	for _, c := range []struct{ entity, kind string }{
+		{"FixedFloat", KindInstantExchanger}, {"THORChain", KindBridge}, {"Across", KindBridge}, {"Hop", KindBridge},
+	} {
+		e, ok := d.Lookup(c.entity)
+		if !ok || e.Kind != c.kind {
+			t.Errorf("Lookup(%q) = %v, %v; want an entry of kind %s", c.entity, e, ok, c.kind)
+		}
 	}
 }
 

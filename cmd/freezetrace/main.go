@@ -181,6 +181,7 @@ func commands() []*cli.Command {
 		caseCommand(),
 		statusCommand(),
 		screenCommand(),
+		servicesCommand(),
 		// One line per command, each defined in its own file.
 	}
 	decorate("freezetrace", cmds)
