@@ -18,6 +18,14 @@
 // every block of the range: one debug call per block, which is slow on long
 // ranges and refused past Options.MaxTraceBlocks.
 //
+// The Deposit and Withdrawal events of native-coin wrappers
+// (Options.Wrappers, WETH9 on Ethereum by default) count as transfers of
+// the wrapper's token, which WETH9 does not log as Transfers; for such a
+// token the "sent" query asks for Transfer, Deposit and Withdrawal
+// together, so a ledger still costs two calls. TxEvents
+// (chains.EventReader) reads a transaction's swap, wrap and bridge
+// deposit events from its receipt (DecodeEvents).
+//
 // FreezeStatus (chains.FreezeChecker) reads a stablecoin issuer's freeze
 // function with eth_call and, for a frozen address, finds the freezing
 // transaction by a binary search of that function over historical state

@@ -120,8 +120,8 @@ func (s *Source) tokenTransfers(ctx context.Context, q chains.Query, to uint64) 
 	me := addressTopic(q.Address)
 	var logs []Log
 	for _, topics := range [][]any{
-		{TransferTopic, me},      // sent
-		{TransferTopic, nil, me}, // received
+		{s.senderTopics(q.Asset.Contract), me}, // sent (and, for a wrapper, wrapped or unwrapped)
+		{TransferTopic, nil, me},               // received
 	} {
 		ls, err := s.getLogs(ctx, contract, topics, q.From, to)
 		if err != nil {
@@ -134,8 +134,8 @@ func (s *Source) tokenTransfers(ctx context.Context, q chains.Query, to uint64) 
 	})
 }
 
-// collect decodes the Transfer logs that keep accepts, once each (a
-// transfer to oneself matches both the sent and the received filter), checks
+// collect decodes the Transfer (and wrapper) logs that keep accepts, once
+// each (a transfer to oneself matches both the sent and the received filter), checks
 // that the logs of one block agree on its hash and that hash is canonical,
 // stamps block times and returns them in canonical order.
 func (s *Source) collect(ctx context.Context, chain chains.Chain, logs []Log, keep func(chains.Transfer) bool) ([]chains.Transfer, error) {
@@ -143,7 +143,7 @@ func (s *Source) collect(ctx context.Context, chain chains.Chain, logs []Log, ke
 	var out []chains.Transfer
 	hashes := make(map[uint64]common.Hash)
 	for _, l := range logs {
-		t, ok := DecodeTransfer(chain, l)
+		t, ok := s.decodeTransfer(chain, l)
 		if !ok || !keep(t) || seen[t.Key()] {
 			continue
 		}

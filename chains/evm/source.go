@@ -64,6 +64,12 @@ type Options struct {
 	// HTTPBase is the round tripper under the retrying Transport; nil for
 	// http.DefaultTransport.
 	HTTPBase http.RoundTripper
+	// Wrappers are the native-coin wrappers (WETH9-like contracts, which
+	// log no Transfer when they mint or burn) whose Deposit and Withdrawal
+	// events count as transfers of their token and as wraps and unwraps
+	// (see DecodeWrap); nil means DefaultWrappers(chain), an empty slice
+	// none.
+	Wrappers []chains.Address
 }
 
 // Source is a chains.Source over one EVM chain's JSON-RPC endpoint. It is
@@ -74,6 +80,7 @@ type Source struct {
 	client    *rpc.Client
 	transport *Transport
 	opts      Options
+	wrappers  []chains.Address // Options.Wrappers, defaults applied
 	calls     atomic.Int64
 	queries   atomic.Int64
 	blocks    atomic.Int64
@@ -125,7 +132,11 @@ func Dial(ctx context.Context, rawURL string, chain chains.Chain, o Options) (*S
 	if o.TraceCacheBlocks <= 0 {
 		o.TraceCacheBlocks = 4096
 	}
-	return &Source{chain: chain, url: rawURL, client: c, transport: tr, opts: o, span: unbounded, native: o.Native,
+	wrappers := o.Wrappers
+	if wrappers == nil {
+		wrappers = DefaultWrappers(chain)
+	}
+	return &Source{chain: chain, url: rawURL, client: c, transport: tr, opts: o, wrappers: wrappers, span: unbounded, native: o.Native,
 		recent: map[uint64]common.Hash{}, headers: map[uint64]Header{}, traced: traceCache{limit: o.TraceCacheBlocks}}, nil
 }
 

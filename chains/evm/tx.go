@@ -28,7 +28,8 @@ type rpcTx struct {
 }
 
 // TxTransfers returns every transfer transaction tx made: its ERC-20
-// Transfer logs from the receipt, and its native transfers, internal ones
+// Transfer logs from the receipt (and the Deposit and Withdrawal logs of
+// native-coin wrappers, see DecodeWrap), and its native transfers, internal ones
 // included, from a call trace. Without a trace API the transaction's own
 // value is exact only when it went to an account without code; for a call
 // to a contract the answer is ErrUnsupported rather than a partial list.
@@ -50,7 +51,7 @@ func (s *Source) TxTransfers(ctx context.Context, chain chains.Chain, tx chains.
 	}
 	var out []chains.Transfer
 	for _, l := range rc.Logs {
-		if tr, ok := DecodeTransfer(chain, l); ok {
+		if tr, ok := s.decodeTransfer(chain, l); ok {
 			out = append(out, tr)
 		}
 	}

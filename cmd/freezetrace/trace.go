@@ -37,6 +37,9 @@ type traceOptions struct {
 	// Confirmations is how far below the upstream's head a block must be
 	// to be cached (reorg safety).
 	Confirmations uint64
+	// Services are the service labels (the shipped list and --services)
+	// added to the database's, in memory.
+	Services []chains.Label
 }
 
 // storePiece is the most blocks of one address's history the cache fetches
@@ -87,7 +90,7 @@ func traceCommand() *cli.Command {
 			&cli.BoolFlag{Name: "labels-only", Usage: "attribute addresses from listed labels only (no deposit-address or cluster detection)"},
 			&cli.StringFlag{Name: "out", Usage: "write trace.json and ledger.csv into `DIR`"},
 			&cli.Uint64Flag{Name: "confirmations", Value: 12, Usage: "cache only blocks at least `N` below the node's head, so a reorg cannot change a cached trace"},
-		}, append(heuristicFlags(), append(rpcFlags(), explorerFlags()...)...)...),
+		}, append(heuristicFlags(), append(servicesFlags(), append(rpcFlags(), explorerFlags()...)...)...)...),
 		Action: func(c *cli.Context) error {
 			if c.Args().Present() {
 				return usagef("freezetrace trace --help", "trace takes no arguments, got %q", c.Args().First())
@@ -163,6 +166,9 @@ func parseTraceFlags(c *cli.Context, getenv func(string) string) (traceOptions, 
 		return o, chains.Invalid(fmt.Errorf("--max-degree: want a positive number or -1, got %d", d))
 	default:
 		o.Trace.MaxDegree = d
+	}
+	if o.Services, err = serviceLabels(parseServicesFlags(c)); err != nil {
+		return o, err
 	}
 	return o, nil
 }
@@ -257,9 +263,10 @@ func runTrace(ctx context.Context, o traceOptions, w, stderr io.Writer) error {
 	if up.src != nil && !o.Offline {
 		o.Heuristics.ReadSpan = 4 * span
 	}
-	var attr trace.Attributor = trace.NewLabelAttributor(db)
+	labeler := withServices(db, o.Services)
+	var attr trace.Attributor = trace.NewLabelAttributor(labeler)
 	if o.Heuristic {
-		attr = attribute.New(db, src, o.Heuristics)
+		attr = attribute.New(labeler, src, o.Heuristics)
 	}
 	stopProgress := rpcProgress(ctx, up.evm, stderr)
 	res, err := trace.Run(ctx, src, attr, o.Case, o.Trace)
