@@ -51,8 +51,8 @@ func TestOpen(t *testing.T) {
 			t.Fatalf("open %d: %v", i, err)
 		}
 		v, err := db.SchemaVersion(ctx)
-		if err != nil || v != 10 {
-			t.Fatalf("schema version: got %d, %v; want 10", v, err)
+		if err != nil || v != 11 {
+			t.Fatalf("schema version: got %d, %v; want 11", v, err)
 		}
 		db.Close()
 	}

@@ -100,7 +100,7 @@ func TestDBStats(t *testing.T) {
 		t.Fatalf("exit %d, stderr %q", code, errOut)
 	}
 	for _, want := range []string{
-		"(schema 10)",
+		"(schema 11)",
 		"transfers    2\n",
 		"imports      2\n",
 		"ethereum  2          1       100          101         0\n",
