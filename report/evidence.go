@@ -32,14 +32,21 @@ type evidence struct {
 	as       assets
 	names    map[addrKey]string // address → entity, from the trace's endpoints
 	holdings []trace.Holding    // the trace's, cleaned (cleanHolding)
+	r        *trace.Result
+	// multi is set for a trace with conversions or bridge destinations:
+	// the flows, endpoints and paths tables then end with the columns that
+	// say them (conversion; value, dest_chain, recipient), which a trace
+	// of one asset without them does not have.
+	multi bool
 }
 
 func newEvidence(c *CaseFile, r *trace.Result, as assets) *evidence {
-	ev := &evidence{c: c, as: as, names: map[addrKey]string{}}
+	ev := &evidence{c: c, as: as, names: map[addrKey]string{}, r: r, multi: len(r.Conversions) > 0}
 	for _, e := range r.Endpoints {
 		if e.Entity != "" {
 			ev.names[addrKey{e.Chain, e.Address}] = e.Entity
 		}
+		ev.multi = ev.multi || e.DestChain != "" || e.Recipient != "" || convertedEndpoint(r, e)
 	}
 	for _, h := range r.Holdings {
 		ev.holdings = append(ev.holdings, cleanHolding(h))
@@ -57,14 +64,82 @@ func row(vals ...string) []string {
 func (ev *evidence) flows(fs []trace.Flow) sheet {
 	s := sheet{Name: "flows", Head: []string{"chain", "block", "time_utc", "tx", "position", "hop", "from", "from_entity",
 		"to", "to_entity", "asset", "symbol", "amount_base", "amount", "tainted_base", "tainted", "by_source", "tx_url"}, Link: 17}
+	if ev.multi {
+		s.Head = append(s.Head, "conversion")
+	}
 	for _, f := range fs {
 		a := ev.as.get(f.Asset)
-		s.Rows = append(s.Rows, row(string(f.Chain), u64(f.Block), isoTime(f.Time), f.Chain.FormatTx(f.Tx), u64(uint64(f.Position)),
+		cells := []string{string(f.Chain), u64(f.Block), isoTime(f.Time), f.Chain.FormatTx(f.Tx), u64(uint64(f.Position)),
 			strconv.Itoa(f.Hop), f.From.String(), ev.names[addrKey{f.Chain, f.From}], f.To.String(), ev.names[addrKey{f.Chain, f.To}],
 			f.Asset.String(), a.Symbol, f.Amount.String(), display(f.Amount, a.Decimals), f.Tainted.String(),
-			display(f.Tainted, a.Decimals), trace.FormatShares(f.BySource), f.Chain.TxURL(f.Tx)))
+			display(f.Tainted, a.Decimals), trace.FormatShares(f.BySource), f.Chain.TxURL(f.Tx)}
+		if ev.multi {
+			cells = append(cells, conversionCell(f.Conversion))
+		}
+		s.Rows = append(s.Rows, row(cells...))
 	}
 	return s
+}
+
+// conversionCell is a 1-based conversion index, "" for none.
+func conversionCell(i int) string {
+	if i == 0 {
+		return ""
+	}
+	return strconv.Itoa(i)
+}
+
+// valueCells are the endpoints table's last columns in a trace with
+// conversions or bridge destinations: the victims' asset its value is
+// counted in, the value (for an endpoint in another asset), and the
+// bridge destination.
+func (ev *evidence) valueCells(e trace.Endpoint) []string {
+	va := victimAssetOf(ev.r, e)
+	a := ev.as.get(va)
+	base, shown := e.Amount.String(), display(e.Amount, a.Decimals)
+	if convertedEndpoint(ev.r, e) {
+		base, shown = e.Value.String(), display(e.Value, a.Decimals)
+	}
+	return []string{va.String(), a.Symbol, base, shown, e.DestChain, e.Recipient}
+}
+
+// conversions is one row per received leg of each conversion: where and
+// when, the venues (event kind, contract and log position), what was sent
+// and received and the tainted part of each, the rate (received per sent,
+// display units) and, by source, the tainted sent and received in base
+// units. idx are the conversions' 1-based indexes in the trace.
+func (ev *evidence) conversions(idx []int) sheet {
+	s := sheet{Name: "conversions", Head: []string{"conversion", "chain", "block", "time_utc", "tx", "address", "hop", "venues", "events",
+		"sent_asset", "sent_symbol", "sent_base", "sent", "tainted_sent_base", "tainted_sent",
+		"received_asset", "received_symbol", "received_base", "received", "tainted_received_base", "tainted_received",
+		"rate", "by_source", "tx_url"}, Link: 23}
+	for _, i := range idx {
+		c := conversionOf(ev.r, i)
+		if c == nil {
+			continue
+		}
+		sa := ev.as.get(c.Sent.Asset)
+		for _, leg := range c.Received {
+			ra := ev.as.get(leg.Asset)
+			s.Rows = append(s.Rows, row(strconv.Itoa(i), string(c.Chain), u64(c.Block), isoTime(c.Time), c.Chain.FormatTx(c.Tx),
+				c.Address.String(), strconv.Itoa(c.Hop), venues(c), eventsCell(c),
+				c.Sent.Asset.String(), sa.Symbol, c.Sent.Amount.String(), display(c.Sent.Amount, sa.Decimals),
+				c.Sent.Tainted.String(), display(c.Sent.Tainted, sa.Decimals),
+				leg.Asset.String(), ra.Symbol, leg.Amount.String(), display(leg.Amount, ra.Decimals),
+				leg.Tainted.String(), display(leg.Tainted, ra.Decimals),
+				rate(ev.as, c.Sent, leg), sharesText(c.Sent, leg), c.Chain.TxURL(c.Tx)))
+		}
+	}
+	return s
+}
+
+// allConversions are the 1-based indexes of every conversion of the trace.
+func (ev *evidence) allConversions() []int {
+	out := make([]int, len(ev.r.Conversions))
+	for i := range out {
+		out[i] = i + 1
+	}
+	return out
 }
 
 // endpoints is every endpoint, then, for a freeze target, where its funds
@@ -79,16 +154,23 @@ func (ev *evidence) endpoints(recipient func(trace.Endpoint) string, es []trace.
 		"state", "balance_base", "balance", "balance_block", "balance_block_time_utc", "balance_live", "balance_checked_utc",
 		"last_out_time_utc", "last_out_tx", "last_out_to", "last_out_base", "freeze_status", "frozen_by", "frozen_tx", "frozen_time_utc",
 		"frozen_note", "onward", "holding_warnings"}, Link: 16}
+	if ev.multi {
+		s.Head = append(s.Head, "value_asset", "value_symbol", "value_base", "value", "bridge_dest_chain", "bridge_recipient")
+	}
 	for _, e := range es {
 		a := ev.as.get(e.Asset)
 		var labels []string
 		for _, l := range e.Labels {
 			labels = append(labels, untrusted.Line(l.Entity)+" ("+string(l.Category)+", "+untrusted.Line(l.Source)+", confidence "+strconv.Itoa(l.Confidence)+")")
 		}
-		s.Rows = append(s.Rows, row(append([]string{recipient(e), string(e.Chain), e.Address.String(), string(e.Kind), e.Entity, string(e.Category),
+		cells := append([]string{recipient(e), string(e.Chain), e.Address.String(), string(e.Kind), e.Entity, string(e.Category),
 			e.Asset.String(), a.Symbol, e.Amount.String(), display(e.Amount, a.Decimals), strconv.Itoa(e.Hops), trace.FormatShares(e.BySource),
 			txList(e.Chain, e.Txs), txList(e.Chain, e.SweepTxs), e.Reason, strings.Join(labels, "; "), e.Chain.AddressURL(e.Address)},
-			ev.holdingCells(e)...)...))
+			ev.holdingCells(e)...)
+		if ev.multi {
+			cells = append(cells, ev.valueCells(e)...)
+		}
+		s.Rows = append(s.Rows, row(cells...))
 	}
 	return s
 }
@@ -155,12 +237,20 @@ func (ev *evidence) sources(ss []trace.Origin) sheet {
 func (ev *evidence) paths(rc *Recipient) sheet {
 	s := sheet{Name: "paths", Head: []string{"path", "source", "endpoint", "hop", "chain", "time_utc", "tx", "position", "from", "to",
 		"asset", "amount_base", "traced_base", "tx_url"}, Link: 13}
+	if ev.multi {
+		s.Head = append(s.Head, "symbol", "amount", "traced", "conversion")
+	}
 	for _, p := range rc.Paths {
 		e := rc.Endpoints[p.Endpoint]
 		for i, h := range p.Hops {
-			s.Rows = append(s.Rows, row(p.ID, p.Source, e.Address.String(), strconv.Itoa(i), string(h.Chain),
+			cells := []string{p.ID, p.Source, e.Address.String(), strconv.Itoa(i), string(h.Chain),
 				strings.TrimSuffix(h.Time, " UTC"), h.Chain.FormatTx(h.Tx), u64(uint64(h.Position)), h.From.String(), h.To.String(),
-				p.Asset.String(), h.Amount.String(), h.Traced.String(), h.Chain.TxURL(h.Tx)))
+				p.assetOf(h).String(), h.Amount.String(), h.Traced.String(), h.Chain.TxURL(h.Tx)}
+			if ev.multi {
+				a := ev.as.get(p.assetOf(h))
+				cells = append(cells, a.Symbol, display(h.Amount, a.Decimals), display(h.Traced, a.Decimals), conversionCell(h.Conversion))
+			}
+			s.Rows = append(s.Rows, row(cells...))
 		}
 	}
 	return s

@@ -31,13 +31,16 @@ var kindColour = map[trace.Kind]string{
 	trace.KindHorizon:      "#ffe0b2",
 	trace.KindHighActivity: "#b0bec5",
 	trace.KindUnknown:      "#f8bbd0",
+	// An instant exchanger is custodial like an exchange: a darker blue.
+	trace.KindInstantExchanger: "#4fc3f7",
 }
 
 // legendKinds is the order the legend lists endpoint kinds in.
-var legendKinds = []trace.Kind{trace.KindExchange, trace.KindHeld, trace.KindMixer, trace.KindBridge, trace.KindSanctioned,
+var legendKinds = []trace.Kind{trace.KindExchange, trace.KindInstantExchanger, trace.KindHeld, trace.KindMixer, trace.KindBridge, trace.KindSanctioned,
 	trace.KindContract, trace.KindHopLimit, trace.KindDust, trace.KindHorizon, trace.KindHighActivity, trace.KindUnknown}
 
 const (
+	swapColour   = "#6a1b9a" // the edges of a conversion's legs, dashed
 	victimColour = "#c8e6c9"
 	labelWidth   = 30 // runes per line of an entity or victim name in a node
 )
@@ -49,13 +52,15 @@ const (
 // endpoints in full with their kind, entity and amount, filled by kind.
 // One edge per sender, receiver and asset, labeled with the taint it
 // carried, its transaction and time (or, for several transfers, their
-// number and the first and last time). A legend cluster shows every kind of
-// node present.
-func dotGraph(title string, srcs []trace.Origin, flows []trace.Flow, eps []trace.Endpoint, as assets, m *Messages, rankdir string) []byte {
+// number and the first and last time). The legs of a swap or wrap (r's
+// Conversions) are edges of their own, dashed and labeled "swap" with the
+// two assets; an endpoint in another asset than the victims' shows what it
+// is worth in theirs. A legend cluster shows every kind of node present.
+func dotGraph(title string, r *trace.Result, srcs []trace.Origin, flows []trace.Flow, eps []trace.Endpoint, as assets, m *Messages, rankdir string) []byte {
 	if rankdir != "LR" {
 		rankdir = "TB"
 	}
-	g := &diagram{nodes: map[addrKey]*dotNode{}, edges: map[edgeKey]*dotEdge{}}
+	g := &diagram{nodes: map[addrKey]*dotNode{}, edges: map[edgeKey]*dotEdge{}, r: r}
 	g.addOrigins(srcs)
 	g.addEndpoints(eps, as, m)
 	g.addFlows(flows, srcs)
@@ -79,6 +84,7 @@ func dotGraph(title string, srcs []trace.Origin, flows []trace.Flow, eps []trace
 type diagram struct {
 	nodes map[addrKey]*dotNode
 	edges map[edgeKey]*dotEdge
+	r     *trace.Result // its conversions and victims' assets
 }
 
 type dotNode struct {
@@ -91,9 +97,10 @@ type dotNode struct {
 }
 
 type edgeKey struct {
-	chain    chains.Chain
-	from, to chains.Address
-	asset    chains.AssetID
+	chain      chains.Chain
+	from, to   chains.Address
+	asset      chains.AssetID
+	conversion int // the 1-based conversion of a swap leg, 0 for any other transfer
 }
 
 // dotEdge is what moved along one edge: the taint, the number of
@@ -138,6 +145,9 @@ func (g *diagram) addEndpoints(eps []trace.Endpoint, as assets, m *Messages) {
 			n.label = addLine(n.label, l)
 		}
 		n.label = append(n.label, as.money(e.Amount, e.Asset))
+		if g.r != nil && convertedEndpoint(g.r, e) {
+			n.label = append(n.label, fmt.Sprintf(m.WorthShort, as.money(e.Value, victimAssetOf(g.r, e))))
+		}
 		n.colour = kindColour[e.Kind]
 	}
 }
@@ -156,11 +166,11 @@ func (g *diagram) addFlows(flows []trace.Flow, srcs []trace.Origin) {
 	seen := map[flowKey]bool{}
 	for _, f := range flows {
 		seen[keyOf(f)] = true
-		g.addEdge(edgeKey{f.Chain, f.From, f.To, f.Asset}, f.Tainted, f.Tx, f.Time)
+		g.addEdge(edgeKey{f.Chain, f.From, f.To, f.Asset, f.Conversion}, f.Tainted, f.Tx, f.Time)
 	}
 	for _, s := range srcs {
 		if !seen[flowKey{s.Chain, s.Tx, s.Asset, s.Position}] {
-			g.addEdge(edgeKey{s.Chain, s.From, s.To, s.Asset}, s.Amount, s.Tx, s.Time)
+			g.addEdge(edgeKey{s.Chain, s.From, s.To, s.Asset, 0}, s.Amount, s.Tx, s.Time)
 		}
 	}
 }
@@ -248,16 +258,40 @@ func (g *diagram) writeEdges(b *bytes.Buffer, as assets, m *Messages) {
 		if c := a.to.Compare(b.to); c != 0 {
 			return c
 		}
-		return a.asset.Compare(b.asset)
+		if c := a.asset.Compare(b.asset); c != 0 {
+			return c
+		}
+		return a.conversion - b.conversion
 	})
 	for _, k := range keys {
 		e := g.edges[k]
-		attrs := "label=" + dotQuote(strings.Join(edgeLabel(k.chain, e, as.money(e.tainted, k.asset), m), "\n"))
+		label := edgeLabel(k.chain, e, as.money(e.tainted, k.asset), m)
+		var c *trace.Conversion
+		if g.r != nil {
+			c = conversionOf(g.r, k.conversion)
+		}
+		if c != nil {
+			label = append([]string{swapLabel(m, as, k.conversion, c)}, label...)
+		}
+		attrs := "label=" + dotQuote(strings.Join(label, "\n"))
+		if c != nil {
+			attrs += ", style=dashed, color=" + dotQuote(swapColour) + ", fontcolor=" + dotQuote(swapColour)
+		}
 		if u := k.chain.TxURL(e.tx); e.count == 1 && isWebURL(u) {
 			attrs += ", URL=" + dotQuote(u) + ", tooltip=" + dotQuote(k.chain.FormatTx(e.tx))
 		}
 		fmt.Fprintf(b, "  %s -> %s [%s];\n", nodeID(addrKey{k.chain, k.from}), nodeID(addrKey{k.chain, k.to}), attrs)
 	}
+}
+
+// swapLabel is the first line of a swap leg's edge: "swap C1: USDT → ETH",
+// the sent asset and each received one.
+func swapLabel(m *Messages, as assets, i int, c *trace.Conversion) string {
+	got := make([]string, len(c.Received))
+	for j, l := range c.Received {
+		got[j] = as.symbol(l.Asset)
+	}
+	return fmt.Sprintf(m.SwapEdge, fmt.Sprintf(m.ConversionLabel, i), as.symbol(c.Sent.Asset), strings.Join(got, ", "))
 }
 
 // edgeLabel is an edge's amount, then its transaction (shortened) and
@@ -415,7 +449,7 @@ func (w *writer) graph(dir, title string, srcs []trace.Origin, flows []trace.Flo
 		}
 		defer r.Close()
 	}
-	d, dot, err := r.choose(w.ctx, func(rankdir string) []byte { return dotGraph(title, srcs, flows, eps, w.as, w.m, rankdir) })
+	d, dot, err := r.choose(w.ctx, func(rankdir string) []byte { return dotGraph(title, w.r, srcs, flows, eps, w.as, w.m, rankdir) })
 	if err != nil {
 		return nil, err
 	}

@@ -45,7 +45,7 @@ func TestLargeGraphSVG(t *testing.T) {
 	}
 	r := bigResult(300)
 	m := catalogue["en"]
-	dot := dotGraph("big", r.Origins, r.Flows, r.Endpoints, newAssets(r), m, "TB")
+	dot := dotGraph("big", r, r.Origins, r.Flows, r.Endpoints, newAssets(r), m, "TB")
 	svg, err := newSVGRenderer(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -68,7 +68,7 @@ func TestLargeGraphSVG(t *testing.T) {
 func TestDotGraph(t *testing.T) {
 	r := fixtureResult()
 	as, m := newAssets(r), catalogue["en"]
-	dot := string(dotGraph("NFT-2024-0117", r.Origins, r.Flows, r.Endpoints, as, m, "TB"))
+	dot := string(dotGraph("NFT-2024-0117", r, r.Origins, r.Flows, r.Endpoints, as, m, "TB"))
 	t.Run("Ranks", func(t *testing.T) {
 		for _, s := range r.Origins {
 			if !regexp.MustCompile(`\{ rank=min; [^}]*` + regexp.QuoteMeta(nodeID(addrKey{s.Chain, s.From}))).MatchString(dot) {
@@ -112,13 +112,13 @@ func TestDotGraph(t *testing.T) {
 		if want := "victim address exchange held mixer bridge"; strings.Join(got, " ") != want {
 			t.Errorf("legend entries %v, want %s", got, want)
 		}
-		lr := string(dotGraph("x", r.Origins, r.Flows, r.Endpoints, as, m, "LR"))
+		lr := string(dotGraph("x", r, r.Origins, r.Flows, r.Endpoints, as, m, "LR"))
 		if i, j := strings.Index(lr, `"legend:bridge"`), strings.Index(lr, `"legend:victim"`); i > j {
 			t.Errorf("left to right, the legend is not written bottom up")
 		}
 	})
 	t.Run("Deterministic", func(t *testing.T) {
-		if again := string(dotGraph("NFT-2024-0117", r.Origins, r.Flows, r.Endpoints, as, m, "TB")); again != dot {
+		if again := string(dotGraph("NFT-2024-0117", r, r.Origins, r.Flows, r.Endpoints, as, m, "TB")); again != dot {
 			t.Errorf("two DOT outputs of the same graph differ")
 		}
 	})
@@ -149,7 +149,7 @@ func TestEdgeLabel(t *testing.T) {
 
 func TestAddEdge(t *testing.T) {
 	g := &diagram{nodes: map[addrKey]*dotNode{}, edges: map[edgeKey]*dotEdge{}}
-	k := edgeKey{chains.Ethereum, cE, splitE, chains.USDTEthereum}
+	k := edgeKey{chains.Ethereum, cE, splitE, chains.USDTEthereum, 0}
 	g.addEdge(k, usdt(1, 0), txh("b"), t0.Add(time.Hour))
 	g.addEdge(k, usdt(2, 0), txh("a"), t0)
 	g.addEdge(k, usdt(3, 0), txh("c"), t0.Add(2*time.Hour))
@@ -197,7 +197,7 @@ func TestLayoutChoice(t *testing.T) {
 				t.Errorf("kept %s, want %s", d.Rankdir, tc.want)
 			}
 			other := map[string]string{"TB": "LR", "LR": "TB"}[d.Rankdir]
-			alt, err := w.svg.layout(w.ctx, dotGraph("x", tc.r.Origins, tc.r.Flows, tc.r.Endpoints, w.as, w.m, other))
+			alt, err := w.svg.layout(w.ctx, dotGraph("x", tc.r, tc.r.Origins, tc.r.Flows, tc.r.Endpoints, w.as, w.m, other))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -107,7 +107,7 @@ func (rc *Recipient) Requested(e trace.Endpoint) bool {
 	switch {
 	case h == nil:
 		return true
-	case rc.Kind == RecipientExchange:
+	case rc.Kind.custodial():
 		return h.State() != trace.StateFrozen
 	}
 	return h.Actionable()

@@ -84,7 +84,7 @@ func (in letterInput) opening(m *Messages) []block {
 		intro = fmt.Sprintf(m.IntroIssuer, plural(victims, m.VictimOne, m.VictimMany), rc.Name)
 	}
 	out = append(out, p(txt(intro)), p(txt(in.standing(m))))
-	if rc.Kind == RecipientExchange {
+	if rc.Kind.custodial() {
 		out = append(out, p(span{Text: m.NoTipOff, Bold: true}))
 	}
 	return append(out, warningBlocks(m, rc.Warnings)...)
@@ -101,7 +101,7 @@ func (in letterInput) standing(m *Messages) string {
 		if o := c.Order; o != nil && strings.TrimSpace(o.Reference) != "" {
 			s = fmt.Sprintf(m.StandingOrder, joinNonEmpty(", ", o.IssuedBy, o.Reference, o.Date.String()))
 		}
-		if in.Recipient.Kind == RecipientExchange {
+		if in.Recipient.Kind.custodial() {
 			s += " " + m.StandingLEExchange
 		}
 		return s
@@ -148,7 +148,7 @@ func (in letterInput) urgency(m *Messages) string {
 		parts = append(parts, fmt.Sprintf(m.UrgentLeft, strings.Join(left, ", ")))
 	case len(left) > 0:
 		parts = append(parts, fmt.Sprintf(m.UrgentLeftAsOf, strings.Join(left, ", ")))
-	case rc.Kind == RecipientExchange:
+	case rc.Kind.custodial():
 		parts = append(parts, m.UrgentCredited)
 	}
 	if !first.IsZero() {
@@ -165,7 +165,7 @@ func (in letterInput) freezeRequest(m *Messages) []block {
 	if hasDeposits(rc) {
 		out = append(out, stampBlocks(m, rc.Holdings)...)
 		out = append(out, in.addressTable(m, func(e trace.Endpoint) bool {
-			return !ownWallet(e) && (rc.Kind == RecipientExchange || rc.Requested(e))
+			return !ownWallet(e) && (rc.Kind.custodial() || rc.Requested(e))
 		}))
 	}
 	if rc.Kind == RecipientIssuer {
@@ -182,6 +182,9 @@ func (in letterInput) freezeRequest(m *Messages) []block {
 	var totals [][]span
 	for _, t := range rc.Totals {
 		line := []span{{Text: fmt.Sprintf(m.TotalLine, as.money(t.Amount, t.Asset), t.Amount, chainName(t.Asset.Chain)), Bold: true}}
+		if t.Value != nil {
+			line = append(line, txt(worth(m, as, *t.Value, t.ValueAsset)))
+		}
 		if t.ToDeposits != nil && t.ToOwnWallets != nil {
 			line = append(line, txt("; "+fmt.Sprintf(m.TotalSplit, as.money(*t.ToDeposits, t.Asset), as.money(*t.ToOwnWallets, t.Asset))))
 		}
@@ -212,12 +215,16 @@ func (in letterInput) addressTable(m *Messages, keep func(trace.Endpoint) bool) 
 		if ownWallet(e) || !keep(e) {
 			continue
 		}
+		traced := tcell{Lines: []span{txt(as.money(e.Amount, e.Asset)), txt(fmt.Sprintf(m.BaseUnits, e.Amount))}, Right: true}
+		if convertedEndpoint(in.Result, e) {
+			traced.Lines = append(traced.Lines, txt(fmt.Sprintf(m.WorthLine, as.money(e.Value, victimAssetOf(in.Result, e)))))
+		}
 		t.Rows = append(t.Rows, []tcell{
 			cellOf(txt(rc.AddressNumber(e.Chain, e.Address))),
 			cellOf(txt(chainName(e.Chain))),
 			cellOf(link(e.Address.String(), e.Chain.AddressURL(e.Address), true)),
 			tokenCell(as, e.Asset),
-			{Lines: []span{txt(as.money(e.Amount, e.Asset)), txt(fmt.Sprintf(m.BaseUnits, e.Amount))}, Right: true},
+			traced,
 			stateCell(m, as, rc, e),
 		})
 	}
@@ -259,7 +266,7 @@ func (in letterInput) actions(m *Messages) [][]span {
 			} else {
 				add(fmt.Sprintf(m.ActionHoldExch, addr(asked)))
 			}
-		case a == ActionPreserve && rc.Kind == RecipientExchange:
+		case a == ActionPreserve && rc.Kind.custodial():
 			if c.LawEnforcement() {
 				add(m.ActionPreserveLE)
 			} else {

@@ -69,6 +69,12 @@ func (in letterInput) addressDetails(m *Messages) []block {
 			}
 			out = append(out, p(txt(fmt.Sprintf(why, reason))))
 		}
+		if line := bridgeLine(m, e); line != "" {
+			out = append(out, p(txt(line)))
+		}
+		if w := endpointWorth(m, in.Assets, in.Result, e); w != "" {
+			out = append(out, p(txt(fmt.Sprintf(m.TracedWorth, in.Assets.money(e.Amount, e.Asset))+w+".")))
+		}
 		out = append(out, in.stateBlocks(m, e)...)
 		if len(e.Txs) > 0 {
 			out = append(out, p(txt(fmt.Sprintf(m.DepositTxs, e.Address))), in.arrivalTable(m, e))
@@ -112,6 +118,9 @@ func (in letterInput) arrivalTable(m *Messages, e trace.Endpoint) table {
 func (in letterInput) paths(m *Messages) []block {
 	rc, as := in.Recipient, in.Assets
 	out := []block{heading{3, m.PathsHeading}, p(txt(m.PathsIntro))}
+	if len(rc.Conversions) > 0 {
+		out = append(out, p(txt(m.ConversionRule)))
+	}
 	srcs := map[string]trace.Origin{}
 	for _, s := range in.Result.Origins {
 		srcs[s.ID] = s
@@ -127,6 +136,9 @@ func (in letterInput) paths(m *Messages) []block {
 			if h.Payment {
 				hop.Lines = append(hop.Lines, txt(m.VictimPayment))
 			}
+			if h.Conversion != 0 {
+				hop.Lines = append(hop.Lines, txt(fmt.Sprintf(m.ConversionLabel, h.Conversion)))
+			}
 			when := cellOf(txt(fmt.Sprintf(m.BlockN, strconv.FormatUint(h.Block, 10))), txt(h.Time))
 			if h.Time == "" {
 				when.Lines[1] = txt(m.TimeUnknown)
@@ -136,11 +148,14 @@ func (in letterInput) paths(m *Messages) []block {
 				when,
 				cellOf(link(h.Chain.FormatTx(h.Tx), h.Chain.TxURL(h.Tx), true),
 					mono(fmt.Sprintf(m.From1, h.From)), mono(fmt.Sprintf(m.To1, h.To))),
-				num(as.money(h.Amount, path.Asset)),
-				num(as.money(h.Traced, path.Asset)),
+				num(as.money(h.Amount, path.assetOf(h))),
+				num(as.money(h.Traced, path.assetOf(h))),
 			})
 		}
 		out = append(out, t)
+		if steps := pathConversions(m, as, in.Result, path); len(steps) > 0 {
+			out = append(out, list{Items: steps})
+		}
 	}
 	if rc.Truncated {
 		out = append(out, p(txt(fmt.Sprintf(m.PathTruncated, maxPaths))))

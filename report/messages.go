@@ -4,6 +4,7 @@ import (
 	"sort"
 	"time"
 
+	"freezetrace/chains"
 	"freezetrace/trace"
 )
 
@@ -139,6 +140,35 @@ type Messages struct {
 	ActionAlreadyFrozen  string // %s: address numbers, comma-separated
 	ActionNothingLeft    string // %s: address numbers, comma-separated
 	StopReason           string // %s: why the trace stopped at a held address
+	// Swaps and wraps (trace.Conversion) and endpoints in other assets.
+	ConversionLabel    string // %d: the conversion's number in the trace
+	ConversionRule     string
+	ConversionLine     string // %s: time, %s: address, %s: sent, %s: tainted sent, %s: received, %s: venue contracts, %s: tx; %s, %s, %s: received, tainted sent and sent in base units, %s: share in base units, %s: share with symbol
+	ConversionRecorded string // %s: base units, %s: amount with symbol
+	ConversionEvidence string // %s: the venue events (EventLine), semicolon-separated
+	EventLine          string // %s: event kind, %s: contract, %d: log position
+	EventKinds         map[chains.EventKind]string
+	WorthLine          string // %s: value in the victims' asset, with symbol
+	WorthShort         string // %s: value in the victims' asset, with symbol (graph nodes)
+	TracedWorth        string // %s: amount traced with symbol; WorthLine follows in brackets
+	SwapEdge           string // %s: ConversionLabel, %s: sent symbol, %s: received symbols
+	BridgedTo          string // %s: destination chain, %s: recipient, %s: txs
+	BridgedToChain     string // %s: destination chain, %s: txs
+	BridgedToRecipient string // %s: recipient, %s: txs
+	AssetsHeading      string
+	AssetsIntro        string
+	ColAsset           string
+	ColWorth           string
+	VictimAssetItself  string
+	VictimAssetTotal   string // %s: total with symbol, %s: chain
+	VictimAssetSplit   string // %s: at endpoints in that asset, %s: worth of the endpoints in other assets
+	ConversionsHeading string
+	ColVenue           string
+	ColSent            string
+	ColReceived        string
+	ColRate            string
+	TaintedPart        string // %s: amount with symbol
+	RateLine           string // %s: sent symbol, %s: rate, %s: received symbol
 	// NoLetter says why a recipient gets no letter, by Recipient.NoLetter:
 	// NoLetterFrozen and NoLetterEmpty take %d addresses,
 	// NoLetterFrozenOrEmpty %d frozen and %d empty.
@@ -300,6 +330,48 @@ var english = Messages{
 	ActionAlreadyFrozen: "Already frozen by the issuer, listed for your records and not requested again: %s.",
 	ActionNothingLeft:   "Holding none of the traced funds any more, listed to show where the funds went: %s.",
 	StopReason:          "Why the trace stopped here: %s",
+	ConversionLabel:     "swap C%d",
+	ConversionRule: "Where traced funds were swapped into another asset, the taint converts at the swap's own rate: for each victim payment, " +
+		"tainted received = floor(received × tainted sent / sent), in base units, rounded down. The venue's events in the transaction are the evidence of the swap.",
+	ConversionLine: "On %s, address %s swapped %s (%s tainted from this payment) for %s at %s in transaction %s; " +
+		"tainted share floor(%s × %s / %s) = %s base units = %s.",
+	ConversionRecorded: "The trace records %s base units (%s) for this share.",
+	ConversionEvidence: "Evidence: %s.",
+	EventLine:          "%s event of contract %s (log %d)",
+	EventKinds: map[chains.EventKind]string{
+		chains.EventUniswapV2Swap: "Uniswap V2 swap",
+		chains.EventUniswapV3Swap: "Uniswap V3 swap",
+		chains.EventCurveExchange: "Curve exchange",
+		chains.EventBalancerSwap:  "Balancer swap",
+		chains.EventZeroExFill:    "0x fill",
+		chains.EventOneInchSwap:   "1inch swap",
+		chains.EventSunSwapV1:     "SunSwap V1 swap",
+		chains.EventWrap:          "wrap",
+		chains.EventUnwrap:        "unwrap",
+		chains.EventBridgeDeposit: "bridge deposit",
+	},
+	WorthLine:          "worth %s of the victims' funds at the trace's conversion rates",
+	WorthShort:         "worth %s",
+	TracedWorth:        "Traced to this address: %s",
+	SwapEdge:           "%s: %s → %s",
+	BridgedTo:          "Bridged to chain %s, recipient %s, per the bridge's deposit event in transaction %s.",
+	BridgedToChain:     "Bridged to chain %s (recipient not named), per the bridge's deposit event in transaction %s.",
+	BridgedToRecipient: "Bridged to recipient %s (destination chain not named), per the bridge's deposit event in transaction %s.",
+	AssetsHeading:      "Traced funds by asset",
+	AssetsIntro: "The traced funds reached their endpoints in more than one asset: some were swapped. Each asset's total is shown in that asset, " +
+		"with what it stands for in the victims' asset at the rates of the swaps that made it.",
+	ColAsset:           "Asset",
+	ColWorth:           "Worth in the victims' asset",
+	VictimAssetItself:  "the victims' asset",
+	VictimAssetTotal:   "Total in the victims' asset: %s on %s",
+	VictimAssetSplit:   "(%s reached endpoints in that asset; %s is the worth of endpoints in other assets, which rests on the conversion rates of the swaps below).",
+	ConversionsHeading: "Swaps the traced funds went through",
+	ColVenue:           "Venue",
+	ColSent:            "Sent",
+	ColReceived:        "Received",
+	ColRate:            "Rate",
+	TaintedPart:        "of which %s tainted",
+	RateLine:           "1 %s = %s %s",
 	NoLetter: map[string]string{
 		NoLetterFrozen:        "No letter: every address (%d) is already frozen.",
 		NoLetterEmpty:         "No letter: no address (of %d) holds any of the traced funds any more.",
@@ -324,6 +396,8 @@ var english = Messages{
 		trace.KindHorizon:      "time horizon",
 		trace.KindHighActivity: "high activity",
 		trace.KindUnknown:      "unknown funds",
+		// A custodial instant swap service.
+		trace.KindInstantExchanger: "instant exchanger",
 	},
 }
 

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -21,7 +22,20 @@ type RecipientKind string
 const (
 	RecipientExchange RecipientKind = "exchange" // traced funds reached its deposit or own addresses
 	RecipientIssuer   RecipientKind = "issuer"   // traced funds are held in a token it can freeze
+	// RecipientInstantExchanger: traced funds reached a custodial instant
+	// swap service (trace.KindInstantExchanger), which can hold what it has
+	// not paid out. The directory's kind "instant_exchanger".
+	RecipientInstantExchanger RecipientKind = "instant_exchanger"
+	// RecipientBridge: traced funds entered a bridge whose operator the
+	// directory names (so one that can be written to). The directory's kind
+	// "bridge".
+	RecipientBridge RecipientKind = "bridge"
 )
+
+// custodial reports whether a recipient of kind k holds its customers'
+// funds and is written to as an exchange is (a hold on what was credited,
+// preservation of records, no tip-off): every kind but an issuer.
+func (k RecipientKind) custodial() bool { return k != RecipientIssuer }
 
 // Recipient is one addressee of a letter: an exchange or a stablecoin
 // issuer, with the endpoints it can act on and how the funds got there.
@@ -38,7 +52,11 @@ type Recipient struct {
 	Truncated bool             `json:"paths_truncated,omitempty"`
 	Flows     []trace.Flow     `json:"flows"`
 	Origins   []trace.Origin   `json:"sources"`
-	Ledger    []trace.Step     `json:"-"`
+	// Conversions are the swaps and wraps on the recipient's paths: their
+	// indexes (1-based) in the trace's Conversions, ascending; absent when
+	// its funds were never converted.
+	Conversions []int        `json:"conversions,omitempty"`
+	Ledger      []trace.Step `json:"-"`
 	// Holdings say where the funds at the recipient's freeze targets
 	// (trace.IsFreezeTarget) stand, from trace.Result.Holdings, in
 	// Endpoints order; a freeze target with none was never read.
@@ -69,31 +87,52 @@ type Total struct {
 	ToDeposits   *chains.Amount `json:"to_deposit_addresses,omitempty"`
 	ToOwnWallets *chains.Amount `json:"to_own_wallets,omitempty"`
 	Standing     *Standing      `json:"standing,omitempty"`
+	// Value is what Amount stands for in the victims' asset ValueAsset, at
+	// the rates of the conversions that made it (the sum of the endpoints'
+	// trace.Endpoint.Value); nil when Asset is the victims' asset.
+	Value      *chains.Amount `json:"value,omitempty"`
+	ValueAsset chains.AssetID `json:"value_asset,omitzero"`
 }
 
 // Path is one route from a victim payment to an endpoint: the payment, then
-// every traced transfer, in order.
+// every traced transfer, in order. Asset is the endpoint's; a path through
+// a swap moves in other assets before it (Hop.Asset), and Conversions are
+// the swaps it went through, in order (1-based indexes in the trace's
+// Conversions).
 type Path struct {
-	ID       string         `json:"id"`
-	Source   string         `json:"source"`
-	Endpoint int            `json:"endpoint"` // index into the recipient's Endpoints
-	Hops     []Hop          `json:"hops"`
-	Asset    chains.AssetID `json:"asset"`
+	ID          string         `json:"id"`
+	Source      string         `json:"source"`
+	Endpoint    int            `json:"endpoint"` // index into the recipient's Endpoints
+	Hops        []Hop          `json:"hops"`
+	Asset       chains.AssetID `json:"asset"`
+	Conversions []int          `json:"conversions,omitempty"`
 }
 
 // Hop is one transfer on a path. Traced is the part of the transfer's taint
-// that came from the path's source.
+// that came from the path's source. Asset is the transfer's asset when it
+// is not the path's (a hop before a swap), absent otherwise; Conversion is
+// set on a swap's legs (the 1-based index in the trace's Conversions).
 type Hop struct {
-	Chain    chains.Chain   `json:"chain"`
-	Tx       chains.TxHash  `json:"tx"`
-	Position uint32         `json:"position"`
-	Block    uint64         `json:"block"`
-	Time     string         `json:"time"`
-	From     chains.Address `json:"from"`
-	To       chains.Address `json:"to"`
-	Amount   chains.Amount  `json:"amount"`
-	Traced   chains.Amount  `json:"traced"`
-	Payment  bool           `json:"payment,omitempty"` // the victim's own payment
+	Chain      chains.Chain   `json:"chain"`
+	Tx         chains.TxHash  `json:"tx"`
+	Position   uint32         `json:"position"`
+	Block      uint64         `json:"block"`
+	Time       string         `json:"time"`
+	From       chains.Address `json:"from"`
+	To         chains.Address `json:"to"`
+	Amount     chains.Amount  `json:"amount"`
+	Traced     chains.Amount  `json:"traced"`
+	Payment    bool           `json:"payment,omitempty"` // the victim's own payment
+	Asset      chains.AssetID `json:"asset,omitzero"`
+	Conversion int            `json:"conversion,omitempty"`
+}
+
+// assetOf is the asset hop h of path p moved.
+func (p Path) assetOf(h Hop) chains.AssetID {
+	if h.Asset != (chains.AssetID{}) {
+		return h.Asset
+	}
+	return p.Asset
 }
 
 type addrKey struct {
@@ -131,6 +170,18 @@ func RecipientsIn(r *trace.Result, dir *Directory) []*Recipient {
 			}
 			if name == "" {
 				name = "unnamed exchange"
+			}
+		case e.Kind == trace.KindInstantExchanger:
+			kind, name = RecipientInstantExchanger, untrusted.Line(e.Entity)
+			if name == "" {
+				name = "unnamed instant exchanger"
+			}
+		case e.Kind == trace.KindBridge:
+			// Only a bridge whose operator the directory names gets a
+			// letter: many bridges have no one who could act.
+			kind, name = RecipientBridge, untrusted.Line(e.Entity)
+			if _, ok := dir.Lookup(name); !ok {
+				continue
 			}
 		case e.Kind == trace.KindHeld && chains.Issuer(e.Asset) != "":
 			kind, name = RecipientIssuer, chains.Issuer(e.Asset)
@@ -171,17 +222,24 @@ func RecipientsIn(r *trace.Result, dir *Directory) []*Recipient {
 		if rc.Entry != nil {
 			base = rc.Entry.Key
 		}
-		rc.Slug = uniqueSlug(string(rc.Kind)+"-"+base, rc.Name, slugs)
+		rc.Slug = uniqueSlug(strings.ReplaceAll(string(rc.Kind), "_", "-")+"-"+base, rc.Name, slugs)
 		rc.fill(r)
 	}
 	return out
 }
 
+// kindOrder sorts recipients: exchanges, instant exchangers, bridges, then
+// issuers.
 func kindOrder(k RecipientKind) int {
-	if k == RecipientExchange {
+	switch k {
+	case RecipientExchange:
 		return 0
+	case RecipientInstantExchanger:
+		return 1
+	case RecipientBridge:
+		return 2
 	}
-	return 1
+	return 3
 }
 
 // slugify keeps ASCII letters and digits, lowercased, joined by dashes.
@@ -239,6 +297,7 @@ func (rc *Recipient) fill(r *trace.Result) {
 		}
 	}
 	rc.Totals = totalsOf(rc.Endpoints)
+	valueTotals(r, rc.Endpoints, rc.Totals)
 	rc.Warnings = warningsFor(r.Warnings, rc.Endpoints)
 	rc.fillHoldings(r.Holdings)
 
@@ -246,6 +305,7 @@ func (rc *Recipient) fill(r *trace.Result) {
 	flowSet := map[flowKey]trace.Flow{}
 	sourceSet := map[string]bool{}
 	addrSet := map[addrKey]map[chains.AssetID]bool{}
+	convSet := map[int]bool{}
 	n := 0
 	for i, e := range rc.Endpoints {
 		for _, sh := range e.BySource {
@@ -258,13 +318,17 @@ func (rc *Recipient) fill(r *trace.Result) {
 			rc.Truncated = rc.Truncated || truncated
 			for _, hops := range paths {
 				n++
-				rc.Paths = append(rc.Paths, Path{ID: "P" + itoa(n), Source: src.ID, Endpoint: i, Hops: hops, Asset: e.Asset})
+				path := Path{ID: "P" + itoa(n), Source: src.ID, Endpoint: i, Hops: hops, Asset: e.Asset, Conversions: conversionsOn(hops)}
+				rc.Paths = append(rc.Paths, path)
+				for _, c := range path.Conversions {
+					convSet[c] = true
+				}
 				for _, h := range hops {
 					for _, k := range []addrKey{{h.Chain, h.From}, {h.Chain, h.To}} {
 						if addrSet[k] == nil {
 							addrSet[k] = map[chains.AssetID]bool{}
 						}
-						addrSet[k][e.Asset] = true
+						addrSet[k][path.assetOf(h)] = true
 					}
 				}
 			}
@@ -277,6 +341,7 @@ func (rc *Recipient) fill(r *trace.Result) {
 		rc.Flows = append(rc.Flows, f)
 	}
 	slices.SortFunc(rc.Flows, compareFlows)
+	rc.Conversions = slices.Sorted(maps.Keys(convSet))
 	for _, s := range r.Origins {
 		if sourceSet[s.ID] {
 			rc.Origins = append(rc.Origins, s)

@@ -79,13 +79,13 @@ func (w *writer) overviewDoc(rcs []*Recipient, self Format) *document {
 		add(stampBlocks(m, held)...)
 		t := table{Head: []string{m.ColRecipient, m.ColKind, m.ColTraced, m.ColStanding, m.AddressesHeading, m.ColLetter}}
 		for _, rc := range rcs {
-			kind := m.KindExchange
-			if rc.Kind == RecipientIssuer {
-				kind = m.KindIssuer
-			}
+			kind := recipientKindName(m, rc.Kind)
 			var totals, standing []span
 			for _, tot := range rc.Totals {
 				totals = append(totals, txt(w.as.money(tot.Amount, tot.Asset)+" ("+chainName(tot.Asset.Chain)+")"))
+				if tot.Value != nil {
+					totals = append(totals, txt(fmt.Sprintf(m.WorthLine, w.as.money(*tot.Value, tot.ValueAsset))))
+				}
 				if tot.Standing != nil {
 					for _, s := range standingText(m, w.as, tot.Asset, *tot.Standing) {
 						standing = append(standing, txt(s+" ("+chainName(tot.Asset.Chain)+")"))
@@ -133,18 +133,26 @@ func (w *writer) overviewDoc(rcs []*Recipient, self Format) *document {
 			if e.Entity != "" {
 				kind += ": " + e.Entity
 			}
+			amount, reason := num(w.as.money(e.Amount, e.Asset)), cellOf(txt(e.Reason))
+			if convertedEndpoint(r, e) {
+				amount.Lines = append(amount.Lines, txt(fmt.Sprintf(m.WorthLine, w.as.money(e.Value, victimAssetOf(r, e)))))
+			}
+			if line := bridgeLine(m, e); line != "" {
+				reason.Lines = append(reason.Lines, txt(line))
+			}
 			t.Rows = append(t.Rows, []tcell{
 				cellOf(link(e.Address.String(), e.Chain.AddressURL(e.Address), true), txt(string(e.Chain))),
-				cellOf(txt(kind)), num(w.as.money(e.Amount, e.Asset)), cellOf(txt(e.Reason)),
+				cellOf(txt(kind)), amount, reason,
 			})
 		}
 		add(t)
 	}
 
+	add(w.conversionBlocks()...)
 	add(heading{2, m.MethodHeading}, p(txt(fmt.Sprintf(m.RuleLine, ruleText(m, r.Rule)))), list{Items: thresholds(m, r.Params)})
 	add(heading{2, m.ProvenanceHeading}, provenanceTable(m, r.Provenance))
 	var ev [][]span
-	for _, f := range []string{"case/flows.csv", "case/endpoints.csv", "case/sources.csv", "case/ledger.csv", "case/evidence.xlsx",
+	for _, f := range []string{"case/flows.csv", "case/endpoints.csv", "case/sources.csv", "case/conversions.csv", "case/ledger.csv", "case/evidence.xlsx",
 		"case/trace.json", "case/report.json", "case/graph.dot", "case/graph.svg", ManifestName} {
 		if _, ok := w.files[f]; ok || f == ManifestName {
 			ev = append(ev, []span{link(f, f, true)})
@@ -153,6 +161,19 @@ func (w *writer) overviewDoc(rcs []*Recipient, self Format) *document {
 	add(heading{2, m.EvidenceHeading}, list{Items: ev})
 	add(p(txt(fmt.Sprintf(m.Generated, m.when(w.at)))))
 	return d
+}
+
+// recipientKindName is a recipient's kind as the overview names it.
+func recipientKindName(m *Messages, k RecipientKind) string {
+	switch k {
+	case RecipientIssuer:
+		return m.KindIssuer
+	case RecipientInstantExchanger:
+		return kindName(m, trace.KindInstantExchanger)
+	case RecipientBridge:
+		return kindName(m, trace.KindBridge)
+	}
+	return m.KindExchange
 }
 
 func containsLink(ss []span, l string) bool {

@@ -45,6 +45,7 @@ type diagramEdge struct {
 	Spline [][2]float64
 	Arrow  [][2]float64
 	Label  []diagramText
+	Dashed bool // a swap leg (Graphviz style "dashed")
 }
 
 // gvObject is the part of Graphviz's JSON output (format "json": xdot
@@ -125,6 +126,7 @@ func parseLayout(b []byte) (*flowDiagram, error) {
 	for _, e := range g.Edges {
 		var de diagramEdge
 		for _, op := range e.Draw {
+			de.Dashed = de.Dashed || (op.Op == "S" && op.Style == "dashed")
 			if op.Op == "b" || op.Op == "B" {
 				for _, p := range op.Points {
 					de.Spline = append(de.Spline, pt(p))
@@ -420,6 +422,9 @@ func (p *figurePainter) edge(e diagramEdge) {
 		f.SetDrawColor(85, 85, 85)
 		f.SetFillColor(85, 85, 85)
 		f.SetLineWidth(max(0.1, 0.8*p.ps))
+		if e.Dashed {
+			f.SetDashPattern([]float64{3 * p.ps, 2 * p.ps}, 0)
+		}
 		for i := 0; i+3 < len(e.Spline); i += 3 {
 			s := e.Spline[i : i+4]
 			ax, ay := p.at(s[0][0], s[0][1])
@@ -427,6 +432,9 @@ func (p *figurePainter) edge(e diagramEdge) {
 			cx, cy := p.at(s[2][0], s[2][1])
 			dx, dy := p.at(s[3][0], s[3][1])
 			f.CurveBezierCubic(ax, ay, bx, by, cx, cy, dx, dy, "D")
+		}
+		if e.Dashed {
+			f.SetDashPattern([]float64{}, 0)
 		}
 		if len(e.Arrow) > 2 {
 			pts := make([]fpdf.PointType, len(e.Arrow))

@@ -44,7 +44,7 @@ func (in letterInput) stateBlocks(m *Messages, e trace.Endpoint) []block {
 		}
 		out = append(out, p(txt(m.OnwardHeading)), list{Items: items})
 	}
-	if s := h.State(); in.Recipient.Kind == RecipientExchange && (s == trace.StateEmpty || s == trace.StatePartial) {
+	if s := h.State(); in.Recipient.Kind.custodial() && (s == trace.StateEmpty || s == trace.StatePartial) {
 		out = append(out, p(txt(m.DepositMoved)))
 	}
 	return out

@@ -385,9 +385,11 @@ func (w *writer) caseFiles(rcs []*Recipient) error {
 		}
 	}
 	recipientOf := func(e trace.Endpoint) string { return owner[addrKey{e.Chain, e.Address}] }
-	if err := w.tables("case/", []sheet{
-		w.ev.flows(w.r.Flows), w.ev.endpoints(recipientOf, w.r.Endpoints), w.ev.sources(w.r.Origins), w.ev.ledger(w.r.Ledger),
-	}, w.c.Reference); err != nil {
+	sheets := []sheet{w.ev.flows(w.r.Flows), w.ev.endpoints(recipientOf, w.r.Endpoints), w.ev.sources(w.r.Origins)}
+	if len(w.r.Conversions) > 0 {
+		sheets = append(sheets, w.ev.conversions(w.ev.allConversions()))
+	}
+	if err := w.tables("case/", append(sheets, w.ev.ledger(w.r.Ledger)), w.c.Reference); err != nil {
 		return err
 	}
 	if w.want[FormatJSON] {
@@ -410,9 +412,11 @@ func (w *writer) caseFiles(rcs []*Recipient) error {
 func (w *writer) recipientFiles(rc *Recipient, checklist []string) error {
 	dir := rc.Slug + "/"
 	name := func(e trace.Endpoint) string { return rc.Name }
-	if err := w.tables(dir, []sheet{
-		w.ev.flows(rc.Flows), w.ev.endpoints(name, rc.Endpoints), w.ev.sources(rc.Origins), w.ev.paths(rc), w.ev.ledger(rc.Ledger),
-	}, w.c.Reference+" "+rc.Name); err != nil {
+	sheets := []sheet{w.ev.flows(rc.Flows), w.ev.endpoints(name, rc.Endpoints), w.ev.sources(rc.Origins), w.ev.paths(rc)}
+	if len(rc.Conversions) > 0 {
+		sheets = append(sheets, w.ev.conversions(rc.Conversions))
+	}
+	if err := w.tables(dir, append(sheets, w.ev.ledger(rc.Ledger)), w.c.Reference+" "+rc.Name); err != nil {
 		return err
 	}
 	if w.want[FormatJSON] {
