@@ -25,6 +25,10 @@ type rpcOptions struct {
 	Retries     int
 	MaxRange    uint64
 	NoBalances  bool
+	// Wrappers are the chain's native-coin wrappers (WETH9-like) whose
+	// Deposit and Withdrawal are read as transfers; nil: the chain's known
+	// ones (mainnet WETH on Ethereum).
+	Wrappers []chains.Address
 }
 
 // rpcFlags are the flags of a command that can fetch EVM data from a node.
@@ -37,6 +41,8 @@ func rpcFlags() []cli.Flag {
 		&cli.IntFlag{Name: "rpc-retries", Value: 5, Usage: "retry a failed request `N` times (429, 5xx, resets), with backoff"},
 		&cli.Uint64Flag{Name: "rpc-max-range", Value: 0, Usage: "widest eth_getLogs block range to ask for, in `BLOCKS` (0: as wide as the provider accepts; it narrows itself to the provider's caps and hints)"},
 		&cli.BoolFlag{Name: "rpc-no-balances", Usage: "never ask the node for balances (no archive state): rebuild them from transfer history"},
+		&cli.StringSliceFlag{Name: "wrapper", Usage: "a WETH9-like native-coin wrapper `CONTRACT` whose deposits and withdrawals are wraps " +
+			"(repeatable; replaces the chain's known ones: mainnet WETH on Ethereum)"},
 	}
 }
 
@@ -66,6 +72,13 @@ func parseRPCFlags(c *cli.Context, chain chains.Chain, getenv func(string) strin
 	if o.URL != "" && chain.Family() != chains.FamilyEVM {
 		return o, usagef("freezetrace trace --help", "--rpc: %s is not an EVM chain", chain)
 	}
+	for _, w := range c.StringSlice("wrapper") {
+		a, err := chain.ParseAddress(w)
+		if err != nil {
+			return o, chains.Invalid(fmt.Errorf("--wrapper %q: %w", w, err))
+		}
+		o.Wrappers = append(o.Wrappers, a)
+	}
 	return o, nil
 }
 
@@ -83,6 +96,7 @@ func openRPC(ctx context.Context, chain chains.Chain, o rpcOptions) (*evm.Source
 		MaxRange:   o.MaxRange,
 		HeadTTL:    headTTLNode,
 		NoBalances: o.NoBalances,
+		Wrappers:   o.Wrappers,
 		Transport:  evm.TransportOptions{Rate: o.Rate, Concurrency: o.Concurrency, Retries: retries},
 	})
 }

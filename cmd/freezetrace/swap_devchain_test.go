@@ -22,6 +22,7 @@ import (
 	"freezetrace/chains"
 	"freezetrace/chains/store"
 	"freezetrace/internal/devchain"
+	"freezetrace/report"
 	"freezetrace/trace"
 )
 
@@ -222,6 +223,43 @@ func TestSwapTraceOverRPC(t *testing.T) {
 				t.Errorf("warm run sent %d requests, want at most the head and chain id", requests[1])
 			}
 			t.Logf("%s: cold %d requests, warm %d", tc.rule, requests[0], requests[1])
+			if tc.rule == trace.FIFO {
+				checkSwapLetter(t, dir, sc)
+			}
 		})
 	}
 }
+
+// checkSwapLetter writes the report of the fifo trace and checks that the
+// exchange's letter shows the path through the swap: the USDT leg, the
+// swap with its rounding, and the amount in ETH with its worth in USDT.
+func checkSwapLetter(t *testing.T, dir string, sc *swapCase) {
+	t.Helper()
+	out := filepath.Join(dir, "report")
+	o := reportOptions{Trace: filepath.Join(dir, "out", "trace.json"), Case: goldenCase(t), Out: out, Formats: []report.Format{report.FormatMarkdown, report.FormatCSV}}
+	var w, stderr bytes.Buffer
+	if err := runReport(context.Background(), o, &w, &stderr); err != nil {
+		t.Fatalf("report: %v\n%s", err, stderr.String())
+	}
+	letter, err := os.ReadFile(filepath.Join(out, "exchange-binance", "letter.md"))
+	if os.Getenv("SWAP_SUMMARY") != "" {
+		t.Log(string(letter))
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{sc.swapTxHex(), "1.00 ETH (1000000000000000000 base units)", "worth 2,026.018054 USDT", "floor(4935790171985306494 × 6000000000 / 10000000000) = 2961474103191183896"} {
+		if !strings.Contains(string(letter), want) {
+			t.Errorf("the exchange's letter lacks %q", want)
+		}
+	}
+	conv, err := os.ReadFile(filepath.Join(out, "case", "conversions.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(conv), "4935790171985306494") {
+		t.Errorf("conversions.csv lacks the received amount:\n%s", conv)
+	}
+}
+
+func (sc *swapCase) swapTxHex() string { return chains.TxHash(sc.swapTx).String() }
