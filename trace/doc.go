@@ -4,7 +4,11 @@
 // stops where a stop rule fires (a labeled exchange, a mixer, a bridge, a
 // sanctioned address, an unlabeled contract, the hop limit, the dust floor,
 // the time horizon, a high-activity address), and records every allocation
-// step in an audit ledger that a third party can re-check by hand.
+// step in an audit ledger that a third party can re-check by hand. Taint is
+// held per (address, asset): where a tainted address swaps or wraps one
+// asset for another in one transaction (a venue's events are the evidence,
+// chains.EventReader), it converts at that transaction's own rate, each
+// conversion a ledger step (swap.go states the rule).
 //
 // The engine reads everything through chains.Source and an Attributor, and
 // only what the case needs: an address's ledger from the block the taint
