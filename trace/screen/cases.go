@@ -18,7 +18,7 @@ func CaseAddresses(res *trace.Result, ref string) []CaseAddress {
 	service := map[chains.Address]bool{}
 	for _, e := range res.Endpoints {
 		switch e.Kind {
-		case trace.KindExchange, trace.KindMixer, trace.KindBridge, trace.KindSanctioned, trace.KindContract, trace.KindHighActivity:
+		case trace.KindExchange, trace.KindInstantExchanger, trace.KindMixer, trace.KindBridge, trace.KindSanctioned, trace.KindContract, trace.KindHighActivity:
 			service[e.Address] = true
 		}
 	}

@@ -308,7 +308,7 @@ func (s *Screener) setAttributes(n *node, ls []chains.Label, contract bool, froz
 // would make every customer of an exchange look exposed.
 var serviceStop = map[chains.Category]bool{
 	chains.CategoryExchange: true, chains.CategoryDeposit: true, chains.CategoryService: true,
-	chains.CategoryBridge: true, chains.CategoryIssuer: true, chains.CategoryDeFi: true,
+	chains.CategoryBridge: true, chains.CategoryIssuer: true, chains.CategoryDeFi: true, chains.CategoryInstantExchanger: true,
 	chains.CategoryMixer: true, chains.CategorySanctioned: true,
 }
 
