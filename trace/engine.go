@@ -334,18 +334,7 @@ func (w *walker) stepEvent(x *node) error {
 			}
 		}
 		x.next++
-		taintBefore := x.acct.taintTotal()
-		carried, short, d := x.acct.out(t.Amount)
-		if !short.IsZero() {
-			x.short = x.short.Add(short)
-			x.shortTx = append(x.shortTx, t)
-			w.record(x, t, "shortfall", t.From, short, nil, t.Amount, taintBefore,
-				"outflow larger than the known balance: the difference is treated as clean funds of unknown origin")
-		}
-		w.record(x, t, "out", t.To, t.Amount, carried, x.acct.balance(), x.acct.taintTotal(), d)
-		if len(carried) > 0 || isSrc {
-			return w.deliver(t, carried, x.hop+1)
-		}
+		return w.plainOut(x, t)
 	case isSrc:
 		return w.deliver(t, nil, 1)
 	default:
@@ -355,6 +344,25 @@ func (w *walker) stepEvent(x *node) error {
 		x.next++
 		d := x.acct.in(t.Amount, nil, ref(w.c.Chain, t))
 		w.record(x, t, "in", t.From, t.Amount, nil, x.acct.balance(), x.acct.taintTotal(), d)
+	}
+	return nil
+}
+
+// plainOut books outflow t of x (its cursor already past it) under the
+// rule and carries the taint to the receiver.
+func (w *walker) plainOut(x *node, t chains.Transfer) error {
+	_, isSrc := w.srcOf[t.Key()]
+	taintBefore := x.acct.taintTotal()
+	carried, short, d := x.acct.out(t.Amount)
+	if !short.IsZero() {
+		x.short = x.short.Add(short)
+		x.shortTx = append(x.shortTx, t)
+		w.record(x, t, "shortfall", t.From, short, nil, t.Amount, taintBefore,
+			"outflow larger than the known balance: the difference is treated as clean funds of unknown origin")
+	}
+	w.record(x, t, "out", t.To, t.Amount, carried, x.acct.balance(), x.acct.taintTotal(), d)
+	if len(carried) > 0 || isSrc {
+		return w.deliver(t, carried, x.hop+1)
 	}
 	return nil
 }

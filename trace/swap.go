@@ -109,7 +109,6 @@ func (w *walker) recognise(addr chains.Address, t chains.Transfer, venue chains.
 	if w.swapsDone[k] {
 		return nil, nil
 	}
-	w.swapsDone[k] = true
 	v := w.node(venue, t.Asset)
 	at, err := w.attribution(v, t.Block)
 	if err != nil {
@@ -121,6 +120,7 @@ func (w *walker) recognise(addr chains.Address, t chains.Transfer, venue chains.
 	if c, err := w.isContract(venue); err != nil || !c {
 		return nil, err
 	}
+	w.swapsDone[k] = true // a transaction with a venue in it is looked at once
 	note := func(format string, args ...any) (*swapPlan, error) {
 		w.swapNote.tx, w.swapNote.note = t.Tx, fmt.Sprintf(format, args...)
 		return nil, nil
@@ -152,6 +152,11 @@ func (w *walker) recognise(addr chains.Address, t chains.Transfer, venue chains.
 	for _, l := range all {
 		if l.Amount.IsZero() || l.From == l.To || (l.From != addr && l.To != addr) {
 			continue
+		}
+		if ok, err := w.venueLeg(l, addr); err != nil {
+			return nil, err
+		} else if !ok {
+			continue // a payment to or from a person in the same transaction is no leg of the swap
 		}
 		p.legs = append(p.legs, l)
 		n := nets[l.Asset]
@@ -216,6 +221,16 @@ func (w *walker) convert(p *swapPlan) error {
 			xn.next++
 		case l.From == p.addr:
 			xn.next++
+			if ok, err := w.venueLeg(l, p.addr); err != nil {
+				return err
+			} else if !ok {
+				// A payment to a person in the swap's transaction (a fee,
+				// say) is an ordinary outflow.
+				if err := w.plainOut(xn, l); err != nil {
+					return err
+				}
+				continue
+			}
 			outs = append(outs, l)
 		default:
 			ins = append(ins, l)
@@ -240,9 +255,18 @@ func (w *walker) convert(p *swapPlan) error {
 		carried = carried.plus(c)
 		outSum = outSum.Add(o.Amount)
 	}
+	refunds := ins[:0]
 	for _, l := range ins {
+		if ok, err := w.venueLeg(l, p.addr); err != nil {
+			return err
+		} else if !ok {
+			w.bookIn(xn, l, nil, xn.hop, 0, "")
+			continue
+		}
+		refunds = append(refunds, l)
 		inSum = inSum.Add(l.Amount)
 	}
+	ins = refunds
 	// Refunds of the sent asset take back their share of the taint.
 	back := takenBack(carried, inSum, outSum)
 	effective := carried.minus(back)
@@ -333,6 +357,17 @@ func (w *walker) convert(p *swapPlan) error {
 		return nil
 	}
 	return w.requeue(yn)
+}
+
+// venueLeg reports whether l, a transfer to or from addr, is a leg of a
+// swap: its other side is a contract (a router, pool, aggregator or
+// wrapper).
+func (w *walker) venueLeg(l chains.Transfer, addr chains.Address) (bool, error) {
+	other := l.From
+	if other == addr {
+		other = l.To
+	}
+	return w.isContract(other)
 }
 
 // takenBack is the taint refunds of the sent asset take back: the share

@@ -228,3 +228,46 @@ func TestSwapServices(t *testing.T) {
 		})
 	}
 }
+
+// TestSwapFee: a payment to a person in the swap's own transaction (a fee
+// of 100 to F, before the 9,900 to the pair) is an ordinary outflow: under
+// fifo it takes S1's oldest 100, and the swap's sent leg is the 9,900
+// (S1 2,900, S2 1,000 tainted): S1 floor(5e18·2900/9900), S2
+// floor(5e18·1000/9900).
+func TestSwapFee(t *testing.T) {
+	w := newSwapWorld()
+	F := addr(7)
+	fee := xfer(4, w.C, F, 100)
+	fee.Tx, fee.Position = w.swapTx, 9
+	src := mem.New()
+	for _, tx := range []chains.TxHash{w.pays[0].Tx, w.pays[1].Tx, txh(3001), w.swapTx, txh(5001), txh(6001), txh(7001)} {
+		ts, _ := w.src.TxTransfers(t.Context(), chains.Ethereum, tx)
+		for _, x := range ts {
+			if x.Tx == w.swapTx && x.Asset == token {
+				x.Amount = chains.NewAmount(9900)
+			}
+			src.Add(x)
+		}
+		evs, _ := w.src.TxEvents(t.Context(), chains.Ethereum, tx)
+		src.AddEvents(evs...)
+	}
+	src.Add(fee)
+	src.AddAsset(chains.Asset{ID: token, Symbol: "TOK", Decimals: 2})
+	for _, c := range []chains.Address{w.P, w.R, w.WE} {
+		src.SetContract(chains.Ethereum, c)
+	}
+	r := run(t, src, nil, txCase(w.pays...), trace.Options{})
+	got := amounts(r)
+	if got["held "+F.String()] != "100" {
+		t.Errorf("endpoints %v: want F holding the fee's 100", got)
+	}
+	if len(r.Conversions) != 1 {
+		t.Fatalf("%d conversions", len(r.Conversions))
+	}
+	c := r.Conversions[0]
+	s1 := milli(5000).MulDiv(chains.NewAmount(2900), chains.NewAmount(9900))
+	s2 := milli(5000).MulDiv(chains.NewAmount(1000), chains.NewAmount(9900))
+	if c.Sent.Amount.String() != "9900" || c.Sent.Tainted.String() != "3900" || c.Received[0].Tainted.Cmp(s1.Add(s2)) != 0 {
+		t.Errorf("conversion sent %+v received %+v; want 9900 (3900 tainted) and %s+%s", c.Sent, c.Received[0], s1, s2)
+	}
+}
