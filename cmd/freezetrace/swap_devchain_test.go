@@ -33,14 +33,13 @@ import (
 // before, peels 2 ETH to H1, H1 1.5 ETH to H2, H2 1 ETH to the exchange
 // deposit address D.
 type swapCase struct {
-	c          *devchain.Chain
-	usdt       common.Address
-	victimTx   common.Hash
-	swapTx     common.Hash
-	C, H1, H2  chains.Address
-	D, pair    chains.Address
-	router     chains.Address
-	receivedWe *big.Int
+	c         *devchain.Chain
+	usdt      common.Address
+	victimTx  common.Hash
+	swapTx    common.Hash
+	C, H1, H2 chains.Address
+	D, pair   chains.Address
+	router    chains.Address
 }
 
 func startSwapCase(t *testing.T) *swapCase {
