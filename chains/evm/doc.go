@@ -24,7 +24,8 @@
 // token the "sent" query asks for Transfer, Deposit and Withdrawal
 // together, so a ledger still costs two calls. TxEvents
 // (chains.EventReader) reads a transaction's swap, wrap and bridge
-// deposit events from its receipt (DecodeEvents).
+// deposit events from its receipt (evmlog.DecodeEvents, shared with the
+// explorer source).
 //
 // FreezeStatus (chains.FreezeChecker) reads a stablecoin issuer's freeze
 // function with eth_call and, for a frozen address, finds the freezing
@@ -40,6 +41,7 @@
 // could appear in an error.
 //
 // This package depends on chains, chains/transport (the retrying HTTP
-// client under the Transport) and go-ethereum only; it knows nothing of
+// client under the Transport), chains/evmlog (the log decoding it shares
+// with the explorer source) and go-ethereum only; it knows nothing of
 // storage, tracing or reports.
 package evm

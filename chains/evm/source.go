@@ -17,6 +17,7 @@ import (
 	"github.com/ethereum/go-ethereum/rpc"
 
 	"freezetrace/chains"
+	"freezetrace/chains/evmlog"
 )
 
 var (
@@ -67,8 +68,8 @@ type Options struct {
 	// Wrappers are the native-coin wrappers (WETH9-like contracts, which
 	// log no Transfer when they mint or burn) whose Deposit and Withdrawal
 	// events count as transfers of their token and as wraps and unwraps
-	// (see DecodeWrap); nil means DefaultWrappers(chain), an empty slice
-	// none.
+	// (see evmlog.DecodeWrap); nil means evmlog.DefaultWrappers(chain), an
+	// empty slice none.
 	Wrappers []chains.Address
 }
 
@@ -134,7 +135,7 @@ func Dial(ctx context.Context, rawURL string, chain chains.Chain, o Options) (*S
 	}
 	wrappers := o.Wrappers
 	if wrappers == nil {
-		wrappers = DefaultWrappers(chain)
+		wrappers = evmlog.DefaultWrappers(chain)
 	}
 	return &Source{chain: chain, url: rawURL, client: c, transport: tr, opts: o, wrappers: wrappers, span: unbounded, native: o.Native,
 		recent: map[uint64]common.Hash{}, headers: map[uint64]Header{}, traced: traceCache{limit: o.TraceCacheBlocks}}, nil

@@ -29,7 +29,7 @@ type rpcTx struct {
 
 // TxTransfers returns every transfer transaction tx made: its ERC-20
 // Transfer logs from the receipt (and the Deposit and Withdrawal logs of
-// native-coin wrappers, see DecodeWrap), and its native transfers, internal ones
+// native-coin wrappers, see evmlog.DecodeWrap), and its native transfers, internal ones
 // included, from a call trace. Without a trace API the transaction's own
 // value is exact only when it went to an account without code; for a call
 // to a contract the answer is ErrUnsupported rather than a partial list.

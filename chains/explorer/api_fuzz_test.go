@@ -321,7 +321,8 @@ func FuzzExplorerNative(f *testing.F) {
 // txlistinternal answer ("$tx" is the hash asked for) to TxTransfers, with
 // receipt positions (exact) or explorer-order ones: every transfer returned
 // belongs to the transaction asked for, each once, in the receipt's block
-// at that block's time.
+// at that block's time. TxEvents then answers events of that transaction
+// in log order, from the receipt TxTransfers read when it succeeded.
 func FuzzExplorerTx(f *testing.F) {
 	receipt := `{"jsonrpc":"2.0","id":1,"result":{"blockHash":"0x0000000000000000000000000000000000000000000000000000000000000064","blockNumber":"0x64",` +
 		`"contractAddress":null,"cumulativeGasUsed":"0x1b4a1","from":"` + fzVictim.Hex() + `","gasUsed":"0xb48f","logs":[{"address":"0xdac17f958d2ee523a2206206994597c13d831ec7",` +
@@ -332,11 +333,19 @@ func FuzzExplorerTx(f *testing.F) {
 	tx := `{"jsonrpc":"2.0","id":1,"result":{"blockNumber":"0x64","from":"` + fzVictim.Hex() + `","to":"0xdac17f958d2ee523a2206206994597c13d831ec7",` +
 		`"value":"0x0","transactionIndex":"0x3","hash":"$tx","input":"0xa9059cbb"}}`
 	none := `{"status":"0","message":"No transactions found","result":[]}`
+	// A Uniswap V2 Swap and a WETH9 Withdrawal after the Transfer log.
+	swap := strings.Replace(receipt, `}],"status"`, `},{"address":"0x00000000000000000000000000000000000009a1",`+
+		`"topics":["0xd78ad95fa46c994b6551d0da85fc275fe613ce37657fb8d5e3d130840159d822","0x0000000000000000000000005a0b54d5dc17e0aadc383d2db43b0a0d3e029c4c",`+
+		`"0x0000000000000000000000005a0b54d5dc17e0aadc383d2db43b0a0d3e029c4c"],"data":"0x`+strings.Repeat("0", 63)+"1"+strings.Repeat("0", 128)+strings.Repeat("0", 63)+"1"+`",`+
+		`"logIndex":"0x3","removed":false},{"address":"0xc02aaa39b223fe8d0a0e5c4f27ead9083c756cc2",`+
+		`"topics":["0x7fcf532c15f0a6db0bd6d0e038bea71d30d808c7d98cb3bf7268a95bf5081b65","0x0000000000000000000000005a0b54d5dc17e0aadc383d2db43b0a0d3e029c4c"],`+
+		`"data":"0x`+strings.Repeat("0", 63)+"1"+`","logIndex":"0x4","removed":false}],"status"`, 1)
 	internal := `{"status":"1","message":"OK","result":[{"blockNumber":"100","timeStamp":"1600001200","from":"0xdac17f958d2ee523a2206206994597c13d831ec7",` +
 		`"to":"` + fzOther + `","value":"7","contractAddress":"","input":"","type":"call","gas":"2300","gasUsed":"0","isError":"0","errCode":""}]}`
 	for _, exact := range []bool{false, true} {
 		f.Add([]byte(receipt), []byte(tx), []byte(none), exact)
 		f.Add([]byte(receipt), []byte(tx), []byte(internal), exact)
+		f.Add([]byte(swap), []byte(tx), []byte(internal), exact)
 		f.Add([]byte(strings.Replace(receipt, `"status":"0x1"`, `"status":"0x0"`, 1)), []byte(tx), []byte(none), exact)
 		f.Add([]byte(`{"jsonrpc":"2.0","id":1,"result":null}`), []byte(tx), []byte(none), exact)
 		f.Add([]byte(receipt), []byte(`{"jsonrpc":"2.0","id":1,"result":{"blockNumber":null}}`), []byte(none), exact)
@@ -361,8 +370,12 @@ func FuzzExplorerTx(f *testing.F) {
 		s := fzSource(t, a, explorer.Options{ExactPositions: exact})
 		ts, err := s.TxTransfers(fzContext(t), chains.Ethereum, asked)
 		fzCheckErr(t, err)
+		fzCheckEvents(t, s, asked)
 		if err != nil {
 			return
+		}
+		if n := len(a.sent("eth_getTransactionReceipt")); n != 1 {
+			t.Fatalf("%d receipt requests for TxTransfers and TxEvents of one transaction, want 1", n)
 		}
 		var rc struct {
 			Result struct{ BlockNumber hexutil.Uint64 }
@@ -390,6 +403,30 @@ func FuzzExplorerTx(f *testing.F) {
 			seen[tr.Key()] = true
 		}
 	})
+}
+
+// fzCheckEvents asks s for the events of tx: events of tx, in log order,
+// each once, of known kinds; an empty slice rather than nil.
+func fzCheckEvents(t *testing.T, s *explorer.Source, tx chains.TxHash) {
+	t.Helper()
+	events, err := s.TxEvents(fzContext(t), chains.Ethereum, tx)
+	fzCheckErr(t, err)
+	if err != nil {
+		return
+	}
+	if events == nil {
+		t.Fatal("TxEvents: nil, want a slice")
+	}
+	for i, e := range events {
+		switch {
+		case e.Tx != tx || e.Chain != chains.Ethereum:
+			t.Fatalf("TxEvents(%s) returned %+v", tx, e)
+		case i > 0 && e.Position <= events[i-1].Position:
+			t.Fatalf("event %d at position %d after position %d", i, e.Position, events[i-1].Position)
+		case !slices.Contains(chains.EventKinds, e.Kind):
+			t.Fatalf("event of unknown kind %+v", e)
+		}
+	}
 }
 
 // FuzzExplorerBlocks serves the answers to eth_blockNumber (Head),

@@ -29,17 +29,19 @@ type confTx struct {
 	from, to string
 	value    uint64
 	moves    []confMove
+	swap     bool // the receipt also holds a Uniswap V2 Swap of confPair, after the moves
 }
 
 var (
 	confA, confB, confC, confD = addr(0xa1), addr(0xb2), addr(0xc3), addr(0xd4)
 	confSplitter               = addr(0x5c0de) // a contract paying out in internal calls
+	confPair                   = addr(0x9a12)  // a Uniswap V2 pair
 )
 
 // confTxs hold two blocks of several transactions, zero-value token and
 // native transfers, a self-transfer and internal transfers, one token
 // transfer a transaction (so that explorer-order positions are the same
-// from every address's history).
+// from every address's history), and one swap event.
 func confTxs() []confTx {
 	tok := func(from, to string, v uint64) confMove { return confMove{from: from, to: to, value: v, token: true} }
 	return []confTx{
@@ -50,7 +52,7 @@ func confTxs() []confTx {
 		{n: 5, block: 20_000_020, index: 3, from: confA, to: confSplitter, value: 100, moves: []confMove{
 			{from: confSplitter, to: confB, value: 60, traceID: "0"}, {from: confSplitter, to: confC, value: 40, traceID: "1"}}},
 		{n: 6, block: 20_000_021, index: 0, from: confB, to: usdtHex, moves: []confMove{tok(confB, confB, 9)}},
-		{n: 7, block: 20_000_030, index: 0, from: confC, to: usdtHex, moves: []confMove{tok(confC, confA, 1_000)}},
+		{n: 7, block: 20_000_030, index: 0, from: confC, to: usdtHex, moves: []confMove{tok(confC, confA, 1_000)}, swap: true},
 		{n: 8, block: 20_000_030, index: 1, from: confA, to: confD, value: 0},
 	}
 }
@@ -91,9 +93,25 @@ func confLoad(f *fake, txs []confTx, exact bool) []chains.Transfer {
 				"contractAddress": "", "isError": "0", "traceId": m.traceID, "type": "call"}})
 			truth = append(truth, at(tx, m.from, m.to, m.value, native, tracePosition(m.traceID)))
 		}
+		if tx.swap {
+			ft.logs = append(ft.logs, swapLog(confPair, uint64(confLogIndex(tx, len(tx.moves))),
+				"0x"+word(1)+word(0)+word(0)+word(1), swapV2Sig, topic(tx.from), topic(tx.from)))
+		}
 		f.txs[hash] = ft
 	}
 	return truth
+}
+
+// confEvents are the events of txs: their swaps.
+func confEvents(txs []confTx) []chains.TxEvent {
+	var out []chains.TxEvent
+	for _, tx := range txs {
+		if tx.swap {
+			out = append(out, chains.TxEvent{Chain: chains.Ethereum, Tx: chains.MustParseTxHash(txHash(tx.n)), Block: tx.block,
+				Position: confLogIndex(tx, len(tx.moves)), Contract: chains.MustParseAddress(confPair), Kind: chains.EventUniswapV2Swap})
+		}
+	}
+	return out
 }
 
 // confLogIndex is the block-wide log index of the i-th log of tx.
@@ -121,7 +139,7 @@ func conformance(t *testing.T, exact bool) {
 	}
 	a := chains.MustParseAddress(confA)
 	sourcetest.Run(t, sourcetest.Harness{
-		Chain: chains.Ethereum, Truth: truth, Head: 20_500_000,
+		Chain: chains.Ethereum, Truth: truth, Events: confEvents(confTxs()), Head: 20_500_000,
 		Assets: []chains.Asset{{ID: usdt, Symbol: "USDT", Decimals: 6}},
 		New:    func(t *testing.T) chains.Source { return build(t, Options{PageSize: 2}, nil) },
 		// Every internal-transactions listing answered with a body cut

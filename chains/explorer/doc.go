@@ -1,14 +1,26 @@
 // Package explorer reads EVM chains through an Etherscan-compatible explorer
 // API (Etherscan API v2 for every chain it indexes, or a Blockscout-style
 // or mirrored API that speaks the same dialect) and implements
-// chains.Source, chains.BlockFinder, chains.PairFinder, chains.HeadReader
-// and chains.Requester on top of it.
+// chains.Source, chains.BlockFinder, chains.PairFinder, chains.HeadReader,
+// chains.EventReader and chains.Requester on top of it.
 //
 // Token history comes from module=account&action=tokentx, native history
 // from action=txlist (each transaction's own value; failed transactions are
 // skipped, zero-value ones kept) merged with action=txlistinternal (internal
 // transfers; failed ones skipped). Block times, heads, code, receipts and
 // transactions come from the explorer's proxy module.
+//
+// # Receipts
+//
+// TxTransfers (without Options.Positions) and TxEvents read a
+// transaction's eth_getTransactionReceipt, cached, so that both cost one
+// receipt request. TxEvents decodes the receipt's swap, wrap and bridge
+// deposit events with package evmlog, as the JSON-RPC source does.
+// TxTransfers counts the Deposit and Withdrawal logs of the native-coin
+// wrappers (Options.Wrappers, WETH9 on Ethereum by default) as transfers of
+// the wrapper's token. Transfers does not: it reads tokentx, whose rows show
+// no deposits or withdrawals, so a wrapper token's ledger over an explorer
+// lacks what an address wrapped and unwrapped.
 //
 // # Paging
 //
@@ -57,7 +69,8 @@
 // Historical balances need a paid plan: Balance answers an error wrapping
 // chains.ErrUnsupported, and callers rebuild balances from history.
 //
-// This package depends on the standard library, packages chains and
-// chains/transport (its retrying HTTP client) and go-ethereum's common and
+// This package depends on the standard library, packages chains,
+// chains/transport (its retrying HTTP client) and chains/evmlog (the log
+// decoding it shares with the JSON-RPC source) and go-ethereum's common and
 // hexutil only; it knows nothing of storage, tracing or reports.
 package explorer

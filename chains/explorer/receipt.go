@@ -3,15 +3,18 @@ package explorer
 import (
 	"context"
 	"fmt"
+	"math"
 	"math/big"
 	"net/url"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/common/hexutil"
 
 	"freezetrace/chains"
+	"freezetrace/chains/evmlog"
 )
 
 // transferTopic is keccak256("Transfer(address,address,uint256)").
@@ -26,11 +29,20 @@ type rpcLog struct {
 }
 
 type rpcReceipt struct {
+	TxHash          *common.Hash    `json:"transactionHash"`
 	TxIndex         hexutil.Uint64  `json:"transactionIndex"`
-	BlockNumber     hexutil.Uint64  `json:"blockNumber"`
+	BlockNumber     *hexutil.Uint64 `json:"blockNumber"` // nil while pending
 	Status          *hexutil.Uint64 `json:"status"`
 	ContractAddress *common.Address `json:"contractAddress"`
 	Logs            []rpcLog        `json:"logs"`
+}
+
+// block is the receipt's block number, 0 when it has none.
+func (rc rpcReceipt) block() uint64 {
+	if rc.BlockNumber == nil {
+		return 0
+	}
+	return uint64(*rc.BlockNumber)
 }
 
 type rpcTx struct {
@@ -44,13 +56,18 @@ type rpcTx struct {
 // TxTransfers returns every transfer transaction tx moved, in canonical
 // order. With Options.Positions it asks that source. Otherwise it reads the
 // explorer: ERC-20 Transfer logs from eth_getTransactionReceipt (3 topics
-// and 32 bytes of data; ERC-721 logs are skipped), the transaction's own
-// value from eth_getTransactionByHash, internal transfers from
-// txlistinternal by txhash, and the block time. Positions follow
-// PositionRule: exact log indices (TxIndex 0) under "receipt"; under
-// "explorer order", token transfers get transactionIndex×10,000 + their
-// rank among the transaction's transfers of the same token, which is what
-// Transfers gives when every one of them involves the address read.
+// and 32 bytes of data; ERC-721 logs are skipped), the Deposit and
+// Withdrawal logs of the native-coin wrappers (Options.Wrappers, see
+// evmlog.DecodeWrap) as transfers of the wrapper's token, the
+// transaction's own value from eth_getTransactionByHash, internal
+// transfers from txlistinternal by txhash, and the block time. The receipt
+// is cached for TxEvents. Positions follow PositionRule: exact log
+// indices (TxIndex 0) under "receipt"; under "explorer order", token
+// transfers get transactionIndex×10,000 + their rank among the
+// transaction's transfers of the same token, which is what Transfers gives
+// when every one of them involves the address read, and a wrapper's
+// Deposit and Withdrawal legs, which no tokentx row lists, rank after its
+// token's Transfer logs, so that those keep the positions Transfers gives.
 // Internal transfers whose row has no traceId are numbered as top-level
 // calls in the explorer's order. ErrNotFound when the explorer does not know
 // tx.
@@ -61,77 +78,120 @@ func (s *Source) TxTransfers(ctx context.Context, chain chains.Chain, tx chains.
 	if s.positions != nil {
 		return s.positions.TxTransfers(ctx, chain, tx)
 	}
-	ts, err := s.receiptTransfers(ctx, tx)
+	l, err := s.receiptTransfers(ctx, tx)
 	if err != nil {
 		return nil, err
 	}
 	if s.exact {
-		return ts, nil
+		return l.all(), nil
 	}
-	out := slices.Clone(ts)
 	rank := map[chains.AssetID]uint32{}
-	for i := range out {
-		if out[i].Asset.IsNative() {
-			continue
-		}
-		out[i].Position = out[i].TxIndex*10000 + rank[out[i].Asset]
-		rank[out[i].Asset]++
-	}
+	out := slices.Concat(explorerOrder(l.tokens, rank), explorerOrder(l.wraps, rank), l.native)
 	slices.SortStableFunc(out, chains.Compare)
 	return out, nil
 }
 
-// receiptTransfers reads tx's transfers from the explorer with exact
-// positions: log indices for tokens (TxIndex 0), 0 for the own value and
-// traceId codes for internal transfers (TxIndex the transaction's index).
-// Token transfers keep the transaction index in TxIndex until the caller
-// sets positions; see TxTransfers.
-func (s *Source) receiptTransfers(ctx context.Context, tx chains.TxHash) ([]chains.Transfer, error) {
-	var rc rpcReceipt
-	ok, err := s.proxy(ctx, "eth_getTransactionReceipt", url.Values{"txhash": {tx.String()}}, &rc)
-	if err != nil {
-		return nil, fmt.Errorf("transaction %s: %w", tx, err)
+// explorerOrder gives token transfers in log order the positions of the
+// explorer-order rule: TxIndex×10,000 + rank, the rank counted per asset
+// in rank, which it advances.
+func explorerOrder(ts []chains.Transfer, rank map[chains.AssetID]uint32) []chains.Transfer {
+	out := slices.Clone(ts)
+	for i := range out {
+		out[i].Position = out[i].TxIndex*10000 + rank[out[i].Asset]
+		rank[out[i].Asset]++
 	}
-	if !ok {
-		return nil, fmt.Errorf("transaction %s: %w", tx, chains.ErrNotFound)
+	return out
+}
+
+// txLegs are a transaction's transfers as receiptTransfers reads them.
+type txLegs struct {
+	tokens []chains.Transfer // ERC-20 Transfer logs, in log order
+	wraps  []chains.Transfer // wrapper Deposit and Withdrawal logs, in log order
+	native []chains.Transfer // the own value and internal transfers
+}
+
+// all is every leg, in canonical order.
+func (l txLegs) all() []chains.Transfer {
+	out := slices.Concat(l.tokens, l.wraps, l.native)
+	slices.SortStableFunc(out, chains.Compare)
+	return out
+}
+
+// receiptTransfers reads tx's transfers from the explorer with exact
+// positions: log indices for tokens and wraps (TxIndex 0), 0 for the own
+// value and traceId codes for internal transfers (TxIndex the
+// transaction's index). Token and wrap legs keep the transaction index in
+// TxIndex until the caller sets positions; see TxTransfers.
+func (s *Source) receiptTransfers(ctx context.Context, tx chains.TxHash) (txLegs, error) {
+	rc, err := s.receipt(ctx, tx)
+	if err != nil {
+		return txLegs{}, err
 	}
 	t, err := s.tx(ctx, tx)
 	if err != nil {
-		return nil, err
+		return txLegs{}, err
 	}
-	block := uint64(rc.BlockNumber)
+	block := rc.block()
 	when, err := s.BlockTime(ctx, s.chain, block)
 	if err != nil {
-		return nil, fmt.Errorf("transaction %s: %w", tx, err)
+		return txLegs{}, fmt.Errorf("transaction %s: %w", tx, err)
 	}
 	if uint64(rc.TxIndex) > maxTxIndex {
-		return nil, fmt.Errorf("transaction %s: index %d out of range", tx, uint64(rc.TxIndex))
+		return txLegs{}, fmt.Errorf("transaction %s: index %d out of range", tx, uint64(rc.TxIndex))
 	}
 	idx := uint32(rc.TxIndex)
 	s.rememberIndex(map[chains.TxHash]uint32{tx: idx})
-	evm := func(a common.Address) chains.Address { return chains.NewAddress(chains.FamilyEVM, a) }
-	base := chains.Transfer{Chain: s.chain, Tx: tx, Block: block, Time: when, Asset: chains.NativeAsset(s.chain)}
-	var out []chains.Transfer
-	for _, l := range rc.Logs {
-		if l.Removed || len(l.Topics) != 3 || l.Topics[0] != transferTopic || len(l.Data) != 32 || uint64(l.Index) > 1<<32-1 {
+	var legs txLegs
+	for _, l := range rc.decodedLogs(tx) {
+		tr, wrap, ok := s.logTransfer(l)
+		if !ok {
 			continue
 		}
-		amt, _ := chains.AmountFromBig(new(big.Int).SetBytes(l.Data))
-		tr := base
-		tr.Position = uint32(l.Index)
-		tr.From = evm(common.BytesToAddress(l.Topics[1][12:]))
-		tr.To = evm(common.BytesToAddress(l.Topics[2][12:]))
-		tr.Asset = chains.AssetID{Chain: s.chain, Contract: evm(l.Address)}
-		tr.Amount = amt
+		tr.Time = when
 		if !s.exact {
 			tr.TxIndex = idx
 		}
-		out = append(out, tr)
+		if wrap {
+			legs.wraps = append(legs.wraps, tr)
+		} else {
+			legs.tokens = append(legs.tokens, tr)
+		}
 	}
-	failed := rc.Status != nil && *rc.Status == 0
-	if failed {
-		return out, nil // a failed transaction moved nothing; its logs are empty
+	slices.SortStableFunc(legs.tokens, chains.Compare)
+	slices.SortStableFunc(legs.wraps, chains.Compare)
+	if rc.reverted() {
+		return legs, nil // a failed transaction moved nothing; its logs are empty
 	}
+	legs.native, err = s.nativeLegs(ctx, tx, rc, t, block, when)
+	if err != nil {
+		return txLegs{}, err
+	}
+	return legs, nil
+}
+
+// logTransfer reads a token transfer from l: an ERC-20 Transfer (3 topics,
+// 32 bytes of data), or, with wrap true, a Deposit or Withdrawal of one of
+// the source's wrappers.
+func (s *Source) logTransfer(l evmlog.Log) (t chains.Transfer, wrap, ok bool) {
+	if l.Removed || len(l.Topics) != 3 || l.Topics[0] != transferTopic || len(l.Data) != 32 || l.Index > math.MaxUint32 {
+		t, ok = evmlog.DecodeWrap(s.chain, s.wrappers, l)
+		return t, ok, ok
+	}
+	amt, _ := chains.AmountFromBig(new(big.Int).SetBytes(l.Data))
+	evm := func(a common.Address) chains.Address { return chains.NewAddress(chains.FamilyEVM, a) }
+	return chains.Transfer{
+		Chain: s.chain, Tx: l.Tx, Block: l.Block, Position: uint32(l.Index),
+		From: evm(common.BytesToAddress(l.Topics[1][12:])), To: evm(common.BytesToAddress(l.Topics[2][12:])),
+		Asset: chains.AssetID{Chain: s.chain, Contract: evm(l.Address)}, Amount: amt,
+	}, false, true
+}
+
+// nativeLegs are tx's own value (to its recipient, or to the contract it
+// created) and its internal transfers, at the transaction's index.
+func (s *Source) nativeLegs(ctx context.Context, tx chains.TxHash, rc rpcReceipt, t rpcTx, block uint64, when time.Time) ([]chains.Transfer, error) {
+	idx := uint32(rc.TxIndex)
+	base := chains.Transfer{Chain: s.chain, Tx: tx, Block: block, Time: when, TxIndex: idx, Asset: chains.NativeAsset(s.chain)}
+	var out []chains.Transfer
 	to := t.To
 	if to == nil {
 		to = rc.ContractAddress
@@ -142,7 +202,7 @@ func (s *Source) receiptTransfers(ctx context.Context, tx chains.TxHash) ([]chai
 			return nil, fmt.Errorf("transaction %s: value: %w", tx, err)
 		}
 		tr := base
-		tr.TxIndex, tr.From, tr.To, tr.Amount = idx, evm(t.From), evm(*to), amt
+		tr.From, tr.To, tr.Amount = chains.NewAddress(chains.FamilyEVM, t.From), chains.NewAddress(chains.FamilyEVM, *to), amt
 		out = append(out, tr)
 	}
 	internal, err := s.internalOf(ctx, tx, block, when.Unix())
@@ -153,7 +213,6 @@ func (s *Source) receiptTransfers(ctx context.Context, tx chains.TxHash) ([]chai
 		tr.TxIndex, tr.Block, tr.Time = idx, block, when
 		out = append(out, tr)
 	}
-	slices.SortStableFunc(out, chains.Compare)
 	return out, nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -15,6 +16,7 @@ import (
 	"github.com/ethereum/go-ethereum/common/hexutil"
 
 	"freezetrace/chains"
+	"freezetrace/chains/evmlog"
 	"freezetrace/chains/transport"
 )
 
@@ -37,6 +39,7 @@ var (
 	_ chains.PairFinder  = (*Source)(nil)
 	_ chains.Requester   = (*Source)(nil)
 	_ chains.HeadReader  = (*Source)(nil)
+	_ chains.EventReader = (*Source)(nil)
 )
 
 // BatchPositionSource is a PositionSource that can also give the token
@@ -97,6 +100,14 @@ type Options struct {
 	// eth_getTransactionReceipt when Positions is nil: one more request per
 	// transaction (plus one internal-transactions lookup for native history).
 	ExactPositions bool
+	// Wrappers are the native-coin wrappers (WETH9-like contracts, which
+	// log no Transfer when they mint or burn) whose Deposit and Withdrawal
+	// logs in a receipt count as transfers of their token in TxTransfers
+	// and as wraps and unwraps in TxEvents (see evmlog.DecodeWrap); nil
+	// means evmlog.DefaultWrappers(Chain), an empty slice none. Transfers
+	// is not affected: the explorer's tokentx lists show no deposits or
+	// withdrawals.
+	Wrappers []chains.Address
 }
 
 // Source is a chains.Source over an Etherscan-compatible explorer API for one
@@ -110,6 +121,7 @@ type Source struct {
 	now       func() time.Time
 	positions PositionSource // external, or nil
 	exact     bool
+	wrappers  []chains.Address
 
 	rateLimited atomic.Int64
 
@@ -119,6 +131,9 @@ type Source struct {
 	times    map[uint64]time.Time
 	txIndex  map[chains.TxHash]uint32
 	receipts map[chains.TxHash][]chains.Transfer
+	// rawReceipts holds the receipts read from the explorer, so that
+	// TxTransfers and TxEvents of one transaction share one request.
+	rawReceipts map[chains.TxHash]rpcReceipt
 	// batched holds token transfers per transaction from a
 	// BatchPositionSource (no native ones).
 	batched map[chains.TxHash][]chains.Transfer
@@ -154,7 +169,11 @@ func New(o Options) (*Source, error) {
 		now: o.Clock, positions: o.Positions, exact: o.ExactPositions,
 		assets: map[chains.Address]chains.Asset{}, times: map[uint64]time.Time{},
 		txIndex: map[chains.TxHash]uint32{}, receipts: map[chains.TxHash][]chains.Transfer{},
-		batched: map[chains.TxHash][]chains.Transfer{},
+		rawReceipts: map[chains.TxHash]rpcReceipt{}, batched: map[chains.TxHash][]chains.Transfer{},
+		wrappers: slices.Clone(o.Wrappers),
+	}
+	if s.wrappers == nil {
+		s.wrappers = evmlog.DefaultWrappers(o.Chain)
 	}
 	if s.pageSize <= 0 || s.pageSize > 1000 {
 		s.pageSize = 1000

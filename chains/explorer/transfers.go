@@ -378,14 +378,17 @@ func (s *Source) exactTransfers(ctx context.Context, tx chains.TxHash) ([]chains
 	if ok {
 		return ts, nil
 	}
-	var err error
 	if s.positions != nil {
-		ts, err = s.positions.TxTransfers(ctx, s.chain, tx)
+		var err error
+		if ts, err = s.positions.TxTransfers(ctx, s.chain, tx); err != nil {
+			return nil, err
+		}
 	} else {
-		ts, err = s.receiptTransfers(ctx, tx)
-	}
-	if err != nil {
-		return nil, err
+		l, err := s.receiptTransfers(ctx, tx)
+		if err != nil {
+			return nil, err
+		}
+		ts = l.all()
 	}
 	s.mu.Lock()
 	if len(s.receipts) >= cacheLimit/10 {

@@ -188,6 +188,7 @@ var (
 	_ chains.BlockFinder = (*split)(nil)
 	_ chains.HeadReader  = (*split)(nil)
 	_ chains.BlockHasher = (*split)(nil)
+	_ chains.EventReader = (*split)(nil)
 )
 
 // Transfers reads the history from the explorer, then the headers of its
@@ -223,6 +224,12 @@ func (s *split) TransfersBetween(ctx context.Context, q chains.PairQuery) ([]cha
 
 func (s *split) TxTransfers(ctx context.Context, c chains.Chain, tx chains.TxHash) ([]chains.Transfer, error) {
 	return s.state.TxTransfers(ctx, c, tx)
+}
+
+// TxEvents reads a transaction's events from the node's receipt, as
+// TxTransfers does.
+func (s *split) TxEvents(ctx context.Context, c chains.Chain, tx chains.TxHash) ([]chains.TxEvent, error) {
+	return s.state.TxEvents(ctx, c, tx)
 }
 
 func (s *split) Asset(ctx context.Context, id chains.AssetID) (chains.Asset, error) {

@@ -10,7 +10,9 @@ import (
 // allowed is what each production package may import from the module;
 // a package not listed may import nothing of it. chains/untrusted (the
 // escapers) and chains/transport (the retrying HTTP client of the network
-// adapters) are shared tools, not adapters: they import nothing. Packages under cmd/ and
+// adapters) are shared tools, not adapters: they import nothing;
+// chains/evmlog (the EVM log decoding of the JSON-RPC and explorer
+// adapters) is one too, on chains alone. Packages under cmd/ and
 // internal/ (and the generator fixtures/cmd/) wire and test: they are not
 // held. fixtures/ is test data that every package's tests load, so it is
 // held to chains and chains/mem.
@@ -19,8 +21,9 @@ var allowed = map[string][]string{
 	"chains/untrusted": {},
 	"chains/transport": {},
 	"chains/etl":       {"chains", "chains/untrusted"},
-	"chains/evm":       {"chains", "chains/transport", "chains/untrusted"},
-	"chains/explorer":  {"chains", "chains/transport", "chains/untrusted"},
+	"chains/evmlog":    {"chains"},
+	"chains/evm":       {"chains", "chains/evmlog", "chains/transport", "chains/untrusted"},
+	"chains/explorer":  {"chains", "chains/evmlog", "chains/transport", "chains/untrusted"},
 	"chains/labels":    {"chains", "chains/untrusted"},
 	"chains/mem":       {"chains"},
 	"chains/store":     {"chains", "chains/untrusted"},
