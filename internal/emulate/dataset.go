@@ -50,8 +50,9 @@ type Log struct {
 	LogIndex uint
 }
 
-// Tx is one transaction of the dataset. Every transaction succeeded and
-// moved no ether.
+// Tx is one transaction of the dataset. Every transaction succeeded. A
+// generated one moved no ether; one of a Script may send Value and make
+// internal Calls, which the callTracer reports (see script.go).
 type Tx struct {
 	Hash  common.Hash
 	Block uint64
@@ -61,6 +62,11 @@ type Tx struct {
 	To    common.Address
 	Input []byte
 	Logs  []int // indexes into Dataset.Logs
+
+	Value *big.Int // ether sent with the transaction; nil for none
+	Calls []Call   // internal calls under the transaction's own frame
+	// scripted: the call frames are Calls, not the generator's.
+	scripted bool
 }
 
 // Header is what a block header carries here.
@@ -134,6 +140,10 @@ type Dataset struct {
 	code     map[common.Address]bool
 	paySeqs  []int // planned events that are victim payments
 	logIdx   *logIndex
+	// ether holds ether balances, nil for a dataset without ether (one
+	// from Generate), which answers no eth_getBalance.
+	ether   map[common.Address][]balancePoint
+	genesis map[common.Address]*big.Int // a Script's ether before its first block
 }
 
 type balancePoint struct {
@@ -190,8 +200,10 @@ func (d *Dataset) IsContract(a common.Address) bool { return d.code[a] }
 
 // Balance returns a's token balance at the end of block n (zero before
 // its first transfer, never negative).
-func (d *Dataset) Balance(a common.Address, n uint64) *big.Int {
-	ps := d.balances[a]
+func (d *Dataset) Balance(a common.Address, n uint64) *big.Int { return balanceAt(d.balances[a], n) }
+
+// balanceAt is the balance ps records at the end of block n.
+func balanceAt(ps []balancePoint, n uint64) *big.Int {
 	i, found := slices.BinarySearchFunc(ps, n, func(p balancePoint, n uint64) int {
 		switch {
 		case p.block < n:
@@ -359,4 +371,5 @@ func (d *Dataset) index() {
 		d.code[c] = true
 	}
 	d.buildLogIndex()
+	d.indexEther()
 }

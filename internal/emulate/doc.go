@@ -8,7 +8,12 @@
 // fingerprint paging, the /wallet and /walletsolidity calls, constant
 // contract calls with Tether's and Circle's freeze getters, contract
 // events) over a TRON dataset such as the pigbutcher fixture's at mainnet
-// heights (LoadTronFixture). Servers listen on 127.0.0.1 only.
+// heights (LoadTronFixture). A Script writes a dataset by hand instead,
+// transaction by transaction: raw receipt logs (a pair's Swap, WETH's
+// Withdrawal; SwapForETH makes a Uniswap V2 swap's), ether payments and
+// internal calls with value, which the callTracer reports as nested
+// frames, and ether balances (eth_getBalance). Servers listen on
+// 127.0.0.1 only.
 //
 // It depends on the standard library, go-ethereum's common, hexutil and
 // crypto packages and freezetrace/chains only: never on chains/evm,

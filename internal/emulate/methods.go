@@ -79,6 +79,10 @@ func (r *RPC) dispatch(method string, params json.RawMessage) (any, error) {
 			return nil, nil
 		}
 		return r.ds.receiptJSON(tx), nil
+	case "eth_getBalance":
+		if r.ds.HasEther() {
+			return r.getBalance(params)
+		}
 	case "debug_traceTransaction", "debug_traceBlockByNumber", "debug_traceBlockByHash":
 		if !r.b.NoTraces {
 			return r.trace(method, params)
@@ -179,7 +183,7 @@ func (d *Dataset) txJSON(tx *Tx) map[string]any {
 	yParity := hexutil.Uint64(tx.Hash[31] & 1)
 	return map[string]any{
 		"blockHash": d.BlockHash(tx.Block), "blockNumber": hexutil.Uint64(tx.Block), "hash": tx.Hash,
-		"transactionIndex": hexutil.Uint64(tx.Index), "from": tx.From, "to": tx.To, "value": "0x0",
+		"transactionIndex": hexutil.Uint64(tx.Index), "from": tx.From, "to": tx.To, "value": weiHex(tx.Value),
 		"input": hexutil.Bytes(tx.Input), "nonce": hexutil.Uint64(tx.Nonce), "gas": hexutil.Uint64(gasLimit),
 		"gasPrice": hexutil.Uint64(baseFee + tip), "maxFeePerGas": hexutil.Uint64(2 * baseFee), "maxPriorityFeePerGas": hexutil.Uint64(tip),
 		"type": "0x2", "accessList": []any{}, "chainId": "0x1", "v": yParity, "yParity": yParity, "r": &r, "s": &s,
@@ -312,6 +316,9 @@ type callFrame struct {
 }
 
 func (d *Dataset) callFrame(tx *Tx) callFrame {
+	if tx.scripted {
+		return d.scriptFrame(tx)
+	}
 	ok := hexutil.Bytes(wordInt(1))
 	root := callFrame{Type: "CALL", From: tx.From, To: tx.To, Value: "0x0", Gas: gasLimit - 21_000,
 		GasUsed: gasUsed - 21_000, Input: tx.Input, Output: ok}
@@ -332,8 +339,9 @@ type txTrace struct {
 	Result callFrame   `json:"result"`
 }
 
-// trace answers the debug API with the callTracer: every transaction is a
-// call moving no ether.
+// trace answers the debug API with the callTracer: a generated
+// transaction is a call moving no ether, a scripted one has its value and
+// internal calls (scriptFrame).
 func (r *RPC) trace(method string, params json.RawMessage) (any, error) {
 	var args []json.RawMessage
 	if err := json.Unmarshal(params, &args); err != nil || len(args) < 1 {

@@ -48,6 +48,11 @@ type Behaviour struct {
 	NoTraces bool
 	// Now is the clock of the rate limit; nil for time.Now.
 	Now func() time.Time
+	// Flaky, when above 0, refuses every Flaky-th HTTP request (the
+	// Flaky-th, the 2·Flaky-th, …) with 429 Too Many Requests and no
+	// Retry-After, as a provider's burst limit does whatever the rate;
+	// counted in Limited. 0 for none.
+	Flaky int64
 }
 
 // RPC is an emulated Ethereum JSON-RPC provider serving a dataset over
@@ -123,17 +128,20 @@ func errInvalidParams(msg string) *rpcError { return &rpcError{Code: -32602, Mes
 
 // ServeHTTP answers one JSON-RPC call or batch.
 func (r *RPC) ServeHTTP(w http.ResponseWriter, req *http.Request) {
-	r.requests.Add(1)
+	n := r.requests.Add(1)
 	if req.Method != http.MethodPost {
 		http.Error(w, "method not allowed: use POST", http.StatusMethodNotAllowed)
+		return
+	}
+	if r.b.Flaky > 0 && n%r.b.Flaky == 0 {
+		r.limited.Add(1)
+		tooMany(w)
 		return
 	}
 	if r.limiter != nil && !r.limiter.take() {
 		r.limited.Add(1)
 		w.Header().Set("Retry-After", "1")
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusTooManyRequests)
-		io.WriteString(w, `{"jsonrpc":"2.0","id":null,"error":{"code":-32005,"message":"Too Many Requests"}}`+"\n")
+		tooMany(w)
 		return
 	}
 	body, err := io.ReadAll(io.LimitReader(req.Body, 16<<20))
@@ -162,6 +170,13 @@ func (r *RPC) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	enc := json.NewEncoder(w)
 	enc.Encode(out)
+}
+
+// tooMany writes a 429 answer as Infura words it.
+func tooMany(w http.ResponseWriter) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusTooManyRequests)
+	io.WriteString(w, `{"jsonrpc":"2.0","id":null,"error":{"code":-32005,"message":"Too Many Requests"}}`+"\n")
 }
 
 func (r *RPC) one(raw json.RawMessage) rpcResponse {
