@@ -168,6 +168,8 @@ func TestSwapLetter(t *testing.T) {
 	files, _ := renderSwap(t, swapResult(), FormatMarkdown)
 	md := string(files["exchange-binance/letter.md"])
 	wantAll(t, "Binance letter", md,
+		// the dust floor names the asset it is in
+		"Smallest amount followed: 0 base units of USDT, the victims' asset",
 		// the path: USDT before the swap, ETH after it
 		"| 10,000.00 USDT | 10,000.00 USDT |",
 		"| 12,000.00 USDT | 10,000.00 USDT |",

@@ -18,7 +18,7 @@ import (
 func (in letterInput) transfer(m *Messages) []block {
 	r := in.Result
 	out := []block{heading{2, m.Section5}, p(txt(fmt.Sprintf(m.RuleLine, ruleText(m, r.Rule)))),
-		p(span{Text: m.Thresholds, Bold: true}), list{Items: thresholds(m, r.Params)},
+		p(span{Text: m.Thresholds, Bold: true}), list{Items: thresholds(m, r)},
 		p(txt(m.LedgerIntro)), p(mono(retraceCommand(r, in.Recipient.Origins)))}
 	if in.Diagram != nil || in.GraphFile != "" {
 		out = append(out, figure{Caption: m.FigureCaption, File: in.GraphFile, Diagram: in.Diagram})
@@ -195,14 +195,22 @@ func provenanceTable(m *Messages, ps []chains.Provenance) table {
 	return t
 }
 
-func thresholds(m *Messages, pr trace.Params) [][]span {
+func thresholds(m *Messages, r *trace.Result) [][]span {
+	pr := r.Params
+	minAmount := txt(fmt.Sprintf(m.MinAmount, pr.MinAmount))
+	if len(r.Conversions) > 0 && len(r.Origins) > 0 {
+		// With swaps the floor is in the victims' asset, and applies to
+		// other assets through their worth in it.
+		a := newAssets(r)[r.Origins[0].Asset]
+		minAmount = txt(fmt.Sprintf(m.MinAmountSwaps, pr.MinAmount, a.Symbol))
+	}
 	until := m.NoUntil
 	if pr.Until != nil {
 		until = fmt.Sprintf(m.Until, m.when(*pr.Until))
 	}
 	return [][]span{
 		{txt(fmt.Sprintf(m.MaxHops, pr.MaxHops))},
-		{txt(fmt.Sprintf(m.MinAmount, pr.MinAmount))},
+		{minAmount},
 		{txt(until)},
 		{txt(fmt.Sprintf(m.MaxDegree, pr.MaxDegree))},
 	}

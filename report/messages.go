@@ -67,6 +67,7 @@ type Messages struct {
 	Thresholds          string
 	MaxHops             string // %d
 	MinAmount           string // %s: base units
+	MinAmountSwaps      string // %s: base units, %s: the victims' asset's symbol
 	Until               string // %s: UTC time
 	NoUntil             string
 	MaxDegree           string // %d
@@ -244,6 +245,7 @@ var english = Messages{
 	Thresholds:         "Thresholds",
 	MaxHops:            "Maximum hops: %d",
 	MinAmount:          "Smallest amount followed: %s base units",
+	MinAmountSwaps:     "Smallest amount followed: %s base units of %s, the victims' asset; taint in other assets by its worth in it at the trace's conversion rates",
 	Until:              "Transfers followed until: %s",
 	NoUntil:            "Transfers followed until: no time limit",
 	MaxDegree:          "Addresses with more than %d counterparties are treated as services and not followed",

@@ -149,7 +149,7 @@ func (w *writer) overviewDoc(rcs []*Recipient, self Format) *document {
 	}
 
 	add(w.conversionBlocks()...)
-	add(heading{2, m.MethodHeading}, p(txt(fmt.Sprintf(m.RuleLine, ruleText(m, r.Rule)))), list{Items: thresholds(m, r.Params)})
+	add(heading{2, m.MethodHeading}, p(txt(fmt.Sprintf(m.RuleLine, ruleText(m, r.Rule)))), list{Items: thresholds(m, r)})
 	add(heading{2, m.ProvenanceHeading}, provenanceTable(m, r.Provenance))
 	var ev [][]span
 	for _, f := range []string{"case/flows.csv", "case/endpoints.csv", "case/sources.csv", "case/conversions.csv", "case/ledger.csv", "case/evidence.xlsx",
