@@ -271,3 +271,47 @@ func TestSwapFee(t *testing.T) {
 		t.Errorf("conversion sent %+v received %+v; want 9900 (3900 tainted) and %s+%s", c.Sent, c.Received[0], s1, s2)
 	}
 }
+
+// TestReadJSONConversions: a trace.json whose conversion does not follow
+// the rule, shows no swap, or whose converted taint went missing is refused
+// with the element it concerns.
+func TestReadJSONConversions(t *testing.T) {
+	w := newSwapWorld()
+	for _, c := range []struct {
+		name string
+		edit func(r *trace.Result)
+		want string
+	}{
+		{"ErrConversionShare", func(r *trace.Result) {
+			g := &r.Conversions[0].Received[0]
+			g.BySource[0].Amount = g.BySource[0].Amount.Add(chains.NewAmount(1))
+			g.Tainted = g.Tainted.Add(chains.NewAmount(1))
+		}, "conversion 1: 0x7700000000000000000000000000000000000000000000000000000000000fa1 at 0xAa00000000000000000000000000000000000002: source S1 received 1500000000000000001, but floor(5000000000000000000 × 3000 / 10000) = 1500000000000000000"},
+		{"ErrConversionEvidence", func(r *trace.Result) {
+			r.Conversions[0].Events = []trace.Evidence{{Kind: chains.EventBridgeDeposit, Contract: w.P, Position: 12}}
+		}, `event kind "bridge_deposit" shows no conversion`},
+		{"ErrConvertedTaintMissing", func(r *trace.Result) {
+			r.Endpoints = r.Endpoints[:0]
+		}, "source S1: conversions made 1500000000000000000 of ethereum:native, of which endpoints hold 0 and later conversions took 0: 1500000000000000000 is missing"},
+		{"ErrConvertStep", func(r *trace.Result) {
+			for i := range r.Ledger {
+				if r.Ledger[i].Event == "convert" {
+					r.Ledger[i].Conversion = 7
+				}
+			}
+		}, "conversion 7, but the trace has 1"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := run(t, w.src, trace.NewLabelAttributor(w.src), txCase(w.pays...), trace.Options{})
+			c.edit(r)
+			var b bytes.Buffer
+			if err := trace.WriteJSON(&b, r); err != nil {
+				t.Fatal(err)
+			}
+			_, err := trace.ReadJSON(&b)
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("ReadJSON: %v, want %q", err, c.want)
+			}
+		})
+	}
+}
