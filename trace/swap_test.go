@@ -315,3 +315,39 @@ func TestReadJSONConversions(t *testing.T) {
 		})
 	}
 }
+
+// TestWrapOneToOne: wrapping is a conversion at 1:1. A victim pays 1 ETH
+// to X, which holds 0.5 ETH of its own, wraps 1 ETH into WETH (its ETH to
+// the wrapper; the wrapper's Deposit read as WETH from it, a log that
+// sorts before the native leg) and pays the WETH into deposit address D.
+// fifo: the wrap takes the older clean 0.5 ETH first, so 0.5 WETH of the 1
+// is tainted, worth 0.5 ETH, and the victim's other 0.5 ETH stay at X.
+func TestWrapOneToOne(t *testing.T) {
+	X, D, WE := addr(20), addr(21), addr(52)
+	weth := chains.AssetID{Chain: chains.Ethereum, Contract: WE}
+	wrapTx := txh(3001)
+	pay := native(2, 0, 0, txh(2001), addr(100), X, milli(1000))
+	src := mem.New(
+		native(1, 0, 0, txh(1001), addr(102), X, milli(500)),
+		pay,
+		native(3, 1, 0, wrapTx, X, WE, milli(1000)),
+		chains.Transfer{Chain: chains.Ethereum, Tx: wrapTx, Position: 4, Block: 3, Time: pay.Time.Add(12 * time.Second), From: WE, To: X, Asset: weth, Amount: milli(1000)},
+		chains.Transfer{Chain: chains.Ethereum, Tx: txh(4001), Position: 2, Block: 4, Time: pay.Time.Add(24 * time.Second), From: X, To: D, Asset: weth, Amount: milli(1000)},
+	)
+	src.AddAsset(chains.Asset{ID: weth, Symbol: "WETH", Decimals: 18})
+	src.SetContract(chains.Ethereum, WE)
+	src.AddEvents(chains.TxEvent{Chain: chains.Ethereum, Tx: wrapTx, Block: 3, Position: 4, Contract: WE, Kind: chains.EventWrap})
+	src.AddLabel(chains.Label{Chain: chains.Ethereum, Address: D, Entity: "Kraken", Category: chains.CategoryDeposit, Source: "test", Confidence: 90})
+	c := trace.Case{Chain: chains.Ethereum, Asset: eth, Payments: []trace.Payment{{Tx: pay.Tx}}}
+	r := run(t, src, trace.NewLabelAttributor(src), c, trace.Options{})
+	if got, want := amounts(r), map[string]string{"exchange " + D.String(): "500000000000000000", "held " + X.String(): "500000000000000000"}; !maps.Equal(got, want) {
+		t.Fatalf("endpoints %v, want %v", got, want)
+	}
+	e := r.Endpoints[0]
+	if e.Kind != trace.KindExchange || e.Asset != weth || e.Amount.Cmp(milli(500)) != 0 || e.Value.Cmp(milli(500)) != 0 {
+		t.Errorf("endpoint %s %s %s %s worth %s, want exchange 0.5 WETH worth 0.5 ETH", e.Kind, e.Address, e.Asset, e.Amount, e.Value)
+	}
+	if len(r.Conversions) != 1 || r.Conversions[0].Events[0].Kind != chains.EventWrap || r.Conversions[0].Received[0].Amount.Cmp(milli(1000)) != 0 {
+		t.Errorf("conversions %+v", r.Conversions)
+	}
+}
