@@ -14,9 +14,20 @@
 //
 // Native transfers, internal ones included, come from call traces
 // (trace_filter with trace_block where the node offers them, else
-// debug_traceBlockByNumber with the callTracer). Native history of an address therefore means tracing
-// every block of the range: one debug call per block, which is slow on long
-// ranges and refused past Options.MaxTraceBlocks.
+// debug_traceBlockByNumber with the callTracer). Over the debug API native
+// history of an address therefore means tracing every block of the range:
+// one debug call per block, which is slow on long ranges and refused past
+// Options.MaxTraceBlocks. Traced blocks are kept by hash for the next
+// address; a kept block whose header was read at least
+// Options.FinalDepth below the head (by default the blocks of FinalWindow,
+// 150 on Ethereum) needs no header again, while the headers of blocks
+// nearer the head are read every time, so that a reorg there is traced
+// again. Over the trace API the cost follows the address's activity:
+// two trace_filter calls per window (its block range adapts to the
+// provider's cap apart from eth_getLogs', see span.go), then trace_block
+// of the blocks it names. The receipts of transactions in final blocks
+// are kept too (receipts.go), so that TxEvents then TxTransfers read one
+// receipt once.
 //
 // The Deposit and Withdrawal events of native-coin wrappers
 // (Options.Wrappers, WETH9 on Ethereum by default) count as transfers of

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/ethereum/go-ethereum/common"
-
 	"freezetrace/chains"
 	"freezetrace/chains/evmlog"
 )
@@ -31,22 +29,17 @@ func decodedLogs(logs []Log) []evmlog.Log {
 
 // TxEvents returns the venue events of transaction tx (see
 // evmlog.DecodeEvents, with the source's wrappers) from its receipt, one
-// eth_getTransactionReceipt call: an empty slice for a reverted
+// eth_getTransactionReceipt call unless the receipt cache holds it (a
+// final block's, see receipts.go): an empty slice for a reverted
 // transaction, ErrNotFound for one the node does not know. Notes on
 // skipped or cut logs are dropped: the interface has no place for them.
 func (s *Source) TxEvents(ctx context.Context, chain chains.Chain, tx chains.TxHash) ([]chains.TxEvent, error) {
 	if err := s.check(ctx, chain); err != nil {
 		return nil, err
 	}
-	var rc *rpcReceipt
-	if err := s.call(ctx, &rc, "eth_getTransactionReceipt", common.Hash(tx)); err != nil {
+	rc, err := s.receipt(ctx, tx)
+	if err != nil {
 		return nil, fmt.Errorf("events of transaction %s: %w", tx, err)
-	}
-	if rc == nil {
-		return nil, fmt.Errorf("events of transaction %s: %w", tx, chains.ErrNotFound)
-	}
-	if rc.TxHash != common.Hash(tx) {
-		return nil, fmt.Errorf("events of transaction %s: node answered the receipt of %s", tx, rc.TxHash.Hex())
 	}
 	if rc.Status != 1 {
 		return []chains.TxEvent{}, nil

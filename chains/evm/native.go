@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -207,26 +206,30 @@ func (s *Source) nativeTransfers(ctx context.Context, addr chains.Address, from,
 }
 
 // traceBlocks returns the native transfers in blocks that touch addr
-// (every transfer when addr is zero). Headers come first, in batches; then
-// only the blocks not already traced under the same hash are traced, a few
-// batches at a time, by hash where the method allows it.
+// (every transfer when addr is zero). A block traced before and known
+// final (see traceCache) is answered from the trace cache alone; the
+// headers of the others come first, in batches; then only the blocks not
+// already traced under the same hash are traced, a few batches at a time,
+// by hash where the method allows it. A block whose header was read at
+// final depth is marked final for the next history.
 func (s *Source) traceBlocks(ctx context.Context, addr chains.Address, blocks []uint64, method string) ([]chains.Transfer, error) {
-	heads := make([]*blockTxs, len(blocks))
-	elems := make([]rpc.BatchElem, len(blocks))
-	for i, b := range blocks {
-		elems[i] = rpc.BatchElem{Method: "eth_getBlockByNumber", Args: []any{hexutil.Uint64(b), false}, Result: &heads[i]}
+	head := s.knownHead()
+	known := make(map[uint64][]chains.Transfer)
+	hashes := make(map[uint64]common.Hash)
+	var ask []uint64
+	for _, b := range blocks {
+		if h, ts, ok := s.traced.finalBlock(b); ok {
+			known[b], hashes[b] = ts, h
+		} else {
+			ask = append(ask, b)
+		}
 	}
-	if err := s.batch(ctx, elems); err != nil {
+	heads, err := s.blockHeads(ctx, ask)
+	if err != nil {
 		return nil, err
 	}
 	var todo []*blockTxs
-	for i, h := range heads {
-		if h == nil {
-			return nil, fmt.Errorf("block %d: %w", blocks[i], chains.ErrNotFound)
-		}
-		if uint64(h.Number) != blocks[i] {
-			return nil, fmt.Errorf("asked for block %d, node answered block %d", blocks[i], uint64(h.Number))
-		}
+	for _, h := range heads {
 		if _, ok := s.traced.get(h.Hash); !ok {
 			todo = append(todo, h)
 		}
@@ -241,24 +244,52 @@ func (s *Source) traceBlocks(ctx context.Context, addr chains.Address, blocks []
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	var out []chains.Transfer
 	for _, h := range heads {
 		ts, ok := s.traced.get(h.Hash)
 		if !ok {
 			return nil, fmt.Errorf("block %d: traces lost", uint64(h.Number))
 		}
+		known[uint64(h.Number)], hashes[uint64(h.Number)] = ts, h.Hash
+		if s.final(uint64(h.Number), head) {
+			s.traced.markFinal(uint64(h.Number), h.Hash)
+		}
+	}
+	var out []chains.Transfer
+	for _, b := range blocks {
 		kept := 0
-		for _, t := range ts {
+		for _, t := range known[b] {
 			if addr.IsZero() || t.From == addr || t.To == addr {
 				out = append(out, t)
 				kept++
 			}
 		}
 		if kept > 0 {
-			s.remember([]Header{{Number: uint64(h.Number), Hash: h.Hash, Time: h.blockTime()}})
+			s.remember([]Header{{Number: b, Hash: hashes[b], Time: out[len(out)-1].Time}})
 		}
 	}
 	return out, nil
+}
+
+// blockHeads reads the headers of blocks, with their transaction hashes,
+// in batches, checking that each is the block asked for.
+func (s *Source) blockHeads(ctx context.Context, blocks []uint64) ([]*blockTxs, error) {
+	heads := make([]*blockTxs, len(blocks))
+	elems := make([]rpc.BatchElem, len(blocks))
+	for i, b := range blocks {
+		elems[i] = rpc.BatchElem{Method: "eth_getBlockByNumber", Args: []any{hexutil.Uint64(b), false}, Result: &heads[i]}
+	}
+	if err := s.batch(ctx, elems); err != nil {
+		return nil, err
+	}
+	for i, h := range heads {
+		if h == nil {
+			return nil, fmt.Errorf("block %d: %w", blocks[i], chains.ErrNotFound)
+		}
+		if uint64(h.Number) != blocks[i] {
+			return nil, fmt.Errorf("asked for block %d, node answered block %d", blocks[i], uint64(h.Number))
+		}
+	}
+	return heads, nil
 }
 
 // traceChunk traces the blocks of heads in one batch and keeps every native
@@ -310,44 +341,9 @@ func (s *Source) traceChunk(ctx context.Context, heads []*blockTxs, method strin
 		for k := range ts {
 			ts[k].Block, ts[k].Time = b, t
 		}
-		s.traced.put(h.Hash, ts)
+		s.traced.put(b, h.Hash, ts)
 	}
 	return nil
-}
-
-// traceCache keeps the native transfers of recently traced blocks by block
-// hash, so that the histories of many addresses over the same blocks trace
-// each block once. A block seen again under another hash (a reorg) is
-// traced again. It holds at most limit blocks, dropping the oldest first.
-type traceCache struct {
-	mu    sync.Mutex
-	limit int
-	m     map[common.Hash][]chains.Transfer
-	order []common.Hash
-}
-
-func (c *traceCache) get(h common.Hash) ([]chains.Transfer, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	ts, ok := c.m[h]
-	return ts, ok
-}
-
-func (c *traceCache) put(h common.Hash, ts []chains.Transfer) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.m == nil {
-		c.m = map[common.Hash][]chains.Transfer{}
-	}
-	if _, ok := c.m[h]; ok {
-		return
-	}
-	for len(c.order) >= max(c.limit, 1) {
-		delete(c.m, c.order[0])
-		c.order = c.order[1:]
-	}
-	c.m[h] = ts
-	c.order = append(c.order, h)
 }
 
 // nativeByTraceFilter asks trace_filter which blocks touch addr, then traces
@@ -356,7 +352,7 @@ func (s *Source) nativeByTraceFilter(ctx context.Context, addr chains.Address, f
 	a := common.Address(addr.Bytes())
 	blockSet := map[uint64]bool{}
 	for _, key := range []string{"fromAddress", "toAddress"} {
-		err := s.ranged(ctx, from, to, func(lo, hi uint64) error {
+		err := s.rangedIn(ctx, s.traceWindow(), from, to, func(lo, hi uint64) error {
 			var ts []ParityTrace
 			f := map[string]any{"fromBlock": hexutil.Uint64(lo), "toBlock": hexutil.Uint64(hi), key: []common.Address{a}}
 			if err := s.call(ctx, &ts, "trace_filter", f); err != nil {

@@ -62,6 +62,14 @@ type Options struct {
 	// asking again (a trace asks for it with every history); 0 asks every
 	// time.
 	HeadTTL time.Duration
+	// FinalDepth is how far below the head a block is taken as final: what
+	// this Source read of such a block (its hash, under the traces of a
+	// native history; a transaction's receipt) is reused for the Source's
+	// lifetime instead of read again. Blocks nearer the head are read
+	// again every time, so that a reorg there is seen. 0 means the blocks
+	// of FinalWindow on the chain (finalDepth). A caller that caches only
+	// below a confirmation depth passes that depth: it trusts no less.
+	FinalDepth uint64
 	// HTTPBase is the round tripper under the retrying Transport; nil for
 	// http.DefaultTransport.
 	HTTPBase http.RoundTripper
@@ -72,6 +80,20 @@ type Options struct {
 	// empty slice none.
 	Wrappers []chains.Address
 }
+
+// FinalWindow is how long a block must have been on the chain before a
+// Source with no FinalDepth takes it as final: Ethereum's beacon chain
+// finalizes a block within two to three epochs (12.8 to 19.2 minutes)
+// when healthy, the rollups once their batch is final on Ethereum, and
+// Polygon's deepest reorg (157 blocks, 2023) took about five minutes. The
+// depth is the blocks the chain can make in that time at its fastest
+// (chains.Chain.BlocksIn: 150 on Ethereum, 900 on Polygon), so that
+// missed slots only make it longer in time, and never below
+// minFinalDepth.
+const FinalWindow = 30 * time.Minute
+
+// minFinalDepth is the least default FinalDepth: two epochs of slots.
+const minFinalDepth = 64
 
 // Source is a chains.Source over one EVM chain's JSON-RPC endpoint. It is
 // safe for concurrent use.
@@ -86,13 +108,21 @@ type Source struct {
 	queries   atomic.Int64
 	blocks    atomic.Int64
 
-	mu      sync.Mutex
-	span    uint64 // current eth_getLogs range, before MaxRange and cap
-	cap     uint64 // the block cap the node named, 0 if none (see span.go)
-	streak  int    // eth_getLogs windows in a row that succeeded
-	native  string // resolved native method: "trace", "debug" or "none"
-	checked bool   // the chain id was checked
-	traced  traceCache
+	mu     sync.Mutex
+	span   uint64 // current eth_getLogs range, before MaxRange and cap
+	cap    uint64 // the block cap the node named, 0 if none (see span.go)
+	streak int    // eth_getLogs windows in a row that succeeded
+	// trSpan, trCap and trStreak are the same for trace_filter, whose
+	// limits are a provider's own (Infura: 100 blocks; eth_getLogs: none
+	// but 10,000 results): a cap learnt on one never narrows the other.
+	trSpan, trCap uint64
+	trStreak      int
+	native        string // resolved native method: "trace", "debug" or "none"
+	checked       bool   // the chain id was checked
+	traced        traceCache
+	// receipts holds receipts of final blocks by transaction (see
+	// receipts.go).
+	receipts receiptCache
 	// head and headAt are the last head read and when (see HeadTTL).
 	head   uint64
 	headAt time.Time
@@ -138,7 +168,8 @@ func Dial(ctx context.Context, rawURL string, chain chains.Chain, o Options) (*S
 		wrappers = evmlog.DefaultWrappers(chain)
 	}
 	return &Source{chain: chain, url: rawURL, client: c, transport: tr, opts: o, wrappers: wrappers, span: unbounded, native: o.Native,
-		recent: map[uint64]common.Hash{}, headers: map[uint64]Header{}, traced: traceCache{limit: o.TraceCacheBlocks}}, nil
+		recent: map[uint64]common.Hash{}, headers: map[uint64]Header{}, traced: traceCache{limit: o.TraceCacheBlocks},
+		trSpan: unbounded, receipts: receiptCache{limit: receiptCacheSize}}, nil
 }
 
 // ready checks, once it succeeds, that the node serves the chain asked for.
@@ -250,6 +281,31 @@ func (s *Source) Head(ctx context.Context, chain chains.Chain) (uint64, error) {
 	s.head, s.headAt = uint64(n), time.Now()
 	s.mu.Unlock()
 	return uint64(n), nil
+}
+
+// knownHead is the last head read (see Head), 0 before the first: a
+// head read earlier is never above the chain's, so a block final under
+// it is final now.
+func (s *Source) knownHead() uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.head
+}
+
+// finalDepth is Options.FinalDepth, or the blocks of FinalWindow on the
+// chain (at least minFinalDepth).
+func (s *Source) finalDepth() uint64 {
+	if s.opts.FinalDepth > 0 {
+		return s.opts.FinalDepth
+	}
+	return max(s.chain.BlocksIn(FinalWindow), minFinalDepth)
+}
+
+// final reports whether block lies at least finalDepth below head; never
+// when no head is known (0).
+func (s *Source) final(block, head uint64) bool {
+	d := s.finalDepth()
+	return head >= d && block <= head-d
 }
 
 // Header is what a source knows of a block: number, hash and time.

@@ -31,7 +31,10 @@ import (
 //     query timeout, HTTP 413) halves the window.
 //
 // After growAfter successes in a row the span doubles, up to the learnt cap
-// and MaxRange, or without bound when there is neither.
+// and MaxRange, or without bound when there is neither. eth_getLogs and
+// trace_filter each keep their own span, cap and streak (window): a
+// provider limits them apart (Infura: 10,000 results for one, 100 blocks
+// for the other), so what one answer teaches never narrows the other.
 
 // unbounded is the span when nothing limits the range.
 const unbounded = math.MaxUint64
@@ -41,40 +44,56 @@ const unbounded = math.MaxUint64
 // fail against a provider that caps results rather than blocks.
 const growAfter = 4
 
-// limitLocked is the widest range allowed now: MaxRange and the learnt cap,
-// unbounded when neither is set. s.mu must be held.
-func (s *Source) limitLocked() uint64 {
+// window is one method's adaptive range: the span of the next window,
+// the block cap the node named (0 if none) and the windows in a row that
+// succeeded. Its fields are guarded by the Source's mu.
+type window struct {
+	span, cap *uint64
+	streak    *int
+}
+
+// logWindow is eth_getLogs' range (also freeze.go's); traceWindow is
+// trace_filter's.
+func (s *Source) logWindow() window   { return window{&s.span, &s.cap, &s.streak} }
+func (s *Source) traceWindow() window { return window{&s.trSpan, &s.trCap, &s.trStreak} }
+
+// limitLocked is the widest range allowed now in w: MaxRange and the learnt
+// cap, unbounded when neither is set. s.mu must be held.
+func (s *Source) limitLocked(w window) uint64 {
 	l := uint64(unbounded)
 	if s.opts.MaxRange > 0 {
 		l = s.opts.MaxRange
 	}
-	if s.cap > 0 {
-		l = min(l, s.cap)
+	if *w.cap > 0 {
+		l = min(l, *w.cap)
 	}
 	return l
 }
 
-func (s *Source) currentSpan() uint64 {
+// currentSpan is the width of eth_getLogs' next window.
+func (s *Source) currentSpan() uint64 { return s.spanOf(s.logWindow()) }
+
+func (s *Source) spanOf(w window) uint64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return max(min(s.span, s.limitLocked()), 1)
+	return max(min(*w.span, s.limitLocked(w)), 1)
 }
 
-// grow widens the range again after growAfter successes in a row, up to
-// MaxRange and any hard cap the node named.
-func (s *Source) grow() {
+// grow widens w again after growAfter successes in a row, up to MaxRange
+// and any hard cap the node named.
+func (s *Source) grow(w window) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.streak++
-	if s.streak < growAfter {
+	*w.streak++
+	if *w.streak < growAfter {
 		return
 	}
-	s.streak = 0
-	l := s.limitLocked()
-	if s.span >= l/2 {
-		s.span = l
+	*w.streak = 0
+	l := s.limitLocked(w)
+	if *w.span >= l/2 {
+		*w.span = l
 	} else {
-		s.span = max(s.span*2, 1)
+		*w.span = max(*w.span*2, 1)
 	}
 }
 
@@ -128,10 +147,15 @@ func hintWidth(msg string, from uint64) uint64 {
 	return b - a + 1
 }
 
-// shrink reads the refusal of the window [from, to]: a named cap, a hinted
-// range, or just "too many". It narrows the span below the window's width
-// and reports whether retrying makes sense.
+// shrink reads eth_getLogs' refusal of the window [from, to] (shrinkIn).
 func (s *Source) shrink(err error, from, to uint64) bool {
+	return s.shrinkIn(s.logWindow(), err, from, to)
+}
+
+// shrinkIn reads the refusal of the window [from, to] in w: a named cap, a
+// hinted range, or just "too many". It narrows the span below the window's
+// width and reports whether retrying makes sense.
+func (s *Source) shrinkIn(w window, err error, from, to uint64) bool {
 	msg := err.Error()
 	width := to - from + 1
 	if to-from == math.MaxUint64 {
@@ -139,14 +163,14 @@ func (s *Source) shrink(err error, from, to uint64) bool {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.streak = 0
+	*w.streak = 0
 	next := uint64(0)
 	if h := hintWidth(msg, from); h > 0 && h < width {
 		next = h
 	}
 	if c := namedCap(msg); c > 0 && c < width {
-		if s.cap == 0 || c < s.cap {
-			s.cap = c
+		if *w.cap == 0 || c < *w.cap {
+			*w.cap = c
 		}
 		if next == 0 || c < next {
 			next = c
@@ -158,7 +182,7 @@ func (s *Source) shrink(err error, from, to uint64) bool {
 	if next == 0 {
 		return false
 	}
-	s.span = next
+	*w.span = next
 	return true
 }
 
@@ -189,11 +213,16 @@ func tooMuch(err error) bool {
 	return false
 }
 
-// ranged runs f over [from, to] in windows of the current span, narrowing
-// the span on range errors and widening it after successes.
+// ranged runs f over [from, to] in eth_getLogs' windows (rangedIn).
 func (s *Source) ranged(ctx context.Context, from, to uint64, f func(lo, hi uint64) error) error {
+	return s.rangedIn(ctx, s.logWindow(), from, to, f)
+}
+
+// rangedIn runs f over [from, to] in windows of w's current span,
+// narrowing the span on range errors and widening it after successes.
+func (s *Source) rangedIn(ctx context.Context, w window, from, to uint64, f func(lo, hi uint64) error) error {
 	for at := from; at <= to; {
-		span := s.currentSpan()
+		span := s.spanOf(w)
 		end := to
 		if to-at >= span {
 			end = at + span - 1
@@ -202,12 +231,12 @@ func (s *Source) ranged(ctx context.Context, from, to uint64, f func(lo, hi uint
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			if s.shrink(err, at, end) {
+			if s.shrinkIn(w, err, at, end) {
 				continue
 			}
 			return fmt.Errorf("blocks %d-%d: %w", at, end, err)
 		}
-		s.grow()
+		s.grow(w)
 		if end == to {
 			break
 		}

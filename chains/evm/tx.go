@@ -38,16 +38,9 @@ func (s *Source) TxTransfers(ctx context.Context, chain chains.Chain, tx chains.
 		return nil, err
 	}
 	h := common.Hash(tx)
-	var rc *rpcReceipt
-	var t *rpcTx
-	if err := s.batch(ctx, []rpc.BatchElem{
-		{Method: "eth_getTransactionReceipt", Args: []any{h}, Result: &rc},
-		{Method: "eth_getTransactionByHash", Args: []any{h}, Result: &t},
-	}); err != nil {
+	rc, t, err := s.receiptAndTx(ctx, h)
+	if err != nil {
 		return nil, fmt.Errorf("transaction %s: %w", tx, err)
-	}
-	if rc == nil || t == nil {
-		return nil, fmt.Errorf("transaction %s: %w", tx, chains.ErrNotFound)
 	}
 	var out []chains.Transfer
 	for _, l := range rc.Logs {
@@ -66,6 +59,29 @@ func (s *Source) TxTransfers(ctx context.Context, chain chains.Chain, tx chains.
 	}
 	slices.SortFunc(out, chains.Compare)
 	return out, nil
+}
+
+// receiptAndTx reads h's receipt and transaction in one batch, or only
+// the transaction when the receipt cache holds the receipt (TxEvents read
+// it just before). Either unknown to the node is ErrNotFound.
+func (s *Source) receiptAndTx(ctx context.Context, h common.Hash) (*rpcReceipt, *rpcTx, error) {
+	var t *rpcTx
+	rc, cached := s.cachedReceipt(h)
+	var elems []rpc.BatchElem
+	if !cached {
+		elems = append(elems, rpc.BatchElem{Method: "eth_getTransactionReceipt", Args: []any{h}, Result: &rc})
+	}
+	elems = append(elems, rpc.BatchElem{Method: "eth_getTransactionByHash", Args: []any{h}, Result: &t})
+	if err := s.batch(ctx, elems); err != nil {
+		return nil, nil, err
+	}
+	if rc == nil || t == nil {
+		return nil, nil, chains.ErrNotFound
+	}
+	if !cached {
+		s.keepReceipt(h, rc)
+	}
+	return rc, t, nil
 }
 
 func (s *Source) txNative(ctx context.Context, rc *rpcReceipt, t *rpcTx) ([]chains.Transfer, error) {

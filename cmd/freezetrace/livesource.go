@@ -69,6 +69,8 @@ type liveSource struct {
 // missing database is a usage error (there is nothing to read). The
 // caller closes it.
 func openLive(ctx context.Context, o liveOptions) (*liveSource, error) {
+	// The node trusts no block as final that the cache would not keep.
+	o.Upstream.RPC.FinalDepth = o.Confirmations
 	up, err := openUpstream(ctx, o.Chain, o.Upstream)
 	if err != nil {
 		return nil, err

@@ -29,6 +29,9 @@ type rpcOptions struct {
 	// Deposit and Withdrawal are read as transfers; nil: the chain's known
 	// ones (mainnet WETH on Ethereum).
 	Wrappers []chains.Address
+	// FinalDepth is how far below the head the node's blocks count as
+	// final (the trace's --confirmations); 0: the source's own default.
+	FinalDepth uint64
 }
 
 // rpcFlags are the flags of a command that can fetch EVM data from a node.
@@ -97,6 +100,7 @@ func openRPC(ctx context.Context, chain chains.Chain, o rpcOptions) (*evm.Source
 		HeadTTL:    headTTLNode,
 		NoBalances: o.NoBalances,
 		Wrappers:   o.Wrappers,
+		FinalDepth: o.FinalDepth,
 		Transport:  evm.TransportOptions{Rate: o.Rate, Concurrency: o.Concurrency, Retries: retries},
 	})
 }

@@ -82,12 +82,22 @@ func TestParseRPCFlags(t *testing.T) {
 	if o, err := parse(); err != nil || o.MaxRange != 0 {
 		t.Errorf("default --rpc-max-range: got %d, %v; want 0 (as wide as the provider accepts)", o.MaxRange, err)
 	}
-	for _, bad := range [][]string{{"--rpc-rate", "-1"}, {"--rpc-concurrency", "0"}, {"--rpc-retries", "-2"}} {
+	for _, bad := range [][]string{{"--rpc-rate", "-1"}, {"--rpc-concurrency", "0"}, {"--rpc-retries", "-2"}, {"--wrapper", "0x1234"}} {
 		_, err := parse(bad...)
 		var ie *chains.InputError
 		if !errors.As(err, &ie) {
 			t.Errorf("%v: got %v, want an input error", bad, err)
 		}
+	}
+	if o, err := parse(); err != nil || o.Wrappers != nil {
+		t.Errorf("no --wrapper: got %v, %v; want nil (the chain's known wrappers)", o.Wrappers, err)
+	}
+	weth := "0x4200000000000000000000000000000000000006"
+	if o, err := parse("--wrapper", weth); err != nil || len(o.Wrappers) != 1 || !strings.EqualFold(o.Wrappers[0].String(), weth) {
+		t.Errorf("--wrapper %s: got %v, %v", weth, o.Wrappers, err)
+	}
+	if _, err := parse("--wrapper", "0x1234"); err == nil || !strings.Contains(err.Error(), `--wrapper "0x1234"`) {
+		t.Errorf("a bad --wrapper: %v, want it named", err)
 	}
 }
 

@@ -213,10 +213,24 @@ func (c *swapLive) run(t *testing.T, p *emulate.RPC, url, db string, rule trace.
 }
 
 // startSwapProvider serves ds as Infura does (eth_getLogs capped at 10,000
-// results with its range hint, 50 requests a second) with flaky refusals.
+// results with its range hint, 50 requests a second) with flaky refusals,
+// over the debug API only.
 func startSwapProvider(t *testing.T, ds *emulate.Dataset, flaky int64) (*emulate.RPC, string) {
 	t.Helper()
-	p := emulate.NewRPC(ds, emulate.Behaviour{Logs: emulate.Infura, Rate: 50, Flaky: flaky})
+	return startProvider(t, ds, emulate.Behaviour{Logs: emulate.Infura, Rate: 50, Flaky: flaky})
+}
+
+// startTraceProvider is startSwapProvider's Infura with the parity trace
+// API instead of the debug API, trace_filter capped at traceRange blocks
+// (0 for none).
+func startTraceProvider(t *testing.T, ds *emulate.Dataset, traceRange uint64) (*emulate.RPC, string) {
+	t.Helper()
+	return startProvider(t, ds, emulate.Behaviour{Logs: emulate.Infura, Rate: 50, NoTraces: true, TraceAPI: true, TraceRange: traceRange})
+}
+
+func startProvider(t *testing.T, ds *emulate.Dataset, b emulate.Behaviour) (*emulate.RPC, string) {
+	t.Helper()
+	p := emulate.NewRPC(ds, b)
 	srv, err := p.Start()
 	if err != nil {
 		t.Fatal(err)
@@ -282,11 +296,13 @@ func checkSwapConversion(t *testing.T, c *swapLive, r *trace.Result) {
 //
 // Bounded by the case (the same on any chain around it):
 //   - eth_chainId 1, eth_blockNumber 1: the chain check and the head;
-//   - eth_getTransactionReceipt 3: the victim payment's (to read the
-//     payment), the swap's events (TxEvents), the swap's transfers
-//     (TxTransfers); eth_getTransactionByHash 2 and debug_traceTransaction
-//     2: the victim payment and the swap, each traced alone (the payment
-//     because TxTransfers reads every transfer, native ones included);
+//   - eth_getTransactionReceipt 2: the victim payment's (to read the
+//     payment) and the swap's, read once for its events (TxEvents) and
+//     kept for its transfers (TxTransfers: the receipt cache holds
+//     receipts of final blocks); eth_getTransactionByHash 2 and
+//     debug_traceTransaction 2: the victim payment and the swap, each
+//     traced alone (the payment because TxTransfers reads every transfer,
+//     native ones included);
 //   - trace_filter 1 and debug_traceBlockByNumber 1: the one-block probe
 //     of which trace API the node offers, at the payment's block;
 //   - eth_getLogs 2: C's USDT ledger, sent and received, in one range each
@@ -301,25 +317,69 @@ func checkSwapConversion(t *testing.T, c *swapLive, r *trace.Result) {
 // per block, whatever the block holds):
 //   - debug_traceBlockByHash: every block from the swap to safe, once (the
 //     source keeps traced blocks for the next address);
-//   - eth_getBlockByNumber: for each ETH ledger, every block from its
-//     first taint to safe (C from S+20, H1 from S+30, H2 from S+45, D from
-//     S+60, D's read for its last outgoing transfer), plus 4 headers for
-//     block times: the payment's block, C's other USDT blocks (S+9, S+20)
-//     and the head block the holdings are read at.
+//   - eth_getBlockByNumber: every block from the swap to safe once, for
+//     C's ETH ledger; the next ledgers (H1 from S+30, H2 from S+45, D from
+//     S+60) read again only the headers of blocks less than the source's
+//     final depth below the head: the trace's 12 confirmations, which the
+//     CLI passes on, so none (safe is head−12); plus 4 headers for block
+//     times: the payment's
+//     block, C's other USDT blocks (S+9, S+20) and the head block the
+//     holdings are read at.
 func swapCost(c *swapLive) (caseBound, chainBound map[string]int64) {
 	S, safe := c.caseStart, c.ds.Head-12
 	from := func(b uint64) int64 { return int64(safe - b + 1) }
+	depth := uint64(12) // --confirmations, the node's final depth too
+	near := func(b uint64) int64 { return min(from(b), int64(safe-(c.ds.Head-depth))) }
 	caseBound = map[string]int64{
 		"eth_chainId": 1, "eth_blockNumber": 1,
-		"eth_getTransactionReceipt": 3, "eth_getTransactionByHash": 2, "debug_traceTransaction": 2,
+		"eth_getTransactionReceipt": 2, "eth_getTransactionByHash": 2, "debug_traceTransaction": 2,
 		"trace_filter": 1, "debug_traceBlockByNumber": 1,
 		"eth_getLogs": 2, "eth_call": 3, "eth_getCode": 6, "eth_getBalance": 5,
 	}
 	chainBound = map[string]int64{
 		"debug_traceBlockByHash": from(S + 20),
-		"eth_getBlockByNumber":   4 + from(S+20) + from(S+30) + from(S+45) + from(S+60),
+		"eth_getBlockByNumber":   4 + from(S+20) + near(S+30) + near(S+45) + near(S+60),
 	}
 	return caseBound, chainBound
+}
+
+// swapTraceCost is what a cold trace of c asks a provider with the parity
+// trace API (and no debug API), trace_filter capped at traceRange blocks
+// (0 for none), by hand. As swapCost for the chain id, head, receipts,
+// transactions, logs, calls, code and balances; then:
+//   - trace_transaction 2 instead of debug_traceTransaction: the victim
+//     payment and the swap;
+//   - trace_filter: the one-block probe, then for each ETH ledger (C from
+//     S+20, H1 from S+30, H2 from S+45, D from S+60, each to safe) one
+//     call for its sends and one for its receipts per window; with no cap
+//     a window is the whole ledger, with a cap the first call is refused
+//     and the cap learnt (once for the source), then ceil(blocks/cap)
+//     windows each way;
+//   - trace_block 5: the blocks those ledgers move ether in, S+20 (the
+//     swap's ether to C), S+30, S+45, S+60 and S+75 (D's sweep), each once;
+//   - eth_getBlockByNumber 9: the 4 block-time headers, and one per block
+//     of each ledger's activity not already traced and final (C: S+20,
+//     S+30; H1: S+45; H2: S+60; D: S+75).
+//
+// Without a cap nothing depends on the chain's length; with one the
+// trace_filter windows grow with it, a hundred times slower than blocks.
+func swapTraceCost(c *swapLive, traceRange uint64) map[string]int64 {
+	S, safe := c.caseStart, c.ds.Head-12
+	windows, refused := int64(0), int64(0)
+	for _, first := range []uint64{S + 20, S + 30, S + 45, S + 60} {
+		if traceRange == 0 {
+			windows += 2
+			continue
+		}
+		refused = 1
+		windows += 2 * int64((safe-first+1+traceRange-1)/traceRange)
+	}
+	return map[string]int64{
+		"eth_chainId": 1, "eth_blockNumber": 1,
+		"eth_getTransactionReceipt": 2, "eth_getTransactionByHash": 2, "trace_transaction": 2,
+		"trace_filter": 1 + refused + windows, "trace_block": 5, "eth_getBlockByNumber": 9,
+		"eth_getLogs": 2, "eth_call": 3, "eth_getCode": 6, "eth_getBalance": 5,
+	}
 }
 
 // splitCalls parts calls into the methods of caseBound and the rest.
@@ -354,9 +414,13 @@ func splitCalls(calls, caseBound map[string]int64) (inCase, rest map[string]int6
 // 249,459,129,903,902,772 each (the working is in swap_devchain_test.go).
 //
 // Figures:
-//   - Cold: the calls by method equal swapCost's, worked by hand. The
-//     swap's receipt is read twice (events, then transfers) and its call
-//     trace once; no range of the chain is traced for the swap itself.
+//   - Cold: the calls by method equal swapCost's, worked by hand: on the
+//     base chain 409 debug_traceBlockByHash, 827 eth_getBlockByNumber (4
+//     block times, 409 for C's ledger, 3×138 for the others' blocks near
+//     the head; 1,565 when every ledger read every header again) and 2
+//     eth_getTransactionReceipt (3 when the swap's was read for its
+//     events and again for its transfers). The swap's call trace is read
+//     once; no range of the chain is traced for the swap itself.
 //   - Warm: a re-run on the same database sends no request at all and
 //     writes the same trace.json (provenance aside: it records the
 //     retrieval time). A re-run under haircut on the same cache asks only
@@ -365,9 +429,13 @@ func splitCalls(calls, caseBound map[string]int64) (inCase, rest map[string]int6
 //   - TenfoldChain: the same case with ten times the traffic before and
 //     after (3,000 blocks each, 600 blocks to the head) costs the same
 //     case-bound calls; the ETH ledgers' calls grow with the blocks from
-//     each address's first taint to the head, as swapCost says: the debug
-//     API traces every block of a native history. (Cost follows the case
-//     for token ledgers, not for native ones over debug traces.)
+//     the swap to the head, as swapCost says: the debug API traces every
+//     block of a native history (3,649 debug_traceBlockByHash, 4,067
+//     eth_getBlockByNumber; 14,525 when each ledger re-read every header).
+//     Only the headers near the head are read again per ledger, 138 each
+//     on either chain. (Cost follows the case for token ledgers, not for
+//     native ones over debug traces: TestSwapLiveTraceAPI has the trace
+//     API.)
 //   - Throttled: with every fifth HTTP request refused with 429, the run
 //     retries, is served the same calls by method, and writes the same
 //     trace.json as the clean run (the wall clock's fields aside).
@@ -461,6 +529,73 @@ func TestSwapLive(t *testing.T) {
 			t.Errorf("the throttled run wrote another trace.json than the clean run:\n%s", firstDiff(got, want))
 		}
 		t.Logf("throttled: %d HTTP requests, %d refused with 429 and retried", r.requests, r.limited)
+	})
+}
+
+// TestSwapLiveTraceAPI traces the swap case as TestSwapLive does, over an
+// Infura-like provider that offers the parity trace API (trace_filter,
+// trace_block, trace_transaction) and no debug API, and checks that the
+// ETH ledgers then cost what the addresses did, not what the chain holds.
+//
+// Figures (swapTraceCost, by hand):
+//   - Base: 9 trace_filter (the probe, 2 for each of 4 ledgers), 5
+//     trace_block, 9 eth_getBlockByNumber and 2 trace_transaction, against
+//     the debug API's 409 debug_traceBlockByHash and 827 headers; the
+//     same endpoints and conversion.
+//   - TenfoldChain: ten times the traffic before and after (3,000 blocks
+//     each, 600 blocks to the head): every method the same count as on
+//     the base chain.
+//   - Capped: with trace_filter limited to 100 blocks a call, as Infura
+//     documents, the source learns the cap from the first refusal and
+//     asks ceil(blocks/100) windows each way: 36 trace_filter on the base
+//     chain (2 + 2×(5+4+4+4)), 298 on the tenfold one (2 + 2×4×37), the
+//     rest as without the cap. (That a cap learnt for trace_filter never
+//     narrows eth_getLogs is TestTraceFilterCapLearnt's, in
+//     internal/emulate: here the token ledger is read before the cap.)
+func TestSwapLiveTraceAPI(t *testing.T) {
+	base := newSwapLive(t, 300, 300, 60)
+	long := newSwapLive(t, 3000, 3000, 600)
+	fifo := func(c *swapLive) map[string]string {
+		return map[string]string{
+			"exchange " + emulate.ChainAddress(c.D).String(): "1000000000000000000 2026018054",
+			"held " + emulate.ChainAddress(c.C).String():     "1961474103191183896 3973981945",
+		}
+	}
+	run := func(t *testing.T, c *swapLive, traceRange uint64) swapRun {
+		t.Helper()
+		p, url := startTraceProvider(t, c.ds, traceRange)
+		r := c.run(t, p, url, swapDB(t, c), trace.FIFO)
+		got, tr := swapEndpoints(t, r.traceJSON)
+		if want := fifo(c); !maps.Equal(got, want) {
+			t.Errorf("endpoints %v\nwant %v", got, want)
+		}
+		checkSwapConversion(t, c, tr)
+		if want := swapTraceCost(c, traceRange); !maps.Equal(r.calls, want) {
+			t.Errorf("calls by method:\n%s\nwant\n%s", callsString(r.calls), callsString(want))
+		}
+		if r.limited != 0 {
+			t.Errorf("%d requests refused with 429 under the client's rate, want 0", r.limited)
+		}
+		return r
+	}
+	var short swapRun
+	t.Run("Base", func(t *testing.T) {
+		short = run(t, base, 0)
+		t.Logf("trace API: %d HTTP requests, %d calls: %s", short.requests, total(short.calls), callsString(short.calls))
+	})
+	t.Run("TenfoldChain", func(t *testing.T) {
+		r := run(t, long, 0)
+		if short.calls != nil && !maps.Equal(r.calls, short.calls) {
+			t.Errorf("calls on the longer chain:\n%s\nwant those of the shorter one:\n%s", callsString(r.calls), callsString(short.calls))
+		}
+		t.Logf("tenfold chain over the trace API: %d HTTP requests, %d calls: %s", r.requests, total(r.calls), callsString(r.calls))
+	})
+	t.Run("Capped", func(t *testing.T) {
+		for _, c := range []*swapLive{base, long} {
+			r := run(t, c, 100)
+			t.Logf("trace_filter capped at 100 blocks, %d blocks to the head: %d HTTP requests, %d calls: %s",
+				c.ds.Head-c.caseStart, r.requests, total(r.calls), callsString(r.calls))
+		}
 	})
 }
 

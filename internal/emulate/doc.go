@@ -12,7 +12,9 @@
 // transaction by transaction: raw receipt logs (a pair's Swap, WETH's
 // Withdrawal; SwapForETH makes a Uniswap V2 swap's), ether payments and
 // internal calls with value, which the callTracer reports as nested
-// frames, and ether balances (eth_getBalance). Servers listen on
+// frames (and, with Behaviour.TraceAPI, the parity trace API's
+// trace_filter, trace_block and trace_transaction), and ether balances
+// (eth_getBalance). Servers listen on
 // 127.0.0.1 only.
 //
 // It depends on the standard library, go-ethereum's common, hexutil and

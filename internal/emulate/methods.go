@@ -87,6 +87,10 @@ func (r *RPC) dispatch(method string, params json.RawMessage) (any, error) {
 		if !r.b.NoTraces {
 			return r.trace(method, params)
 		}
+	case "trace_filter", "trace_block", "trace_transaction":
+		if r.b.TraceAPI {
+			return r.traceAPI(method, params)
+		}
 	}
 	return nil, &rpcError{Code: -32601, Message: fmt.Sprintf("the method %s does not exist/is not available", method)}
 }

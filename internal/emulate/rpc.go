@@ -46,6 +46,14 @@ type Behaviour struct {
 	// debug API. With them a client can tell that the dataset's
 	// transactions move no ether.
 	NoTraces bool
+	// TraceAPI serves the parity trace API (trace_filter, trace_block,
+	// trace_transaction; see parity.go), as Erigon and Nethermind nodes do
+	// and Infura on mainnet, from the same call frames as the debug API.
+	TraceAPI bool
+	// TraceRange, when above 0, is the widest trace_filter block range
+	// served (Infura documents 100 blocks); a wider one is refused with
+	// -32602 "trace_filter is limited to a N block range". 0 for none.
+	TraceRange uint64
 	// Now is the clock of the rate limit; nil for time.Now.
 	Now func() time.Time
 	// Flaky, when above 0, refuses every Flaky-th HTTP request (the
