@@ -13,7 +13,9 @@ import (
 // is not a service the trace stopped at (an exchange, mixer, bridge,
 // sanctioned address, contract or high-activity address: their own labels
 // and the policy speak for them, and flagging them would flag their every
-// customer), each once, in address order. ref names the case in every hit.
+// customer), each once, in address order; the venues of swaps receive no
+// taint (it converts at the address that swapped). ref names the case in
+// every hit.
 func CaseAddresses(res *trace.Result, ref string) []CaseAddress {
 	service := map[chains.Address]bool{}
 	for _, e := range res.Endpoints {
@@ -31,6 +33,9 @@ func CaseAddresses(res *trace.Result, ref string) []CaseAddress {
 	for _, f := range res.Flows {
 		if f.Tainted.IsZero() || service[f.To] {
 			continue
+		}
+		if i := f.Conversion - 1; i >= 0 && i < len(res.Conversions) && f.To != res.Conversions[i].Address {
+			continue // a swap's sent leg: its taint converted at the sender, the venue holds none
 		}
 		as := got[f.To]
 		i := slices.IndexFunc(as, func(a acc) bool { return a.asset == f.Asset })
