@@ -51,7 +51,7 @@ func importWith(t *testing.T, db *store.DB, path string, f Format, replace bool)
 	if err != nil {
 		return res, err
 	}
-	c, err := im.Commit(ctx, store.ImportCounts{Read: res.Read, Added: res.Added, Skipped: res.Skipped})
+	c, err := im.Commit(ctx, store.ImportCounts{Read: res.Read, Added: res.Added, Skipped: res.Skipped - res.Repeated, Repeated: res.Repeated})
 	res.Added, res.Skipped, res.Stored, res.Repeated, res.Replaced = c.Added, c.Skipped, c.Stored, c.Repeated, c.Replaced
 	return res, err
 }

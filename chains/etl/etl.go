@@ -1,7 +1,14 @@
 // Package etl reads the CSV exports of ethereum-etl (token_transfers,
-// transactions, blocks, tokens, contracts) into a Sink: the store's import
-// batch, which the caller begins and commits (internal/ingest wires the
-// two).
+// transactions, blocks, tokens, contracts, logs, traces) into a Sink: the
+// store's import batch, which the caller begins and commits
+// (internal/ingest wires the two).
+//
+// logs.csv gives each transaction's venue events (swaps, wraps, bridge
+// deposits, decoded by chains/evmlog) and WETH's Deposit and Withdrawal
+// as transfers; traces.csv the native value of internal calls, at the
+// positions a node's call trace gives. With them an offline trace follows
+// taint through a swap: see importLogs and importTraces for what each
+// assumes of a file (whole blocks, as ethereum-etl exports them).
 //
 // Every importer streams its file and finds its columns by the header
 // (order free, extra columns ignored, a column named twice an error); the
@@ -25,8 +32,9 @@
 // is_erc721=true, imported earlier. Without that knowledge such rows cannot
 // be told apart and are stored.
 //
-// etl depends on chains only; it must not depend on the store, trace,
-// report, the CLI or any network client.
+// etl depends on chains and the pure log decoding of chains/evmlog (with
+// go-ethereum's common types its logs use) only; it must not depend on the
+// store, trace, report, the CLI or any network client.
 package etl
 
 import (
@@ -54,6 +62,8 @@ const (
 	Blocks         Format = "etl-blocks"          // blocks.csv
 	Tokens         Format = "etl-tokens"          // tokens.csv (symbol, decimals)
 	Contracts      Format = "etl-contracts"       // contracts.csv (known contracts)
+	Logs           Format = "etl-logs"            // logs.csv (venue events, WETH deposits and withdrawals)
+	Traces         Format = "etl-traces"          // traces.csv (internal native value transfers)
 )
 
 // importer reads one format into an open import.
@@ -77,6 +87,11 @@ type Sink interface {
 	PutContracts(ctx context.Context, c chains.Chain, addrs []chains.Address, isContract bool, source string) (int, error)
 	NonFungible(ctx context.Context, c chains.Chain) (map[chains.AssetID]bool, error)
 	NoteBlock(n uint64)
+	// PutFileTxEvents puts evs as every venue event of transaction tx
+	// (none: tx is known to have emitted none), decoded from rows rows of
+	// the file, the first at line; it returns rows when they were new, 0
+	// when the same events were stored (or put) already.
+	PutFileTxEvents(ctx context.Context, c chains.Chain, tx chains.TxHash, evs []chains.TxEvent, rows, line int) (int, error)
 }
 
 // formats is the fixed table of formats; new formats add a row.
@@ -84,7 +99,9 @@ var formats = []struct {
 	f    Format
 	imp  importer
 	desc string
-	// rowBytes is a typical row size, used to estimate the row count.
+	// rowBytes is a typical row size, used to estimate the row count; 0
+	// for a format whose rows are mostly not transfers (the estimate is
+	// of transfers: it chooses the store's bulk load).
 	rowBytes int64
 }{
 	{TokenTransfers, importTokenTransfers, "ethereum-etl token_transfers.csv", 150},
@@ -92,6 +109,8 @@ var formats = []struct {
 	{Blocks, importBlocks, "ethereum-etl blocks.csv", 600},
 	{Tokens, importTokens, "ethereum-etl tokens.csv", 100},
 	{Contracts, importContracts, "ethereum-etl contracts.csv", 1000},
+	{Logs, importLogs, "ethereum-etl logs.csv", 0},
+	{Traces, importTraces, "ethereum-etl traces.csv", 500},
 }
 
 // Formats lists the format names in a fixed order.
@@ -140,9 +159,17 @@ type Result struct {
 	// (an import with replacing allowed). The store sets them at commit.
 	Stored, Repeated, Replaced int
 	// NonFungible counts ERC-721 transfers skipped, Failed failed
-	// transactions skipped, NoRecipient contract creations without the
-	// created address; Zero the zero-value transfers stored (flagged).
+	// transactions (or reverted traces) skipped, NoRecipient contract
+	// creations without the created address; Zero the zero-value
+	// transfers stored (flagged).
 	NonFungible, Failed, NoRecipient, Zero int
+	// Traces files: TopLevel counts transactions' own calls skipped (their
+	// value is the transaction's, which transactions.csv gives), NoValue
+	// traces that move no native value (a zero value, or a DELEGATECALL,
+	// STATICCALL or CALLCODE), NoTx traces of no transaction (block
+	// rewards). Logs files: Wraps counts the WETH deposits and withdrawals
+	// stored as transfers (besides their events), Events the venue events.
+	TopLevel, NoValue, NoTx, Wraps, Events int
 }
 
 // Open opens a file to import, decompressing a .gz file on the fly, and
@@ -187,12 +214,13 @@ func (g gzipFile) Close() error {
 	return g.f.Close()
 }
 
-// ExpectedRows estimates how many rows a file of format f and size bytes
-// holds (0 when the size is unknown), so that the store can choose a bulk
+// ExpectedRows estimates how many transfer rows a file of format f and
+// size bytes holds (0 when the size is unknown, and for a logs file, whose
+// few transfers are its WETH wraps), so that the store can choose a bulk
 // load for a large one.
 func ExpectedRows(f Format, size int64) int {
 	for _, x := range formats {
-		if x.f == f {
+		if x.f == f && x.rowBytes > 0 {
 			return int(size / x.rowBytes)
 		}
 	}

@@ -20,6 +20,7 @@ type memSink struct {
 	assets    []chains.Asset
 	nft       []chains.AssetID
 	contracts []chains.Address
+	events    map[chains.TxHash][]chains.TxEvent
 	maxBlock  uint64
 }
 
@@ -56,6 +57,13 @@ func (m *memSink) NonFungible(context.Context, chains.Chain) (map[chains.AssetID
 	return map[chains.AssetID]bool{}, nil
 }
 func (m *memSink) NoteBlock(n uint64) { m.maxBlock = max(m.maxBlock, n) }
+func (m *memSink) PutFileTxEvents(_ context.Context, _ chains.Chain, tx chains.TxHash, evs []chains.TxEvent, rows, _ int) (int, error) {
+	if m.events == nil {
+		m.events = map[chains.TxHash][]chains.TxEvent{}
+	}
+	m.events[tx] = evs
+	return rows, nil
+}
 
 // fuzzFormat checks, for any input, that the importer either fails with an
 // input error that names the file and a line, or reads rows whose values
@@ -138,6 +146,19 @@ func FuzzImportTokens(f *testing.F) {
 
 func FuzzImportContracts(f *testing.F) {
 	fuzzFormat(f, Contracts, "address,is_erc721\n"+fuzzAddr+",false\n"+fuzzAddr[:41]+"1,true\n")
+}
+
+func FuzzImportLogs(f *testing.F) {
+	fuzzFormat(f, Logs, swapLogs(),
+		logsHeader+"0,"+fuzzTx+",0,"+fuzzTx+",1,"+fuzzAddr+",0x,\n",
+		logsHeader+"1,"+fuzzTx+",0,"+fuzzTx+",1,"+fuzzAddr+",0x00,\"0x"+strings.Repeat("0", 64)+"\"\n0,"+fuzzTx+",0,"+fuzzTx+",1,"+fuzzAddr+",0x,\n")
+}
+
+func FuzzImportTraces(f *testing.F) {
+	fuzzFormat(f, Traces, swapTraces(),
+		"block_number,transaction_hash,transaction_index,from_address,to_address,value,trace_type,call_type,trace_address,status\n"+
+			"1,"+fuzzTx+",0,"+fuzzAddr+","+fuzzAddr+",5,call,call,,1\n1,"+fuzzTx+",0,"+fuzzAddr+","+fuzzAddr+",5,create,,0,1\n"+
+			"1,"+fuzzTx+",0,"+fuzzAddr+","+fuzzAddr+",5,suicide,,\"0,0\",1\n1,,,,"+fuzzAddr+",5,reward,,,1\n")
 }
 
 // FuzzFieldParsers checks that the shortcuts of addressAt, hashAt and

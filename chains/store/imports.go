@@ -99,6 +99,9 @@ type Import struct {
 	rewrote           bool // a stored row was changed or deleted
 	maxBlock          uint64
 	done              bool
+	// eventsPut holds the line of each transaction whose events this
+	// import put or found stored.
+	eventsPut map[chains.TxHash]int32
 }
 
 // The kinds of rows a file gives, in the order that picks the file's own
@@ -108,11 +111,16 @@ const (
 	kindBlocks
 	kindAssets
 	kindContracts
+	kindEvents // a logs file's rows: the logs of the transactions whose events it gives
 	kinds
 )
 
-// primary is the kind of the file's own rows.
+// primary is the kind of the file's own rows. A logs file's rows are its
+// logs, whatever transfers (wraps) they also give.
 func (im *Import) primary() int {
+	if im.used[kindEvents] {
+		return kindEvents
+	}
 	for k := range kinds {
 		if im.used[k] {
 			return k
@@ -131,7 +139,8 @@ func (db *DB) BeginImport(ctx context.Context, info ImportInfo) (*Import, error)
 		return nil, fmt.Errorf("import %s: %w", info.File, err)
 	}
 	im := &Import{db: db, info: info, conn: conn, replacedAt: map[int64]int32{},
-		assetLines: map[chains.AssetID]int32{}, assetIDs: map[chains.AssetID]int64{}}
+		assetLines: map[chains.AssetID]int32{}, assetIDs: map[chains.AssetID]int64{},
+		eventsPut: map[chains.TxHash]int32{}}
 	if err := conn.QueryRowContext(ctx, `SELECT generation FROM rewrites`).Scan(&im.gen); err != nil {
 		conn.Close()
 		return nil, fmt.Errorf("import %s: %w", info.File, err)

@@ -45,6 +45,11 @@ func importCommand() *cli.Command {
 			"and records how many it replaced (freezetrace db imports).\n\n" +
 			"Import tokens.csv and contracts.csv before token_transfers.csv: ERC-721 transfers are\n" +
 			"recognised (and skipped) by tokens without decimals and contracts marked is_erc721.\n\n" +
+			"--format etl-logs (logs.csv) stores each transaction's venue events (swaps, wraps, bridge\n" +
+			"deposits) and WETH deposits and withdrawals as transfers; --format etl-traces (traces.csv) the\n" +
+			"ETH moved by internal calls (a transaction's own value comes from transactions.csv). With\n" +
+			"them an offline trace follows taint through swaps. Both need whole blocks, as ethereum-etl\n" +
+			"exports them: a file holding part of a transaction's logs or traces is refused where it shows.\n\n" +
 			"--format tronscan reads Tronscan-style TRC-20 transfer exports (CSV or JSON: transaction id,\n" +
 			"timestamp, from, to, amount, token contract, decimals) for --chain tron.",
 		Flags: []cli.Flag{
@@ -159,6 +164,11 @@ func details(r etl.Result) string {
 		{r.Failed, "failed transactions"},
 		{r.NoRecipient, "contract creations without the created address"},
 		{r.Zero, "zero-value, stored and flagged"},
+		{r.TopLevel, "top-level calls, whose value transactions.csv gives"},
+		{r.NoValue, "traces moving no ETH"},
+		{r.NoTx, "block rewards"},
+		{r.Events, "venue events"},
+		{r.Wraps, "WETH deposits and withdrawals, stored as transfers too"},
 	} {
 		if p.n > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", p.n, p.what))

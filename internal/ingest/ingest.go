@@ -89,7 +89,9 @@ func load(ctx context.Context, db *store.DB, r io.Reader, name string, size int6
 	if err != nil {
 		return res, err
 	}
-	c, err := im.Commit(ctx, store.ImportCounts{Read: res.Read, Added: res.Added, Skipped: res.Skipped})
+	// Rows the importer found repeated in the file are in its Skipped;
+	// Commit adds the repeats to Skipped itself.
+	c, err := im.Commit(ctx, store.ImportCounts{Read: res.Read, Added: res.Added, Skipped: res.Skipped - res.Repeated, Repeated: res.Repeated})
 	if err != nil {
 		return res, err
 	}

@@ -20,7 +20,7 @@ var allowed = map[string][]string{
 	"chains":           {},
 	"chains/untrusted": {},
 	"chains/transport": {},
-	"chains/etl":       {"chains", "chains/untrusted"},
+	"chains/etl":       {"chains", "chains/evmlog", "chains/untrusted"},
 	"chains/evmlog":    {"chains"},
 	"chains/evm":       {"chains", "chains/evmlog", "chains/transport", "chains/untrusted"},
 	"chains/explorer":  {"chains", "chains/evmlog", "chains/transport", "chains/untrusted"},
