@@ -9,13 +9,13 @@ import (
 	"net/http/httptest"
 	"testing"
 
-	"github.com/ethereum/go-ethereum/accounts/abi"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/common/hexutil"
 	"github.com/ethereum/go-ethereum/crypto"
 
 	"freezetrace/chains"
 	"freezetrace/chains/evmlog"
+	"freezetrace/internal/abilog"
 )
 
 // The decoding of events itself is package evmlog's, and tested there;
@@ -28,50 +28,15 @@ func TestTransferTopic(t *testing.T) {
 	}
 }
 
-// abiEvent is an event declared as the protocol's source declares it:
-// argument types and which are indexed.
-type abiEvent struct {
-	name    string
-	types   []string
-	indexed []bool
-}
-
-func (e abiEvent) event(t testing.TB) abi.Event {
-	t.Helper()
-	var args abi.Arguments
-	for i, ty := range e.types {
-		typ, err := abi.NewType(ty, "", nil)
-		if err != nil {
-			t.Fatalf("%s: type %s: %v", e.name, ty, err)
-		}
-		args = append(args, abi.Argument{Name: string(rune('a' + i)), Type: typ, Indexed: e.indexed[i]})
-	}
-	return abi.NewEvent(e.name, e.name, false, args)
-}
+// abiEvent is an event declared as the protocol's source declares it.
+type abiEvent abilog.Event
 
 // log packs values (one per argument, in declaration order) into a log of
 // the event at emitter, as the EVM would write it.
 func (e abiEvent) log(t testing.TB, emitter common.Address, index uint, values ...any) Log {
 	t.Helper()
-	ev := e.event(t)
-	topics := []common.Hash{ev.ID}
-	var data []any
-	for i, v := range values {
-		if !e.indexed[i] {
-			data = append(data, v)
-			continue
-		}
-		ts, err := abi.MakeTopics([]any{v})
-		if err != nil {
-			t.Fatalf("%s: topic %d: %v", e.name, i, err)
-		}
-		topics = append(topics, ts[0][0])
-	}
-	packed, err := ev.Inputs.NonIndexed().Pack(data...)
-	if err != nil {
-		t.Fatalf("%s: pack: %v", e.name, err)
-	}
-	return Log{Address: emitter, Topics: topics, Data: packed, BlockNumber: 100, TxHash: common.HexToHash("0xaa"), Index: hexutil.Uint64(index)}
+	topics, data := abilog.Event(e).Pack(t, values...)
+	return Log{Address: emitter, Topics: topics, Data: data, BlockNumber: 100, TxHash: common.HexToHash("0xaa"), Index: hexutil.Uint64(index)}
 }
 
 // The events TestTxEvents reads, as Uniswap V2 and WETH9 declare them.

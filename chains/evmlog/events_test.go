@@ -6,11 +6,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ethereum/go-ethereum/accounts/abi"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
 
 	"freezetrace/chains"
+	"freezetrace/internal/abilog"
 )
 
 // TestTopics: every topic0 constant is keccak256 of its signature.
@@ -42,82 +42,38 @@ func TestTopics(t *testing.T) {
 	}
 }
 
-// abiEvent is an event declared as the protocol's source declares it:
-// argument types and which are indexed.
-type abiEvent struct {
-	name    string
-	types   []string
-	indexed []bool
-}
-
-func (e abiEvent) event(t testing.TB) abi.Event {
-	t.Helper()
-	var args abi.Arguments
-	for i, ty := range e.types {
-		typ, err := abi.NewType(ty, "", nil)
-		if err != nil {
-			t.Fatalf("%s: type %s: %v", e.name, ty, err)
-		}
-		args = append(args, abi.Argument{Name: string(rune('a' + i)), Type: typ, Indexed: e.indexed[i]})
-	}
-	return abi.NewEvent(e.name, e.name, false, args)
-}
+// abiEvent is an event declared as the protocol's source declares it.
+type abiEvent abilog.Event
 
 // log packs values (one per argument, in declaration order) into a log of
 // the event at emitter, as the EVM would write it.
 func (e abiEvent) log(t testing.TB, emitter common.Address, index uint, values ...any) Log {
 	t.Helper()
-	ev := e.event(t)
-	topics := []common.Hash{ev.ID}
-	var data []any
-	for i, v := range values {
-		if !e.indexed[i] {
-			data = append(data, v)
-			continue
-		}
-		ts, err := abi.MakeTopics([]any{v})
-		if err != nil {
-			t.Fatalf("%s: topic %d: %v", e.name, i, err)
-		}
-		topics = append(topics, ts[0][0])
-	}
-	packed, err := ev.Inputs.NonIndexed().Pack(data...)
-	if err != nil {
-		t.Fatalf("%s: pack: %v", e.name, err)
-	}
-	return Log{Address: emitter, Topics: topics, Data: packed, Block: 100, Tx: chains.TxHash(common.HexToHash("0xaa")), Index: uint64(index)}
-}
-
-// idx marks the indexed arguments of an event of n arguments.
-func idx(n int, indexed ...int) []bool {
-	out := make([]bool, n)
-	for _, i := range indexed {
-		out[i] = true
-	}
-	return out
+	topics, data := abilog.Event(e).Pack(t, values...)
+	return Log{Address: emitter, Topics: topics, Data: data, Block: 100, Tx: chains.TxHash(common.HexToHash("0xaa")), Index: uint64(index)}
 }
 
 // The events as the protocols' sources declare them (see events.go).
 var (
-	evUniV2        = abiEvent{"Swap", []string{"address", "uint256", "uint256", "uint256", "uint256", "address"}, idx(6, 0, 5)}
-	evUniV3        = abiEvent{"Swap", []string{"address", "address", "int256", "int256", "uint160", "uint128", "int24"}, idx(7, 0, 1)}
-	evCurve        = abiEvent{"TokenExchange", []string{"address", "int128", "uint256", "int128", "uint256"}, idx(5, 0)}
-	evCurveUnder   = abiEvent{"TokenExchangeUnderlying", []string{"address", "int128", "uint256", "int128", "uint256"}, idx(5, 0)}
-	evCurveCrypto  = abiEvent{"TokenExchange", []string{"address", "uint256", "uint256", "uint256", "uint256"}, idx(5, 0)}
-	evBalancer     = abiEvent{"Swap", []string{"bytes32", "address", "address", "uint256", "uint256"}, idx(5, 0, 1, 2)}
-	evZeroExLimit  = abiEvent{"LimitOrderFilled", []string{"bytes32", "address", "address", "address", "address", "address", "uint128", "uint128", "uint128", "uint256", "bytes32"}, idx(11)}
-	evZeroExRfq    = abiEvent{"RfqOrderFilled", []string{"bytes32", "address", "address", "address", "address", "uint128", "uint128", "bytes32"}, idx(8)}
-	evZeroExOtc    = abiEvent{"OtcOrderFilled", []string{"bytes32", "address", "address", "address", "address", "uint128", "uint128"}, idx(7)}
-	evZeroExTrans  = abiEvent{"TransformedERC20", []string{"address", "address", "address", "uint256", "uint256"}, idx(5, 0)}
-	evOneInchSwap  = abiEvent{"Swapped", []string{"address", "address", "address", "address", "uint256", "uint256"}, idx(6)}
-	evOneInchOrder = abiEvent{"OrderFilled", []string{"bytes32", "uint256"}, idx(2)}
-	evDeposit      = abiEvent{"Deposit", []string{"address", "uint256"}, idx(2, 0)}
-	evWithdrawal   = abiEvent{"Withdrawal", []string{"address", "uint256"}, idx(2, 0)}
-	evAcrossV3     = abiEvent{"V3FundsDeposited", []string{"address", "address", "uint256", "uint256", "uint256", "uint32", "uint32", "uint32", "uint32", "address", "address", "address", "bytes"}, idx(13, 4, 5, 9)}
-	evAcross       = abiEvent{"FundsDeposited", []string{"bytes32", "bytes32", "uint256", "uint256", "uint256", "uint256", "uint32", "uint32", "uint32", "bytes32", "bytes32", "bytes32", "bytes"}, idx(13, 4, 5, 9)}
-	evHopL1        = abiEvent{"TransferSentToL2", []string{"uint256", "address", "uint256", "uint256", "uint256", "address", "uint256"}, idx(7, 0, 1, 5)}
-	evHopL2        = abiEvent{"TransferSent", []string{"bytes32", "uint256", "address", "uint256", "bytes32", "uint256", "uint256", "uint256", "uint256"}, idx(9, 0, 1, 2)}
-	evThor         = abiEvent{"Deposit", []string{"address", "address", "uint256", "string"}, idx(4, 0, 1)}
+	evUniV2        = abiEvent{"Swap", []string{"address", "uint256", "uint256", "uint256", "uint256", "address"}, abilog.Indexed(6, 0, 5)}
+	evUniV3        = abiEvent{"Swap", []string{"address", "address", "int256", "int256", "uint160", "uint128", "int24"}, abilog.Indexed(7, 0, 1)}
+	evCurve        = abiEvent{"TokenExchange", []string{"address", "int128", "uint256", "int128", "uint256"}, abilog.Indexed(5, 0)}
+	evCurveUnder   = abiEvent{"TokenExchangeUnderlying", []string{"address", "int128", "uint256", "int128", "uint256"}, abilog.Indexed(5, 0)}
+	evCurveCrypto  = abiEvent{"TokenExchange", []string{"address", "uint256", "uint256", "uint256", "uint256"}, abilog.Indexed(5, 0)}
+	evBalancer     = abiEvent{"Swap", []string{"bytes32", "address", "address", "uint256", "uint256"}, abilog.Indexed(5, 0, 1, 2)}
+	evZeroExLimit  = abiEvent{"LimitOrderFilled", []string{"bytes32", "address", "address", "address", "address", "address", "uint128", "uint128", "uint128", "uint256", "bytes32"}, abilog.Indexed(11)}
+	evZeroExRfq    = abiEvent{"RfqOrderFilled", []string{"bytes32", "address", "address", "address", "address", "uint128", "uint128", "bytes32"}, abilog.Indexed(8)}
+	evZeroExOtc    = abiEvent{"OtcOrderFilled", []string{"bytes32", "address", "address", "address", "address", "uint128", "uint128"}, abilog.Indexed(7)}
+	evZeroExTrans  = abiEvent{"TransformedERC20", []string{"address", "address", "address", "uint256", "uint256"}, abilog.Indexed(5, 0)}
+	evOneInchSwap  = abiEvent{"Swapped", []string{"address", "address", "address", "address", "uint256", "uint256"}, abilog.Indexed(6)}
+	evOneInchOrder = abiEvent{"OrderFilled", []string{"bytes32", "uint256"}, abilog.Indexed(2)}
+	evDeposit      = abiEvent{"Deposit", []string{"address", "uint256"}, abilog.Indexed(2, 0)}
+	evWithdrawal   = abiEvent{"Withdrawal", []string{"address", "uint256"}, abilog.Indexed(2, 0)}
+	evAcrossV3     = abiEvent{"V3FundsDeposited", []string{"address", "address", "uint256", "uint256", "uint256", "uint32", "uint32", "uint32", "uint32", "address", "address", "address", "bytes"}, abilog.Indexed(13, 4, 5, 9)}
+	evAcross       = abiEvent{"FundsDeposited", []string{"bytes32", "bytes32", "uint256", "uint256", "uint256", "uint256", "uint32", "uint32", "uint32", "bytes32", "bytes32", "bytes32", "bytes"}, abilog.Indexed(13, 4, 5, 9)}
+	evHopL1        = abiEvent{"TransferSentToL2", []string{"uint256", "address", "uint256", "uint256", "uint256", "address", "uint256"}, abilog.Indexed(7, 0, 1, 5)}
+	evHopL2        = abiEvent{"TransferSent", []string{"bytes32", "uint256", "address", "uint256", "bytes32", "uint256", "uint256", "uint256", "uint256"}, abilog.Indexed(9, 0, 1, 2)}
+	evThor         = abiEvent{"Deposit", []string{"address", "address", "uint256", "string"}, abilog.Indexed(4, 0, 1)}
 )
 
 var (
