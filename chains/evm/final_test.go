@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -97,48 +96,16 @@ func (n *forkNode) answer(method string, params []json.RawMessage) (any, error) 
 		return map[string]any{"transactionHash": h, "transactionIndex": "0x0", "blockNumber": hexutil.Uint64(b), "blockHash": n.hash(b),
 			"status": "0x1", "logs": []any{}}, nil
 	}
-	return nil, errMethod
+	return nil, errNoMethod
 }
 
-var errMethod = fmt.Errorf("method not found")
-
 func (n *forkNode) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	body, _ := io.ReadAll(r.Body)
-	type req struct {
-		ID     json.RawMessage   `json:"id"`
-		Method string            `json:"method"`
-		Params []json.RawMessage `json:"params"`
-	}
-	var reqs []req
-	batch := len(body) > 0 && body[0] == '['
-	if batch {
-		json.Unmarshal(body, &reqs)
-	} else {
-		reqs = make([]req, 1)
-		json.Unmarshal(body, &reqs[0])
-	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	var out []map[string]any
-	for _, q := range reqs {
-		n.calls[q.Method]++
-		m := map[string]any{"jsonrpc": "2.0", "id": q.ID}
-		res, err := n.answer(q.Method, q.Params)
-		switch {
-		case err == errMethod:
-			m["error"] = map[string]any{"code": -32601, "message": "the method " + q.Method + " does not exist/is not available"}
-		case err != nil:
-			m["error"] = map[string]any{"code": -32000, "message": err.Error()}
-		default:
-			m["result"] = res
-		}
-		out = append(out, m)
-	}
-	if batch {
-		json.NewEncoder(w).Encode(out)
-	} else {
-		json.NewEncoder(w).Encode(out[0])
-	}
+	serveJSONRPC(w, r, func(method string, params []json.RawMessage) (any, error) {
+		n.calls[method]++
+		return n.answer(method, params)
+	})
 }
 
 func (n *forkNode) take() map[string]int {

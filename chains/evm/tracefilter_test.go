@@ -3,7 +3,6 @@ package evm_test
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -28,39 +27,23 @@ type traceNode struct {
 }
 
 func (n *traceNode) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	body, _ := io.ReadAll(r.Body)
-	type req struct {
-		ID     json.RawMessage   `json:"id"`
-		Method string            `json:"method"`
-		Params []json.RawMessage `json:"params"`
-	}
-	var reqs []req
-	batch := len(body) > 0 && body[0] == '['
-	if batch {
-		json.Unmarshal(body, &reqs)
-	} else {
-		reqs = make([]req, 1)
-		json.Unmarshal(body, &reqs[0])
-	}
-	var out []map[string]any
-	for _, q := range reqs {
-		n.calls[q.Method]++
-		m := map[string]any{"jsonrpc": "2.0", "id": q.ID}
-		switch q.Method {
+	serveJSONRPC(w, r, func(method string, params []json.RawMessage) (any, error) {
+		n.calls[method]++
+		switch method {
 		case "eth_chainId":
-			m["result"] = "0x1"
+			return "0x1", nil
 		case "eth_blockNumber":
-			m["result"] = hexutil.Uint64(n.block)
+			return hexutil.Uint64(n.block), nil
 		case "eth_getBlockByNumber":
-			m["result"] = map[string]any{"number": hexutil.Uint64(n.block), "hash": n.hash, "timestamp": "0x55ba467c", "transactions": []string{}}
+			return map[string]any{"number": hexutil.Uint64(n.block), "hash": n.hash, "timestamp": "0x55ba467c", "transactions": []string{}}, nil
 		case "trace_block":
-			m["result"] = n.raw
+			return n.raw, nil
 		case "trace_filter":
 			var f struct {
 				FromAddress []common.Address `json:"fromAddress"`
 				ToAddress   []common.Address `json:"toAddress"`
 			}
-			json.Unmarshal(q.Params[0], &f)
+			json.Unmarshal(params[0], &f)
 			res := []json.RawMessage{}
 			for i, t := range n.traces {
 				for _, a := range f.FromAddress {
@@ -74,17 +57,11 @@ func (n *traceNode) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 					}
 				}
 			}
-			m["result"] = res
+			return res, nil
 		default:
-			m["error"] = map[string]any{"code": -32601, "message": "the method " + q.Method + " does not exist/is not available"}
+			return nil, errNoMethod
 		}
-		out = append(out, m)
-	}
-	if batch {
-		json.NewEncoder(w).Encode(out)
-	} else {
-		json.NewEncoder(w).Encode(out[0])
-	}
+	})
 }
 
 // TestTraceFilterPath: on a node offering the trace API, native transfers
